@@ -1,0 +1,5 @@
+"""Import every command module so that each registers itself on the app."""
+
+from __future__ import annotations
+
+from wellclear.cli import detect  # noqa: F401

@@ -1,0 +1,83 @@
+"""The states column contract: one row per aircraft report.
+
+Every reader in :mod:`wellclear.formats` turns its input into a :class:`pandas.DataFrame` with
+these columns (SI units, converted once, in the reader), and every algorithm reads them.
+
+========== ======= ==========================================================================
+column     dtype   meaning
+========== ======= ==========================================================================
+id         str     aircraft key (ICAO 24-bit address in lower-case hex, or any name)
+party      str     who owns the aircraft; ``unknown`` when not given
+callsign   str     flight identification, empty string when not known
+t          float   time of the position, unix seconds (UTC)
+lat, lon   float   WGS-84 latitude and longitude, degrees
+alt_m      float   altitude used for this aircraft alone: barometric if known, else geometric, m
+alt_baro_m float   barometric (pressure) altitude, m; NaN when not reported
+alt_geo_m  float   geometric (GNSS) altitude above the WGS-84 ellipsoid or MSL, m; NaN if not known
+alt_src    str     ``baro`` or ``geo``: which one ``alt_m`` is
+gs_mps     float   ground speed, m/s
+trk_deg    float   true track over ground, degrees clockwise from north
+vs_mps     float   vertical rate, m/s, positive up
+onground   bool    reported on the ground
+========== ======= ==========================================================================
+
+Within a pair, altitudes are compared on one reference: barometric for both aircraft when both
+have it, geometric for both otherwise (see :func:`common_altitudes`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+STATES_COLUMNS: dict[str, str] = {
+    "id": "object",
+    "party": "object",
+    "callsign": "object",
+    "t": "float64",
+    "lat": "float64",
+    "lon": "float64",
+    "alt_m": "float64",
+    "alt_baro_m": "float64",
+    "alt_geo_m": "float64",
+    "alt_src": "object",
+    "gs_mps": "float64",
+    "trk_deg": "float64",
+    "vs_mps": "float64",
+    "onground": "bool",
+}
+
+UNKNOWN_PARTY = "unknown"
+
+
+def check_states(frame: pd.DataFrame) -> None:
+    """Raise ``ValueError`` naming each contract column that is missing from ``frame``."""
+    missing = [c for c in STATES_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"states table lacks column(s): {', '.join(missing)}")
+
+
+def empty_states() -> pd.DataFrame:
+    """An empty states table with the contract's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in STATES_COLUMNS.items()})
+
+
+def common_altitudes(
+    baro_i: npt.NDArray[np.float64],
+    geo_i: npt.NDArray[np.float64],
+    baro_j: npt.NDArray[np.float64],
+    geo_j: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Altitudes of both aircraft of each pair on one reference.
+
+    Returns ``(alt_i, alt_j, baro)``: barometric for both where both have it, geometric for both
+    otherwise; NaN for both where the pair has no common reference.
+    """
+    baro = ~np.isnan(baro_i) & ~np.isnan(baro_j)
+    alt_i = np.where(baro, baro_i, geo_i)
+    alt_j = np.where(baro, baro_j, geo_j)
+    bad = np.isnan(alt_i) | np.isnan(alt_j)
+    alt_i = np.where(bad, np.nan, alt_i)
+    alt_j = np.where(bad, np.nan, alt_j)
+    return alt_i, alt_j, baro
