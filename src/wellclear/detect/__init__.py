@@ -1,0 +1,1 @@
+"""Pure, vectorised conflict detection: CPA, intervals of loss of separation, candidate pairs."""

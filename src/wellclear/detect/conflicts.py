@@ -1,0 +1,243 @@
+"""Predicted losses of separation for every pair of aircraft in a snapshot.
+
+:func:`detect_conflicts` takes a states table (the snapshot, all states at one time) and
+returns one row per conflicting pair, sorted by ``t_in`` then ids. Candidate pairs come from
+:mod:`wellclear.detect.candidates`; each is then solved exactly by :mod:`wellclear.detect.cpa`.
+:func:`evaluate_pairs` is the one exact path; the brute-force reference feeds it every pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from wellclear.detect import cpa
+from wellclear.detect.candidates import candidate_pairs
+from wellclear.geo import ecef, enu_basis, velocity_ecef
+from wellclear.states import UNKNOWN_PARTY, common_altitudes
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+CONFLICT_COLUMNS: dict[str, str] = {
+    "id1": "object",
+    "id2": "object",
+    "party1": "object",
+    "party2": "object",
+    "callsign1": "object",
+    "callsign2": "object",
+    "age1_s": "float64",
+    "age2_s": "float64",
+    "t_in": "float64",
+    "t_out": "float64",
+    "tcpa": "float64",
+    "dcpa_m": "float64",
+    "dalt_cpa_m": "float64",
+    "distance_m": "float64",
+    "dalt_m": "float64",
+    "los": "bool",
+    "alt_src": "object",
+}
+
+
+@dataclass(frozen=True)
+class Minima:
+    """Separation minima and lookahead, SI."""
+
+    horizontal_m: float = 9260.0
+    vertical_m: float = 1000 * 0.3048
+    lookahead_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Per-aircraft arrays the pair kernels need, computed once per snapshot."""
+
+    ids: npt.NDArray[np.object_]
+    pos: FloatArray
+    vel: FloatArray
+    up: FloatArray
+    baro: FloatArray
+    geo: FloatArray
+    vs: FloatArray
+
+    @classmethod
+    def from_states(cls, states: pd.DataFrame) -> Traffic:
+        lat = states["lat"].to_numpy(np.float64)
+        lon = states["lon"].to_numpy(np.float64)
+        return cls(
+            ids=states["id"].to_numpy(object),
+            pos=ecef(lat, lon),
+            vel=velocity_ecef(
+                lat, lon, states["gs_mps"].to_numpy(np.float64), states["trk_deg"].to_numpy(np.float64)
+            ),
+            up=enu_basis(lat, lon)[2],
+            baro=states["alt_baro_m"].to_numpy(np.float64),
+            geo=states["alt_geo_m"].to_numpy(np.float64),
+            vs=states["vs_mps"].to_numpy(np.float64),
+        )
+
+    def altitude_band(self, lookahead_s: float) -> tuple[FloatArray, FloatArray]:
+        """Lowest and highest altitude over the lookahead, on every reference reported."""
+        end_b = self.baro + self.vs * lookahead_s
+        end_g = self.geo + self.vs * lookahead_s
+        stack = np.stack([self.baro, end_b, self.geo, end_g])
+        return np.nanmin(stack, axis=0), np.nanmax(stack, axis=0)
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """Exact results for an array of pairs; ``conflict`` selects the conflicting ones."""
+
+    i: IntArray
+    j: IntArray
+    conflict: npt.NDArray[np.bool_]
+    comparable: npt.NDArray[np.bool_]
+    t_in: FloatArray
+    t_out: FloatArray
+    tcpa: FloatArray
+    dcpa: FloatArray
+    dalt_cpa: FloatArray
+    distance: FloatArray
+    dalt: FloatArray
+    los: npt.NDArray[np.bool_]
+    baro: npt.NDArray[np.bool_]
+
+
+def evaluate_pairs(traffic: Traffic, i: IntArray, j: IntArray, minima: Minima) -> PairResult:
+    """Solve pairs ``(i, j)`` exactly: conflict interval, CPA, current separation."""
+    geom = cpa.project_pairs(traffic.pos, traffic.vel, traffic.up, i, j)
+    _, tcpa, dcpa = cpa.horizontal_cpa(geom)
+    h_in, h_out = cpa.horizontal_interval(geom, minima.horizontal_m)
+    alt_i, alt_j, baro = common_altitudes(traffic.baro[i], traffic.geo[i], traffic.baro[j], traffic.geo[j])
+    comparable = ~np.isnan(alt_i)
+    dz = alt_j - alt_i
+    dvz = traffic.vs[j] - traffic.vs[i]
+    v_in, v_out = cpa.vertical_interval(np.where(comparable, dz, np.inf), dvz, minima.vertical_m)
+    conflict, t_in, t_out = cpa.conflict_interval(h_in, h_out, v_in, v_out, minima.lookahead_s)
+    distance = np.sqrt(geom.range_sq)
+    los = (distance < minima.horizontal_m) & (np.abs(dz) < minima.vertical_m)
+    return PairResult(
+        i, j, conflict & comparable, comparable, t_in, t_out, tcpa, dcpa, dz + dvz * tcpa,
+        distance, dz, los & comparable, baro,
+    )
+
+
+def _party_filter(
+    parties: npt.NDArray[np.object_], i: IntArray, j: IntArray
+) -> npt.NDArray[np.bool_]:
+    """Pairs of different parties; ``unknown`` is never equal to anything."""
+    pi, pj = parties[i], parties[j]
+    return (pi != pj) | (pi == UNKNOWN_PARTY)
+
+
+def select_pairs(
+    states: pd.DataFrame,
+    i: IntArray,
+    j: IntArray,
+    *,
+    between_parties: bool = False,
+    ownship: Sequence[str] | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Keep the pairs asked for: between parties only, and/or involving the ownships."""
+    keep = np.ones(len(i), dtype=bool)
+    if between_parties:
+        keep &= _party_filter(states["party"].to_numpy(object), i, j)
+    if ownship:
+        wanted = {o.strip().lower() for o in ownship}
+        own = states["id"].isin(wanted).to_numpy()
+        keep &= own[i] | own[j]
+    return i[keep], j[keep]
+
+
+def conflicts_table(states: pd.DataFrame, result: PairResult) -> pd.DataFrame:
+    """The documented conflicts table (``CONFLICT_COLUMNS``), sorted by t_in then ids."""
+    sel = result.conflict
+    i, j = result.i[sel], result.j[sel]
+    ids = states["id"].to_numpy(object)
+    swap = ids[i] > ids[j]
+    a = np.where(swap, j, i)
+    b = np.where(swap, i, j)
+    sign = np.where(swap, -1.0, 1.0)
+
+    def col(name: str, idx: IntArray) -> npt.NDArray[np.generic]:
+        return states[name].to_numpy()[idx]
+
+    ages = states["age_s"].to_numpy(np.float64) if "age_s" in states else np.zeros(len(states))
+    t_out = result.t_out[sel]
+    frame = pd.DataFrame(
+        {
+            "id1": col("id", a),
+            "id2": col("id", b),
+            "party1": col("party", a),
+            "party2": col("party", b),
+            "callsign1": col("callsign", a),
+            "callsign2": col("callsign", b),
+            "age1_s": ages[a],
+            "age2_s": ages[b],
+            "t_in": result.t_in[sel],
+            "t_out": np.where(np.isinf(t_out), np.nan, t_out),
+            "tcpa": result.tcpa[sel],
+            "dcpa_m": result.dcpa[sel],
+            "dalt_cpa_m": sign * result.dalt_cpa[sel],
+            "distance_m": result.distance[sel],
+            "dalt_m": sign * result.dalt[sel],
+            "los": result.los[sel],
+            "alt_src": np.where(result.baro[sel], "baro", "geo").astype(object),
+        }
+    )
+    frame = frame.sort_values(["t_in", "id1", "id2"], kind="stable").reset_index(drop=True)
+    return frame.astype(CONFLICT_COLUMNS)
+
+
+@dataclass
+class Detection:
+    """Conflicts and the work done to find them."""
+
+    conflicts: pd.DataFrame
+    pairs_examined: int
+    pairs_without_common_altitude: int
+
+
+def detect(
+    states: pd.DataFrame,
+    minima: Minima,
+    *,
+    between_parties: bool = False,
+    ownship: Sequence[str] | None = None,
+    cell_m: float | None = None,
+) -> Detection:
+    """Candidate search then exact test: every predicted loss of separation in the snapshot."""
+    traffic = Traffic.from_states(states)
+    alt_lo, alt_hi = traffic.altitude_band(minima.lookahead_s)
+    i, j = candidate_pairs(
+        traffic.pos, traffic.vel, alt_lo, alt_hi,
+        horizontal_m=minima.horizontal_m, vertical_m=minima.vertical_m,
+        lookahead_s=minima.lookahead_s, cell_m=cell_m,
+    )
+    i, j = select_pairs(states, i, j, between_parties=between_parties, ownship=ownship)
+    result = evaluate_pairs(traffic, i, j, minima)
+    return Detection(
+        conflicts_table(states, result), len(i), int((~result.comparable).sum())
+    )
+
+
+def detect_conflicts(
+    states: pd.DataFrame,
+    *,
+    horizontal_m: float = 9260.0,
+    vertical_m: float = 304.8,
+    lookahead_s: float = 300.0,
+    between_parties: bool = False,
+    ownship: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every pair predicted to lose separation within the lookahead (see ``CONFLICT_COLUMNS``).
+
+    ``states`` is a snapshot (all states at one time), e.g. from :func:`wellclear.read_states`.
+    """
+    minima = Minima(horizontal_m, vertical_m, lookahead_s)
+    return detect(states, minima, between_parties=between_parties, ownship=ownship).conflicts

@@ -1,0 +1,420 @@
+"""Readers of aircraft state tables: OpenSky state vectors and the ``traffic`` library's columns.
+
+Files are CSV or Parquet by extension (``-`` reads CSV from standard input), or the ``traffic``
+library's JSON collections (pandas records, optionally gzip; ``.json``, ``.json.gz``, ``.jsonl``).
+Three column sets are recognised by name:
+
+* OpenSky historical database: ``time`` (unix s), ``icao24``, ``lat``, ``lon``, ``velocity``
+  (m/s), ``heading`` (deg, true track), ``vertrate`` (m/s), ``baroaltitude``, ``geoaltitude`` (m),
+  optional ``callsign``, ``onground``, ``lastposupdate`` (time of the position);
+* OpenSky REST API: ``time_position``/``time``/``last_contact``, ``icao24``, ``latitude``,
+  ``longitude``, ``velocity``, ``true_track``, ``vertical_rate`` (m/s), ``baro_altitude``,
+  ``geo_altitude`` (m), optional ``callsign``, ``on_ground``;
+* ``traffic`` canonical: ``timestamp`` (ISO 8601, unix s or ms), ``icao24``, ``latitude``,
+  ``longitude``, ``altitude`` (ft, barometric), ``groundspeed`` (kt), ``track`` (deg),
+  ``vertical_rate`` (ft/min), optional ``geoaltitude`` (ft), ``callsign``, ``onground``.
+
+Any of them may carry ``party``. Units are converted here, once, into the states contract of
+:mod:`wellclear.states`.
+
+Missing is not invalid: an empty field is missing (filled later from the same aircraft's earlier
+reports). Invalid is text where a number belongs, an explicit NaN or infinity, a latitude outside
++-90, a longitude outside +-180, a negative speed, or a row without time or aircraft id. Invalid
+rows raise :class:`~wellclear.formats.errors.StatesInputError` naming file, line (the header is
+line 1; for Parquet and JSON, the record number + 1) and column, or with ``invalid="skip"`` are
+returned as rejects with their reason. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wellclear.formats.errors import StatesInputError
+from wellclear.states import UNKNOWN_PARTY
+from wellclear.units import FPM_MPS, FT_M, KT_MPS
+
+InvalidPolicy = Literal["error", "skip"]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Where each quantity lives in one column set, and the factor that makes it SI."""
+
+    name: str
+    time: tuple[str, ...]
+    lat: str
+    lon: str
+    gs: str
+    trk: str
+    vs: str
+    baro: str
+    geo: str
+    pos_time: str | None = None
+    onground: str = "onground"
+    gs_factor: float = 1.0
+    vs_factor: float = 1.0
+    alt_factor: float = 1.0
+
+    def required(self) -> list[str]:
+        return ["icao24", self.lat, self.lon, self.gs, self.trk, self.vs]
+
+
+SCHEMAS: dict[str, Schema] = {
+    "opensky": Schema(
+        "opensky", ("time",), "lat", "lon", "velocity", "heading", "vertrate",
+        "baroaltitude", "geoaltitude", pos_time="lastposupdate",
+    ),
+    "opensky-rest": Schema(
+        "opensky-rest", ("time", "last_contact", "time_position"), "latitude", "longitude",
+        "velocity", "true_track", "vertical_rate", "baro_altitude", "geo_altitude",
+        pos_time="time_position", onground="on_ground",
+    ),
+    "traffic": Schema(
+        "traffic", ("timestamp",), "latitude", "longitude", "groundspeed", "track",
+        "vertical_rate", "altitude", "geoaltitude",
+        gs_factor=KT_MPS, vs_factor=FPM_MPS, alt_factor=FT_M,
+    ),
+}
+
+
+@dataclass
+class Reports:
+    """Rows of one or more inputs in SI units, before filling and snapshot.
+
+    ``frame`` has the states columns plus ``t_row`` (time of the report), ``source`` and
+    ``line``; ``rejects`` lists every invalid row with its reason.
+    """
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+REJECT_COLUMNS = ["source", "line", "column", "reason"]
+
+
+def _lower_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Load a file as a frame of raw values and the source line number of each row."""
+    name = path.lower()
+    if path == "-":
+        text = (stdin or sys.stdin).read()
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False,
+        )
+    elif name.endswith(".parquet") or name.endswith(".pq"):
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise StatesInputError(f"cannot read Parquet: {exc}", file=path) from None
+        frame = _arrow_to_frame(table)
+    elif name.endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+        lines = ".jsonl" in name or ".ndjson" in name
+        try:
+            frame = pd.read_json(path, lines=lines, convert_dates=False, dtype=False)
+        except ValueError as exc:
+            raise StatesInputError(f"cannot read JSON: {exc}", file=path) from None
+    else:
+        try:
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False
+            )
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise StatesInputError(f"cannot read CSV: {exc}", file=path) from None
+        except pd.errors.EmptyDataError:
+            raise StatesInputError("empty file: no header line", file=path, line=1) from None
+    frame = _lower_columns(frame.reset_index(drop=True))
+    lines_no = pd.Series(np.arange(len(frame), dtype=np.int64) + 2, index=frame.index)
+    if frame.shape[1] and all(frame[c].dtype == object for c in frame.columns):
+        blank = np.logical_and.reduce(
+            [frame[c].astype(str).str.strip().eq("").to_numpy() for c in frame.columns]
+        )
+        if blank.any():
+            frame, lines_no = frame[~blank].reset_index(drop=True), lines_no[~blank]
+            lines_no = lines_no.reset_index(drop=True)
+    return frame, lines_no
+
+
+_EXPLICIT_NAN = "__explicit_nan__"
+
+
+def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow table to pandas, marking float NaN (not null) cells as explicit NaN text."""
+    columns: dict[str, object] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_floating(col.type):
+            values = col.to_numpy(zero_copy_only=False).astype(np.float64)
+            valid = col.is_valid().to_numpy(zero_copy_only=False)
+            explicit = np.isnan(values) & valid
+            if explicit.any():
+                obj = pd.Series(values, dtype=object)
+                obj[explicit] = _EXPLICIT_NAN
+                columns[name] = obj
+                continue
+            columns[name] = pd.Series(values)
+        else:
+            columns[name] = col.to_pandas()
+    return pd.DataFrame(columns)
+
+
+def detect_schema(columns: list[str], source: str) -> Schema:
+    """The column set of a file, recognised by its column names."""
+    cols = set(columns)
+    if {"lat", "lon"} & cols or {"baroaltitude", "vertrate", "heading"} & cols:
+        schema = SCHEMAS["opensky"]
+    elif {"baro_altitude", "true_track", "time_position", "geo_altitude"} & cols:
+        schema = SCHEMAS["opensky-rest"]
+    elif {"timestamp", "groundspeed", "altitude", "latitude"} & cols:
+        schema = SCHEMAS["traffic"]
+    else:
+        raise StatesInputError(
+            "unrecognised columns: expected OpenSky state vectors (time, icao24, lat, lon, ...) "
+            f"or traffic columns (timestamp, icao24, latitude, ...); got {', '.join(columns)}",
+            file=source,
+            line=1,
+        )
+    missing = [c for c in schema.required() if c not in cols]
+    if not any(t in cols for t in schema.time):
+        missing.insert(0, schema.time[0])
+    if schema.baro not in cols and schema.geo not in cols:
+        missing.append(schema.baro)
+    if missing:
+        raise StatesInputError(
+            f"missing required column(s) for {schema.name} states: {', '.join(missing)}",
+            file=source,
+            line=1,
+            field=missing[0],
+        )
+    return schema
+
+
+class _RowChecker:
+    """Collects the first reason each row is invalid."""
+
+    def __init__(self, n: int) -> None:
+        self.bad = np.zeros(n, dtype=bool)
+        self.column = np.full(n, "", dtype=object)
+        self.reason = np.full(n, "", dtype=object)
+
+    def flag(self, mask: BoolArray, column: str, reasons: npt.NDArray[np.object_] | str) -> None:
+        new = mask & ~self.bad
+        if not new.any():
+            return
+        self.bad |= new
+        self.column[new] = column
+        self.reason[new] = reasons[new] if isinstance(reasons, np.ndarray) else reasons
+
+
+def _numeric(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
+    """Float values of a column: NaN where missing; invalid cells flagged on ``check``."""
+    if series.dtype == bool:
+        return series.to_numpy(dtype=np.float64)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        check.flag(np.isinf(values), column, "infinite value")
+        return values
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    empty = text.eq("") | text.eq("None")
+    explicit = text.eq(_EXPLICIT_NAN).to_numpy()
+    check.flag(explicit, column, "explicit NaN")
+    parsed = pd.to_numeric(text.where(~empty & ~text.eq(_EXPLICIT_NAN), None), errors="coerce")
+    values = np.asarray(parsed, dtype=np.float64)
+    nonempty = ~empty.to_numpy() & ~explicit
+    lowered = text.str.lower().to_numpy(dtype=object)
+    is_nan_text = np.isin(lowered, ["nan", "-nan", "+nan"])
+    check.flag(nonempty & is_nan_text, column, "explicit NaN")
+    check.flag(nonempty & np.isinf(values), column, "infinite value")
+    reasons = np.array([f"not a number: {v!r}" for v in text.to_numpy()], dtype=object)
+    check.flag(nonempty & np.isnan(values), column, reasons)
+    return values
+
+
+def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
+    """Unix seconds from unix s, unix ms (values above 1e11) or ISO 8601 (UTC when no zone)."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        ts = pd.to_datetime(series, utc=True)
+        values = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+        return values
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = _numeric(series, column, check)
+    else:
+        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+        numeric = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+        looks_iso = np.isnan(numeric) & text.str.contains(r"^\d{4}-\d{2}-\d{2}", regex=True)
+        values = _numeric(series.where(~looks_iso.to_numpy(), ""), column, check)
+        if looks_iso.any():
+            iso = pd.to_datetime(text[looks_iso], utc=True, format="ISO8601", errors="coerce")
+            secs = (iso - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+            idx = np.flatnonzero(looks_iso.to_numpy())
+            values[idx] = secs
+            bad_iso = np.zeros(len(values), dtype=bool)
+            bad_iso[idx] = np.isnan(secs)
+            reasons = np.array([f"not a time: {v!r}" for v in text.to_numpy()], dtype=object)
+            check.flag(bad_iso, column, reasons)
+    return np.where(np.abs(values) > 1e11, values / 1000.0, values)
+
+
+def _booleans(series: pd.Series, column: str, check: _RowChecker) -> BoolArray:
+    if series.dtype == bool:
+        return series.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        check.flag(~np.isnan(values) & ~np.isin(values, [0.0, 1.0]), column, "not a boolean")
+        return values == 1.0
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip().str.lower()
+    true = text.isin(["true", "t", "1", "yes", "y", "1.0"]).to_numpy()
+    false = text.isin(["false", "f", "0", "no", "n", "", "none", "0.0"]).to_numpy()
+    reasons = np.array([f"not a boolean: {v!r}" for v in text.to_numpy()], dtype=object)
+    check.flag(~true & ~false, column, reasons)
+    return true
+
+
+def _text(frame: pd.DataFrame, column: str, default: str = "") -> npt.NDArray[np.object_]:
+    if column not in frame.columns:
+        return np.full(len(frame), default, dtype=object)
+    series = frame[column]
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    if default:
+        text = text.where(text.ne(""), default)
+    return text.to_numpy(dtype=object)
+
+
+def convert(frame: pd.DataFrame, lines: pd.Series, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convert a raw frame to SI reports; returns ``(reports, rejects)``."""
+    frame = _lower_columns(frame.copy())
+    schema = detect_schema(list(frame.columns), source)
+    n = len(frame)
+    check = _RowChecker(n)
+
+    ids = np.char.lower(_text(frame, "icao24").astype(str)).astype(object)
+    check.flag(ids == "", "icao24", "missing aircraft id")
+    time_col = next(c for c in schema.time if c in frame.columns)
+    t_row = _times(frame[time_col], time_col, check)
+    check.flag(np.isnan(t_row) & ~check.bad, time_col, "missing time")
+    t_pos = t_row.copy()
+    if schema.pos_time and schema.pos_time in frame.columns and schema.pos_time != time_col:
+        pos = _times(frame[schema.pos_time], schema.pos_time, check)
+        t_pos = np.where(np.isnan(pos), t_row, pos)
+
+    def num(column: str, factor: float = 1.0) -> FloatArray:
+        if column not in frame.columns:
+            return np.full(n, np.nan)
+        return _numeric(frame[column], column, check) * factor
+
+    lat = num(schema.lat)
+    check.flag(np.abs(lat) > 90.0, schema.lat, "latitude outside +-90")
+    lon = num(schema.lon)
+    check.flag(np.abs(lon) > 180.0, schema.lon, "longitude outside +-180")
+    gs = num(schema.gs, schema.gs_factor)
+    check.flag(gs < 0.0, schema.gs, "negative speed")
+    trk = num(schema.trk)
+    vs = num(schema.vs, schema.vs_factor)
+    baro = num(schema.baro, schema.alt_factor)
+    geo = num(schema.geo, schema.alt_factor)
+    if schema.onground in frame.columns:
+        onground = _booleans(frame[schema.onground], schema.onground, check)
+    else:
+        onground = np.zeros(n, dtype=bool)
+
+    reports = pd.DataFrame(
+        {
+            "id": ids,
+            "party": _text(frame, "party", UNKNOWN_PARTY),
+            "callsign": _text(frame, "callsign"),
+            "t": t_pos,
+            "t_row": t_row,
+            "lat": lat,
+            "lon": lon,
+            "alt_baro_m": baro,
+            "alt_geo_m": geo,
+            "gs_mps": gs,
+            "trk_deg": np.mod(trk, 360.0),
+            "vs_mps": vs,
+            "onground": onground,
+            "source": source,
+            "line": lines.to_numpy(np.int64),
+        }
+    )
+    bad = check.bad
+    rejects = pd.DataFrame(
+        {
+            "source": source,
+            "line": lines.to_numpy(np.int64)[bad],
+            "column": check.column[bad],
+            "reason": check.reason[bad],
+        }
+    )
+    raw = frame.loc[bad].reset_index(drop=True).astype(object)
+    rejects = pd.concat([rejects.reset_index(drop=True), raw.add_prefix("raw_")], axis=1)
+    return reports.loc[~bad].reset_index(drop=True), rejects
+
+
+def read_reports(
+    sources: list[str | Path | pd.DataFrame] | str | Path | pd.DataFrame,
+    *,
+    invalid: InvalidPolicy = "error",
+    stdin: io.TextIOBase | None = None,
+) -> Reports:
+    """Read one or more inputs into SI reports (unfilled), with every rejected row.
+
+    With ``invalid="error"`` the first invalid row raises :class:`StatesInputError`.
+    """
+    if isinstance(sources, (str, Path, pd.DataFrame)):
+        sources = [sources]
+    frames, rejects = [], []
+    for number, src in enumerate(sources):
+        if isinstance(src, pd.DataFrame):
+            name = f"<dataframe {number}>" if len(sources) > 1 else "<dataframe>"
+            raw = src.reset_index(drop=True)
+            lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 2)
+        else:
+            name = "<stdin>" if str(src) == "-" else str(src)
+            raw, lines = _load(str(src), stdin)
+        reports, rej = convert(raw, lines, name)
+        if invalid == "error" and len(rej):
+            first = rej.iloc[int(np.argmin(rej["line"].to_numpy()))]
+            raise StatesInputError(
+                str(first["reason"]), file=name, line=int(first["line"]), field=first["column"]
+            )
+        frames.append(reports)
+        rejects.append(rej)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    rejected = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame()
+    if rejected.empty:
+        rejected = pd.DataFrame(columns=REJECT_COLUMNS)
+    return Reports(frame, rejected, _party_warnings(frame))
+
+
+def _party_warnings(frame: pd.DataFrame) -> list[str]:
+    """One warning per aircraft key that carries more than one party label."""
+    if frame.empty:
+        return []
+    labelled = frame.loc[frame["party"] != UNKNOWN_PARTY, ["id", "party"]].drop_duplicates()
+    counts = labelled.groupby("id")["party"].agg(lambda s: sorted(set(s)))
+    return [
+        f"aircraft {key} carries several party labels: {', '.join(parties)} (the latest is used)"
+        for key, parties in counts.items()
+        if len(parties) > 1
+    ]
+
+
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
+    """Write rejected rows (line, column, reason and the raw fields) as CSV."""
+    rejects.to_csv(path, index=False)
