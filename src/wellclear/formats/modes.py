@@ -270,7 +270,9 @@ def decode_frames(
     names = names.assign(callsign=names["callsign"].astype(str).str.strip("_ "))
     with_name = attach_latest(pos, names, ["callsign"], None)
     first_name = names.sort_values(["t", "line"]).groupby("id")["callsign"].first()
-    pos["callsign"] = with_name["callsign"].fillna(pos["id"].map(first_name)).fillna("")
+    pos["callsign"] = (
+        with_name["callsign"].astype(object).fillna(pos["id"].map(first_name)).fillna("")
+    )
 
     quality = msgs[adsb & bds.isin(["62", "65"]) & msgs["NACp"].notna()]
     pos["nacp"] = attach_latest(pos, quality.assign(nacp=_float(quality["NACp"])), ["nacp"], None)[

@@ -251,7 +251,9 @@ def _merge(rows: pd.DataFrame, max_age_s: float) -> tuple[pd.DataFrame, dict[str
     names = rows[rows["callsign"] != ""]
     with_name = attach_latest(pos, names, ["callsign"], None)
     first_name = names.sort_values(["t", "line"]).groupby("id")["callsign"].first()
-    pos["callsign"] = with_name["callsign"].fillna(pos["id"].map(first_name)).fillna("")
+    pos["callsign"] = (
+        with_name["callsign"].astype(object).fillna(pos["id"].map(first_name)).fillna("")
+    )
     pos["alt_geo_m"] = np.nan
     counts["positions"] = len(pos)
     return pos.drop(columns=["tt"]), counts
