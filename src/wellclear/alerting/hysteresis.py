@@ -53,7 +53,7 @@ class HysteresisTable:
     def __len__(self) -> int:
         return len(self._index)
 
-    def keys(self) -> list[Hashable]:
+    def pair_keys(self) -> list[Hashable]:
         """Every pair with a state."""
         return list(self._index)
 

@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-from wellclear.cli import detect  # noqa: F401
+from wellclear.cli import (
+    alert,  # noqa: F401
+    detect,  # noqa: F401
+)

@@ -1,0 +1,137 @@
+"""``wellclear daa`` and ``wellclear alert``: DO-365 alert levels from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from wellclear.cli import app
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+AlerterOpt = Annotated[
+    str,
+    typer.Option(
+        "--alerter",
+        help="Preset (do365, do365-sum, do365-phase2, do365-noncoop, tcas, cylinder) "
+        "or a .toml/.yaml preset file.",
+    ),
+]
+NoHystOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-hysteresis", help="No M-of-N, persistence or early alerting (DAIDALUS --nohyst)."
+    ),
+]
+
+
+@app.command("daa")
+def daa_command(
+    file: Annotated[Path, typer.Argument(help="DAIDALUS .daa encounter file.")],
+    alerter: AlerterOpt = "do365",
+    no_hysteresis: NoHystOpt = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the alerting CSV that DAIDALUS's DaidalusAlerting writes for FILE."""
+    from wellclear.alerting.config import ConfigError, preset
+    from wellclear.alerting.logic import taumod_threshold
+    from wellclear.alerting.scenario import run_scenario
+    from wellclear.formats.daa import DaaDecodeError, read_daa
+    from wellclear.formats.daa_csv import write_alerting_csv
+    from wellclear.units import UnitError
+
+    try:
+        config = preset(alerter)
+        scenario = read_daa(file)
+    except (ConfigError, DaaDecodeError, UnitError, OSError) as err:
+        raise _fail(str(err)) from None
+    if no_hysteresis:
+        config = config.without_hysteresis()
+    table = run_scenario(scenario, config)
+    taumod = taumod_threshold(config) is not None
+    if output is None:
+        write_alerting_csv(table, sys.stdout, taumod)
+        return
+    try:
+        with output.open("w") as out:
+            write_alerting_csv(table, out, taumod)
+    except OSError as err:
+        raise _fail(f"cannot write {output}: {err.strerror}") from None
+
+
+@app.command("alert")
+def alert_command(
+    states: Annotated[list[str], typer.Argument(help="States files (the inputs of detect).")],
+    alerter: AlerterOpt = "do365",
+    no_hysteresis: NoHystOpt = False,
+    step: Annotated[str, typer.Option("--step", help="Time step, e.g. 1s.")] = "1s",
+    start: Annotated[float | None, typer.Option("--start", help="First time (unix s).")] = None,
+    end: Annotated[float | None, typer.Option("--end", help="Last time (unix s).")] = None,
+    max_age: Annotated[
+        str, typer.Option("--max-age", help="Oldest usable report, e.g. 20s.")
+    ] = "20s",
+    events: Annotated[
+        bool, typer.Option("--events", help="Lifecycle events instead of levels.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output).")
+    ] = None,
+) -> None:
+    """Alert levels of every ordered pair (ownship, intruder) over time, level >= 1."""
+    from wellclear.alerting.config import ConfigError, preset
+    from wellclear.alerting.pairs import PairAlerter, level_events
+    from wellclear.formats.errors import DecodeError
+    from wellclear.formats.states import read_reports
+    from wellclear.snapshot import snapshot
+    from wellclear.units import UnitError, parse_duration, positive
+
+    try:
+        config = preset(alerter)
+        dt = positive(parse_duration(step, "--step", bare_seconds=True), "--step")
+        age = positive(parse_duration(max_age, "--max-age", bare_seconds=True), "--max-age")
+        sources: list[str | Path | pd.DataFrame] = list(states)
+        reports = read_reports(sources)
+    except (ConfigError, UnitError, DecodeError, OSError) as err:
+        raise _fail(str(err)) from None
+    if no_hysteresis:
+        config = config.without_hysteresis()
+    frame = reports.frame
+    if frame.empty:
+        raise _fail("no states in the input")
+    t0 = float(frame["t_row"].min()) if start is None else start
+    t1 = float(frame["t_row"].max()) if end is None else end
+    if t1 < t0:
+        raise _fail(f"--end {t1} is before --start {t0}")
+    engine = PairAlerter(config)
+    rows: list[pd.DataFrame] = []
+    history: dict[tuple[str, str], int] = {}
+    log: list[dict] = []
+    n_steps = int((t1 - t0) // dt) + 1
+    for k in range(n_steps):
+        now = t0 + k * dt
+        snap = snapshot(frame, now, age)
+        result = engine.step(snap.states, now)
+        if events:
+            log.extend(level_events(history, result))
+        else:
+            rows.append(result[result["level"] >= 1])
+    if events:
+        table = pd.DataFrame(log, columns=["t", "ownship", "intruder", "event", "from", "to"])
+    else:
+        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        if not table.empty:
+            table = table.sort_values(["t", "ownship", "intruder"], kind="stable")
+    if output is None:
+        table.to_csv(sys.stdout, index=False)
+    else:
+        table.to_csv(output, index=False)
