@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from wellclear.geo import MEAN_RADIUS_M
+from wellclear.detect import _grid
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -44,13 +44,19 @@ def normal_bound(max_travel_m: float, horizontal_m: float) -> float:
     )
 
 
-def _expand(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
-    """All integers in ``[lo, hi]`` of each row: returns ``(value, row)``."""
-    counts = (hi - lo + 1).astype(np.int64)
-    rows = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
-    starts = np.cumsum(counts) - counts
-    offset = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-    return lo[rows] + offset, rows
+def grid_parameters(
+    travel_m: FloatArray, horizontal_m: float, cell_m: float | None
+) -> tuple[float, float, float]:
+    """``(reach, radius, cell)``: the 3-D distance a conflicting pair is within, the radius that
+    grows each swept box, and the cell side (m)."""
+    max_travel = float(travel_m.max()) if len(travel_m) else 0.0
+    reach = float(np.hypot(horizontal_m, normal_bound(max_travel, horizontal_m)))
+    reach = reach * (1.0 + 1e-9) + 1.0
+    radius = 0.5 * reach
+    if cell_m is None:
+        median = float(np.median(travel_m)) if len(travel_m) else 0.0
+        cell_m = max(4.0 * radius, 0.5 * median + 2.0 * radius)
+    return reach, radius, cell_m
 
 
 def candidate_pairs(
@@ -62,87 +68,55 @@ def candidate_pairs(
     horizontal_m: float,
     vertical_m: float,
     lookahead_s: float,
+    baro: FloatArray | None = None,
+    geo: FloatArray | None = None,
+    vs: FloatArray | None = None,
+    party: IntArray | None = None,
+    own: npt.NDArray[np.bool_] | None = None,
     cell_m: float | None = None,
     alt_bin_m: float | None = None,
-) -> tuple[IntArray, IntArray]:
-    """Pairs ``(i, j)``, ``i < j``, whose swept volumes share a cell: a superset of conflicts.
+) -> tuple[IntArray, IntArray, int]:
+    """Pairs ``(i, j)``, ``i < j``, that may conflict: a superset of the conflicts.
 
     ``pos`` and ``vel`` are ECEF ``(N, 3)`` (m, m/s); ``alt_lo``/``alt_hi`` bound each
-    aircraft's altitude over the lookahead on every reference it may be compared on.
+    aircraft's altitude over the lookahead on every reference it may be compared on. Pairs that
+    share a cell are kept when they pass two necessary conditions (straight 3-D paths within
+    ``reach``, altitudes within ``V`` on the pair's reference, see :func:`_grid.scan`); with
+    ``party`` (integer codes, -1 for unknown) only pairs of different parties, with ``own``
+    only pairs involving an ownship. Returns ``(i, j, screened)``: the pairs for the exact test
+    and the number of cell-sharing pairs screened to find them.
     """
     n = len(pos)
     empty = np.empty(0, dtype=np.int64)
     if n < 2:
-        return empty, empty
-    speed = np.linalg.norm(vel, axis=1)
-    travel = speed * lookahead_s
-    max_travel = float(travel.max())
-    reach = np.hypot(horizontal_m, normal_bound(max_travel, horizontal_m))
-    radius = 0.5 * reach * (1.0 + 1e-9) + 1.0
-    if cell_m is None:
-        cell_m = max(4.0 * radius, 0.5 * float(np.median(travel)) + 2.0 * radius)
+        return empty, empty, 0
+    travel = np.linalg.norm(vel, axis=1) * lookahead_s
+    reach, radius, cell = grid_parameters(travel, horizontal_m, cell_m)
     if alt_bin_m is None:
         alt_bin_m = 2.0 * vertical_m
-    pieces = np.maximum(np.ceil(travel / cell_m), 1.0).astype(np.int64)
-
-    aircraft = np.repeat(np.arange(n, dtype=np.int64), pieces)
-    starts = np.cumsum(pieces) - pieces
-    k = np.arange(int(pieces.sum()), dtype=np.int64) - np.repeat(starts, pieces)
-    frac0 = (k / pieces[aircraft])[:, None]
-    frac1 = ((k + 1) / pieces[aircraft])[:, None]
-    sweep = vel[aircraft] * lookahead_s
-    a = pos[aircraft] + frac0 * sweep
-    b = pos[aircraft] + frac1 * sweep
-    lo = np.floor((np.minimum(a, b) - radius) / cell_m).astype(np.int64)
-    hi = np.floor((np.maximum(a, b) + radius) / cell_m).astype(np.int64)
-
     zlo = np.floor((alt_lo - 0.5 * vertical_m) / alt_bin_m).astype(np.int64)
     zhi = np.floor((alt_hi + 0.5 * vertical_m) / alt_bin_m).astype(np.int64)
     zmin = int(zlo.min())
-
-    span = int(np.ceil(6.6e6 / cell_m)) + 2
-    xb = int(2 * span).bit_length()
-    zb = int(zhi.max() - zmin + 1).bit_length()
+    zlo -= zmin
+    zhi -= zmin
+    span = int(np.ceil(6.6e6 / cell)) + 2
+    xb = int(2 * span + 1).bit_length()
+    zb = int(zhi.max() + 1).bit_length()
     ib = int(n).bit_length()
     if 3 * xb + zb + ib > 63:
         raise ValueError("candidate grid too fine for 64-bit keys: choose a larger cell")
-
-    # Rasterise: every (x, y, z) cell of each piece's box, then every altitude bin.
-    off = np.int64(span)
-    x, row = _expand(lo[:, 0], hi[:, 0])
-    acc = x + off
-    for axis in (1, 2):
-        vals, k = _expand(lo[row, axis], hi[row, axis])
-        acc = (acc[k] << np.int64(xb)) | (vals + off)
-        row = row[k]
-    owner = aircraft[row]
-    zz, k = _expand(zlo[owner], zhi[owner])
-    keys = (acc[k] << np.int64(zb)) | (zz - zmin)
-    keys = (keys << np.int64(ib)) | owner[k]
-    keys = np.unique(keys)
-    return _pairs_in_groups(keys >> np.int64(ib), keys & np.int64((1 << ib) - 1))
-
-
-def _pairs_in_groups(group: IntArray, member: IntArray) -> tuple[IntArray, IntArray]:
-    """Every pair of members sharing a group, ``i < j``, without duplicates.
-
-    ``group`` is sorted; within a group ``member`` is sorted and unique.
-    """
-    m = len(group)
-    if m < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    boundary = np.flatnonzero(np.diff(group)) + 1
-    starts = np.concatenate([[0], boundary])
-    ends = np.concatenate([boundary, [m]])
-    size = ends - starts
-    end_of = np.repeat(ends, size)
-    after = end_of - np.arange(m) - 1
-    first = np.repeat(np.arange(m, dtype=np.int64), after)
-    offs = np.cumsum(after) - after
-    second = first + 1 + (np.arange(int(after.sum()), dtype=np.int64) - np.repeat(offs, after))
-    i = member[first]
-    j = member[second]
-    n_bits = int(max(int(member.max()), 1)).bit_length()
-    code = np.unique((i << np.int64(n_bits)) | j)
-    return code >> np.int64(n_bits), code & np.int64((1 << n_bits) - 1)
+    keys, offsets = _grid.rasterise(
+        pos, vel, zlo, zhi, lookahead_s, radius, cell, span, xb, zb
+    )
+    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    entries = np.sort((keys << np.int64(ib)) | owners)
+    nan = np.full(n, np.nan)
+    return _grid.scan(
+        entries, ib, keys, offsets, pos, vel,
+        nan if baro is None else baro, nan if geo is None else geo,
+        np.zeros(n) if vs is None else vs,
+        np.full(n, -1, dtype=np.int64) if party is None else party,
+        np.zeros(n, dtype=bool) if own is None else own,
+        party is not None, own is not None,
+        reach, vertical_m + 1e-6, lookahead_s,
+    )

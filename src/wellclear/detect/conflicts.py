@@ -24,12 +24,12 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 CONFLICT_COLUMNS: dict[str, str] = {
-    "id1": "object",
-    "id2": "object",
-    "party1": "object",
-    "party2": "object",
-    "callsign1": "object",
-    "callsign2": "object",
+    "id1": "str",
+    "id2": "str",
+    "party1": "str",
+    "party2": "str",
+    "callsign1": "str",
+    "callsign2": "str",
     "age1_s": "float64",
     "age2_s": "float64",
     "t_in": "float64",
@@ -40,7 +40,7 @@ CONFLICT_COLUMNS: dict[str, str] = {
     "distance_m": "float64",
     "dalt_m": "float64",
     "los": "bool",
-    "alt_src": "object",
+    "alt_src": "str",
 }
 
 
@@ -156,16 +156,20 @@ def select_pairs(
 
 def conflicts_table(states: pd.DataFrame, result: PairResult) -> pd.DataFrame:
     """The documented conflicts table (``CONFLICT_COLUMNS``), sorted by t_in then ids."""
-    sel = result.conflict
-    i, j = result.i[sel], result.j[sel]
+    sel = np.flatnonzero(result.conflict)
     ids = states["id"].to_numpy(object)
-    swap = ids[i] > ids[j]
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    i, j = result.i[sel], result.j[sel]
+    swap = rank[i] > rank[j]
     a = np.where(swap, j, i)
     b = np.where(swap, i, j)
+    order = np.lexsort((rank[b], rank[a], result.t_in[sel]))
+    sel, a, b, swap = sel[order], a[order], b[order], swap[order]
     sign = np.where(swap, -1.0, 1.0)
 
-    def col(name: str, idx: IntArray) -> npt.NDArray[np.generic]:
-        return states[name].to_numpy()[idx]
+    def col(name: str, idx: IntArray) -> pd.Series:
+        return states[name].take(idx).reset_index(drop=True)
 
     ages = states["age_s"].to_numpy(np.float64) if "age_s" in states else np.zeros(len(states))
     t_out = result.t_out[sel]
@@ -187,20 +191,21 @@ def conflicts_table(states: pd.DataFrame, result: PairResult) -> pd.DataFrame:
             "distance_m": result.distance[sel],
             "dalt_m": sign * result.dalt[sel],
             "los": result.los[sel],
-            "alt_src": np.where(result.baro[sel], "baro", "geo").astype(object),
+            "alt_src": pd.Series(np.where(result.baro[sel], "baro", "geo"), dtype="str"),
         }
     )
-    frame = frame.sort_values(["t_in", "id1", "id2"], kind="stable").reset_index(drop=True)
-    return frame.astype(CONFLICT_COLUMNS)
+    return frame
 
 
 @dataclass
 class Detection:
-    """Conflicts and the work done to find them."""
+    """Conflicts and the work done to find them: ``pairs_screened`` cell-sharing pairs were
+    screened cheaply, ``pairs_examined`` distinct pairs were solved exactly."""
 
     conflicts: pd.DataFrame
     pairs_examined: int
     pairs_without_common_altitude: int
+    pairs_screened: int = 0
 
 
 def detect(
@@ -214,15 +219,22 @@ def detect(
     """Candidate search then exact test: every predicted loss of separation in the snapshot."""
     traffic = Traffic.from_states(states)
     alt_lo, alt_hi = traffic.altitude_band(minima.lookahead_s)
-    i, j = candidate_pairs(
+    party = None
+    if between_parties:
+        codes, _ = pd.factorize(states["party"].to_numpy(object))
+        party = np.where(states["party"].to_numpy(object) == UNKNOWN_PARTY, -1, codes)
+    own = None
+    if ownship:
+        own = states["id"].isin({o.strip().lower() for o in ownship}).to_numpy()
+    i, j, screened = candidate_pairs(
         traffic.pos, traffic.vel, alt_lo, alt_hi,
         horizontal_m=minima.horizontal_m, vertical_m=minima.vertical_m,
-        lookahead_s=minima.lookahead_s, cell_m=cell_m,
+        lookahead_s=minima.lookahead_s, baro=traffic.baro, geo=traffic.geo, vs=traffic.vs,
+        party=None if party is None else party.astype(np.int64), own=own, cell_m=cell_m,
     )
-    i, j = select_pairs(states, i, j, between_parties=between_parties, ownship=ownship)
     result = evaluate_pairs(traffic, i, j, minima)
     return Detection(
-        conflicts_table(states, result), len(i), int((~result.comparable).sum())
+        conflicts_table(states, result), len(i), int((~result.comparable).sum()), screened
     )
 
 
