@@ -1,0 +1,251 @@
+"""Classification of encounters: multi-label classes, a primary class, the rules that fired.
+
+Classes, by precedence for the primary class (issue 5):
+
+* ``duplicate``: the same aircraft under two ids (co-located and co-moving for a long time):
+  reported as such, and then never NMAC or intercept;
+* ``nmac``: < 500 ft horizontal and < 100 ft vertical at the same time (standards.md 1.1);
+* ``intercept``: aircraft of different parties; the interceptor comes from outside 5 NM and is in
+  the target's rear half (behind the target's track: relative bearing 90..270 deg) at some time
+  between coming within 5 NM and the end of station keeping (overtaking included), and stays
+  within 2 NM / 1000 ft for at least 30 s with at least 75 % of every 40 s window of that stretch
+  (standards.md 3, proposed classifier);
+* ``los``: below the scan minima; ``close_approach``: within the proximity range only.
+
+Provisional airprox category (standards.md 7): A for NMAC, B when the geometry entered the TCAS
+RA volume (standards.md 1.3), C for any other loss of separation, D when data quality cannot decide
+(the minimum interpolated over more than ``max_interpolation_s``, or the two altitudes not both
+barometric). The alerting package had no TCAS RA detector when this was written, so the RA test
+of standards.md 1.3 is implemented here (:func:`tcas_ra`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from wellclear.encounters.config import ScanConfig
+from wellclear.units import FT_M, NM_M
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+PRECEDENCE = ("duplicate", "nmac", "intercept", "los", "close_approach")
+
+# standards.md 1.3: lower bound of the band (ft), RA tau (s), DMOD (NM), ZTHR (ft), HMD (ft)
+_RA_TABLE = np.array(
+    [
+        [1000.0, 15.0, 0.20, 600.0, 1215.0],
+        [2350.0, 20.0, 0.35, 600.0, 2126.0],
+        [5000.0, 25.0, 0.55, 600.0, 3342.0],
+        [10000.0, 30.0, 0.80, 600.0, 4861.0],
+        [20000.0, 35.0, 1.10, 700.0, 6683.0],
+        [42000.0, 35.0, 1.10, 800.0, 6683.0],
+    ]
+)
+
+
+def tcas_ra(
+    alt_m: FloatArray,
+    r_m: FloatArray,
+    rdot_mps: FloatArray,
+    dz_m: FloatArray,
+    dzdot_mps: FloatArray,
+    miss_m: FloatArray,
+) -> BoolArray:
+    """TCAS II v7.1 RA test (standards.md 1.3; DAIDALUS ``TCAS3D``), vectorised.
+
+    ``alt_m`` is the altitude of the lower aircraft (MSL stands in for AGL: no RA below 1000 ft);
+    ``r``/``rdot`` horizontal range and range rate; ``dz``/``dzdot`` vertical separation and its
+    rate; ``miss_m`` the horizontal miss distance (the HMD filter). Horizontal: range within DMOD
+    or modified tau ``(DMOD^2 - r^2) / (r * rdot)`` within TAU while closing; vertical: within ZTHR
+    or time to co-altitude within TAU while closing.
+    """
+    alt_ft = np.asarray(alt_m) / FT_M
+    band = np.searchsorted(_RA_TABLE[:, 0], alt_ft, side="right") - 1
+    ok = band >= 0
+    row = _RA_TABLE[np.clip(band, 0, len(_RA_TABLE) - 1)]
+    tau, dmod, zthr, hmd = row[:, 1], row[:, 2] * NM_M, row[:, 3] * FT_M, row[:, 4] * FT_M
+    with np.errstate(divide="ignore", invalid="ignore"):
+        taumod = (dmod**2 - r_m**2) / (r_m * rdot_mps)
+        horiz = (r_m <= dmod) | ((rdot_mps < 0) & (taumod >= 0) & (taumod <= tau))
+        tcoa = -dz_m / dzdot_mps
+        vert = (np.abs(dz_m) <= zthr) | ((dz_m * dzdot_mps < 0) & (tcoa <= tau))
+    return ok & horiz & vert & (miss_m <= hmd)
+
+
+def station_keeping(
+    s: FloatArray, e: FloatArray, cfg: ScanConfig
+) -> tuple[float, float, float] | None:
+    """First stretch of station keeping in the close spans ``[s, e]`` of one encounter.
+
+    Windows of ``intercept_window_s`` start at every second from the first close entry; a window
+    holds when the close time in it is at least ``intercept_fraction`` of it; consecutive holding
+    windows form a stretch, which counts when its close time is at least ``intercept_min_s``.
+    Returns ``(start, end, close_time)`` or None.
+    """
+    if s.size == 0:
+        return None
+    w = cfg.intercept_window_s
+    grid = s.min() + np.arange(0.0, e.max() - s.min() + 1.0, 1.0)
+
+    def cover(x: FloatArray) -> FloatArray:
+        return np.clip(x[:, None] - s[None, :], 0.0, (e - s)[None, :]).sum(axis=1)
+
+    held = cover(grid + w) - cover(grid) >= cfg.intercept_fraction * w - 1e-9
+    k = 0
+    while k < grid.size:
+        if not held[k]:
+            k += 1
+            continue
+        m = k
+        while m + 1 < grid.size and held[m + 1]:
+            m += 1
+        lo, hi = grid[k], grid[m] + w
+        close = float(cover(np.array([hi]))[0] - cover(np.array([lo]))[0])
+        if close >= cfg.intercept_min_s - 1e-9:
+            return float(lo), float(min(hi, e.max())), close
+        k = m + 1
+    return None
+
+
+def _intercept(
+    enc: pd.Series, pieces: pd.DataFrame, close: pd.DataFrame, cfg: ScanConfig
+) -> str | None:
+    """The rule text when the encounter is an intercept, else None."""
+    if enc["party_i"] == enc["party_j"]:
+        return None
+    sk = station_keeping(close["s"].to_numpy(), close["e"].to_numpy(), cfg)
+    if sk is None:
+        return None
+    lo, hi, close_s = sk
+    before = pieces[pieces["a"] <= lo]
+    if not (before["range_a_m"] > cfg.intercept_approach_m).any():
+        return None
+    outside_t = before.loc[before["range_a_m"] > cfg.intercept_approach_m, "a"].min()
+    window = pieces[(pieces["a"] >= outside_t) & (pieces["a"] <= hi)]
+    window = window[window["range_a_m"] <= cfg.intercept_approach_m]
+    for who, col in (("j", "j_behind_i"), ("i", "i_behind_j")):
+        behind = window[window[col].astype(bool)]
+        if behind.empty:
+            continue
+        other = "i" if who == "j" else "j"
+        t_rear = float(behind["a"].min())
+        return (
+            f"intercept: {enc['id_' + who]} from outside {cfg.intercept_approach_m / NM_M:g} NM "
+            f"into the rear half of {enc['id_' + other]} (t={t_rear:.0f}), then within "
+            f"{cfg.intercept_horizontal_m / NM_M:g} NM/{cfg.intercept_vertical_m / FT_M:g} ft "
+            f"for {close_s:.0f} s from t={lo:.0f} to t={hi:.0f}, >= "
+            f"{cfg.intercept_fraction:.0%} of every {cfg.intercept_window_s:g} s window"
+        )
+    return None
+
+
+def _duplicate(enc: pd.Series, pieces: pd.DataFrame, cfg: ScanConfig) -> str | None:
+    co = (
+        (pieces["h_min_m"] <= cfg.duplicate_horizontal_m)
+        & (pieces["range_a_m"] <= cfg.duplicate_horizontal_m)
+        & (pieces["dz_a_m"].abs() <= cfg.duplicate_vertical_m)
+        & (pieces["dz_min_m"].abs() <= cfg.duplicate_vertical_m)
+    )
+    together = float((pieces["b"] - pieces["a"])[co].sum())
+    if together < cfg.duplicate_min_s or together < cfg.duplicate_fraction * enc["los_s"]:
+        return None
+    return (
+        f"duplicate: co-located within {cfg.duplicate_horizontal_m:g} m and "
+        f"{cfg.duplicate_vertical_m / FT_M:g} ft for {together:.0f} s "
+        f"(>= {cfg.duplicate_fraction:.0%} of the time below the minima)"
+    )
+
+
+def classify(
+    encounters: pd.DataFrame,
+    pieces: pd.DataFrame,
+    spans: pd.DataFrame,
+    gidx_pieces: np.ndarray,
+    gidx_close: np.ndarray,
+    cfg: ScanConfig,
+) -> pd.DataFrame:
+    """Add ``classes``, ``primary``, ``rules``, ``airprox`` and ``interceptor`` to encounters."""
+    close = spans[spans["kind"] == "close"]
+    by_piece = {int(str(k)): v for k, v in pieces.assign(g=gidx_pieces).groupby("g")}
+    by_close = {int(str(k)): v for k, v in close.assign(g=gidx_close).groupby("g")}
+    none_p = pieces.iloc[0:0]
+    none_c = close.iloc[0:0]
+    classes: list[str] = []
+    primary: list[str] = []
+    rules: list[str] = []
+    airprox: list[str] = []
+    for g_, enc in encounters.reset_index(drop=True).iterrows():
+        g = int(g_)  # type: ignore[call-overload]
+        pc = by_piece.get(g, none_p)
+        found: dict[str, str] = {}
+        dup = _duplicate(enc, pc, cfg)
+        if dup:
+            found["duplicate"] = dup
+        if enc["nmac_s"] > 0 and not dup:
+            found["nmac"] = (
+                f"nmac: below {cfg.nmac_horizontal_m / FT_M:g} ft horizontal and "
+                f"{cfg.nmac_vertical_m / FT_M:g} ft vertical for {enc['nmac_s']:.1f} s; "
+                f"min {enc['h_min_m'] / FT_M:.0f} ft with {abs(enc['dz_min_m']) / FT_M:.0f} ft "
+                "vertical (altitudes in 25 ft steps)"
+            )
+        if not dup:
+            icp = _intercept(enc, pc, by_close.get(g, none_c), cfg)
+            if icp:
+                found["intercept"] = icp
+        if enc["los_s"] > 0:
+            found["los"] = (
+                f"los: below {cfg.horizontal_m / NM_M:g} NM/{cfg.vertical_m / FT_M:g} ft for "
+                f"{enc['los_s']:.0f} s between t={enc['los_start']:.0f} and t={enc['los_end']:.0f}"
+            )
+        else:
+            found["close_approach"] = (
+                f"close approach: within {cfg.proximity_horizontal_m / NM_M:g} NM/"
+                f"{cfg.proximity_vertical_m / FT_M:g} ft, never below the minima; min "
+                f"{enc['h_min_m'] / NM_M:.2f} NM"
+            )
+        labels = [c for c in PRECEDENCE if c in found]
+        classes.append(",".join(labels))
+        primary.append(labels[0])
+        cat = ""
+        if enc["los_s"] > 0 and not dup:
+            ra = tcas_ra(
+                np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy()),
+                pc["h_min_m"].to_numpy(),
+                np.zeros(len(pc)),
+                pc["dz_min_m"].to_numpy(),
+                pc["dzdot_min_mps"].to_numpy(),
+                np.full(len(pc), enc["h_min_m"]),
+            ) | tcas_ra(
+                np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy()),
+                pc["range_a_m"].to_numpy(),
+                pc["range_rate_a_mps"].to_numpy(),
+                pc["dz_a_m"].to_numpy(),
+                pc["dzdot_a_mps"].to_numpy(),
+                np.full(len(pc), enc["h_min_m"]),
+            )
+            doubtful = enc["min_interval_s"] > cfg.max_interpolation_s or not enc["alt_baro"]
+            if doubtful:
+                cat = "D"
+                found["airprox"] = (
+                    f"airprox D: minimum interpolated over {enc['min_interval_s']:.0f} s"
+                    if enc["min_interval_s"] > cfg.max_interpolation_s
+                    else "airprox D: altitudes not both barometric"
+                )
+            elif "nmac" in found:
+                cat = "A"
+            elif bool(ra.any()):
+                cat = "B"
+                found["airprox"] = "airprox B: entered the TCAS II RA volume (standards.md 1.3)"
+            else:
+                cat = "C"
+        airprox.append(cat)
+        rules.append("; ".join(found[k] for k in [*labels, "airprox"] if k in found))
+    out = encounters.copy()
+    out["classes"] = classes
+    out["primary"] = primary
+    out["airprox"] = airprox
+    out["rules"] = rules
+    return out

@@ -1,0 +1,163 @@
+"""From pieces to encounters: spans merged per pair, minima and evidence gathered.
+
+The same merge rule serves a time window (to pick the evidence around each local minimum) and
+the final pass over all windows (to build the encounters): proximity spans of one pair closer
+than ``merge_gap`` are one encounter. A group found inside one window lies inside one final
+encounter, so the minimum of an encounter is the minimum of its window groups, and the evidence
+kept around that group's minimum is exactly the evidence around the encounter's minimum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.tracks import QUALITY_COLUMNS, SOURCE_COLUMNS
+
+PAIR = ["id_i", "id_j"]
+EVIDENCE_COLUMNS = [
+    "id",
+    "t",
+    "lat",
+    "lon",
+    "alt_m",
+    "gs_mps",
+    "trk_deg",
+    "vs_mps",
+    "flag",
+    *SOURCE_COLUMNS,
+    *QUALITY_COLUMNS,
+]
+
+
+def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
+    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted)."""
+    prox = spans[spans["kind"] == "prox"].sort_values([*PAIR, "s", "e"], kind="stable")
+    if prox.empty:
+        return pd.DataFrame({"id_i": [], "id_j": [], "start": [], "end": []})
+    same = (prox["id_i"].to_numpy() == np.roll(prox["id_i"].to_numpy(), 1)) & (
+        prox["id_j"].to_numpy() == np.roll(prox["id_j"].to_numpy(), 1)
+    )
+    same[0] = False
+    end_so_far = prox.groupby(PAIR, sort=False)["e"].cummax().to_numpy()
+    prev_end = np.roll(end_so_far, 1)
+    new = ~same | (prox["s"].to_numpy() - prev_end >= merge_gap_s)
+    group = np.cumsum(new) - 1
+    out = (
+        prox.assign(group=group)
+        .groupby("group", sort=True)
+        .agg(id_i=("id_i", "first"), id_j=("id_j", "first"), start=("s", "min"), end=("e", "max"))
+    )
+    return out.reset_index(drop=True)
+
+
+def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
+    """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``)."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    g = groups.assign(gidx=np.arange(len(groups)), start=groups["start"].astype(float))
+    left = frame[[*PAIR, time]].assign(_row=np.arange(len(frame)))
+    left = left.sort_values(time, kind="stable")
+    g = g.sort_values("start", kind="stable")
+    m = pd.merge_asof(
+        left,
+        g[[*PAIR, "start", "end", "gidx"]],
+        left_on=time,
+        right_on="start",
+        by=PAIR,
+        direction="backward",
+    )
+    m = m.sort_values("_row")
+    gidx = m["gidx"].to_numpy()
+    bad = np.isnan(gidx.astype(float)) | (m[time].to_numpy() > m["end"].to_numpy() + 1e-6)
+    if bad.any():
+        raise AssertionError("a piece or span lies outside every proximity group")
+    return gidx.astype(np.int64)
+
+
+def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
+    """The piece of smallest horizontal distance in each group (ties: earliest), with ``gidx``."""
+    p = pieces.assign(gidx=gidx).sort_values(["gidx", "h_min_m", "t_min"], kind="stable")
+    return p.drop_duplicates("gidx", keep="first")
+
+
+def window_evidence(
+    frame: pd.DataFrame, pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig
+) -> pd.DataFrame:
+    """Raw samples of both aircraft within ``evidence_s`` of each window group's minimum.
+
+    ``frame`` is the cleaned window (sorted by ``id``, ``t``, with ``flag``). Rows are tagged with
+    the pair and ``t_min`` so that the final pass keeps those of each encounter's minimum.
+    """
+    groups = group_spans(spans, cfg.merge_gap_s)
+    cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
+    if pieces.empty:
+        return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
+    best = min_pieces(pieces, assign(pieces, groups, "t_min"))
+    ids = frame["id"].to_numpy()
+    t = frame["t"].to_numpy(np.float64)
+    uniq, first = np.unique(ids, return_index=True)
+    last = np.append(first[1:], ids.size)
+    where = {k: (int(f), int(e)) for k, f, e in zip(uniq, first, last, strict=True)}
+    parts = []
+    for id_i, id_j, t_min in best[[*PAIR, "t_min"]].itertuples(index=False):
+        for name in (id_i, id_j):
+            lo, hi = where[name]
+            s = lo + np.searchsorted(t[lo:hi], t_min - cfg.evidence_s, side="left")
+            e = lo + np.searchsorted(t[lo:hi], t_min + cfg.evidence_s, side="right")
+            part = frame.iloc[s:e][cols].copy()
+            part.insert(0, "t_min", t_min)
+            part.insert(0, "id_j", id_j)
+            part.insert(0, "id_i", id_i)
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
+    return pd.concat(parts, ignore_index=True)
+
+
+def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
+    """One row per encounter: pair, start, end and the measured quantities (no classes yet)."""
+    groups = group_spans(spans, cfg.merge_gap_s)
+    if groups.empty:
+        return groups
+    gidx = assign(pieces, groups, "t_min")
+    best = min_pieces(pieces, gidx).set_index("gidx").sort_index()
+    p = pieces.assign(gidx=gidx)
+    first = p.sort_values(["gidx", "a"], kind="stable").drop_duplicates("gidx").set_index("gidx")
+    slant = p.groupby("gidx")["slant_min_m"].min()
+    out = groups.copy()
+    out["duration_s"] = out["end"] - out["start"]
+    keep_best = [
+        "party_i",
+        "party_j",
+        "callsign_i",
+        "callsign_j",
+        "t_min",
+        "h_min_m",
+        "dz_min_m",
+        "lat_i",
+        "lon_i",
+        "alt_i_m",
+        "lat_j",
+        "lon_j",
+        "alt_j_m",
+    ]
+    for c in keep_best:
+        out[c] = best[c].to_numpy()
+    out["slant_min_m"] = slant.sort_index().to_numpy()
+    out["rel_speed_start_mps"] = first["rel_speed_a_mps"].to_numpy()
+    out["range_rate_start_mps"] = first["range_rate_a_mps"].to_numpy()
+    out["min_interval_s"] = (best["b"] - best["a"]).to_numpy()
+    out["alt_baro"] = best["alt_baro"].to_numpy()
+    for kind in ("los", "nmac", "close"):
+        sk = spans[spans["kind"] == kind]
+        gk = assign(sk, groups, "s")
+        dur = pd.Series((sk["e"] - sk["s"]).to_numpy()).groupby(gk).sum()
+        out[f"{kind}_s"] = dur.reindex(range(len(out)), fill_value=0.0).to_numpy()
+        if kind == "los":
+            lo = pd.Series(sk["s"].to_numpy()).groupby(gk).min()
+            hi = pd.Series(sk["e"].to_numpy()).groupby(gk).max()
+            out["los_start"] = lo.reindex(range(len(out))).to_numpy()
+            out["los_end"] = hi.reindex(range(len(out))).to_numpy()
+    return out

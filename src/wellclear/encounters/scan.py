@@ -1,0 +1,266 @@
+"""The encounter scan: one frame, time windows streamed in order, or partitions on Dask.
+
+Every path computes the same thing: time is cut into windows ``[t_lo, t_hi)``; a window is read
+with :attr:`ScanConfig.overlap_s` of context on each side, and owns the intervals between merged
+sample times that start inside it (:func:`wellclear.encounters.pieces.scan_pieces`). Owned pieces,
+spans and evidence from all windows are merged once in :func:`finish`, so an encounter spanning
+window boundaries (an escort of hours) is found exactly once, whatever the window length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from wellclear.encounters.classify import classify
+from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.merge import (
+    PAIR,
+    assign,
+    episodes,
+    group_spans,
+    window_evidence,
+)
+from wellclear.encounters.pieces import scan_pieces
+from wellclear.encounters.tracks import build_tracks
+
+ENCOUNTER_COLUMNS: dict[str, str] = {
+    "encounter_id": "pair and whole second of the start",
+    "id_i": "first aircraft (the smaller id)",
+    "id_j": "second aircraft",
+    "callsign_i": "callsign of i at the minimum",
+    "callsign_j": "callsign of j at the minimum",
+    "party_i": "party of i",
+    "party_j": "party of j",
+    "start": "entry into the proximity range (unix s)",
+    "end": "exit from the proximity range (unix s)",
+    "duration_s": "end - start",
+    "t_min": "time of the minimum horizontal distance (unix s)",
+    "h_min_m": "minimum horizontal distance (m)",
+    "dz_min_m": "vertical distance at that time, alt_j - alt_i (m)",
+    "slant_min_m": "minimum slant range (m)",
+    "rel_speed_start_mps": "magnitude of the relative velocity at the start (3-D, m/s)",
+    "range_rate_start_mps": "horizontal range rate at the start (m/s, negative closing)",
+    "lat_i": "position of i at the minimum",
+    "lon_i": "",
+    "alt_i_m": "",
+    "lat_j": "position of j at the minimum",
+    "lon_j": "",
+    "alt_j_m": "",
+    "los_s": "time below the scan minima (s)",
+    "los_start": "first entry below the scan minima (unix s), NaN if none",
+    "los_end": "last exit (unix s)",
+    "nmac_s": "time inside the NMAC volume (s)",
+    "close_s": "time within the intercept station-keeping volume (s)",
+    "min_interval_s": "length of the interpolated interval holding the minimum (s)",
+    "alt_baro": "both altitudes barometric at the minimum",
+    "classes": "all classes, by precedence, comma-separated",
+    "primary": "the first of them",
+    "airprox": "provisional airprox category A-D (empty for close approaches)",
+    "rules": "the rules that fired, with their numbers",
+}
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """What one time window owns: pieces, spans and evidence (see the module docstring)."""
+
+    pieces: pd.DataFrame
+    spans: pd.DataFrame
+    evidence: pd.DataFrame
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Encounters (columns :data:`ENCOUNTER_COLUMNS`) and their evidence samples."""
+
+    encounters: pd.DataFrame
+    evidence: pd.DataFrame
+    rows: int = 0
+
+
+class Source(Protocol):
+    """Anything that gives the states of a time range (picklable, for Dask workers)."""
+
+    def time_range(self) -> tuple[float, float]: ...
+
+    def read(self, t_lo: float, t_hi: float) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class FrameSource:
+    """States held in memory."""
+
+    frame: pd.DataFrame
+
+    def time_range(self) -> tuple[float, float]:
+        if self.frame.empty:
+            return (0.0, 0.0)
+        t = self.frame["t"]
+        return float(t.min()), float(t.max())
+
+    def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
+        t = self.frame["t"]
+        return self.frame[(t >= t_lo) & (t < t_hi)]
+
+
+def scan_window(
+    states: pd.DataFrame, cfg: ScanConfig, t_lo: float = -math.inf, t_hi: float = math.inf
+) -> WindowResult:
+    """Pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must hold the context."""
+    tracks = build_tracks(states, cfg)
+    pieces, spans = scan_pieces(tracks, cfg, t_lo, t_hi)
+    evidence = window_evidence(tracks.frame, pieces, spans, cfg)
+    return WindowResult(
+        pieces, spans, evidence, rows=int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
+    )
+
+
+def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
+    """Merge the windows: encounters (classified) and the evidence of each encounter's minimum."""
+    res = list(results)
+    pieces = pd.concat([r.pieces for r in res], ignore_index=True)
+    spans = pd.concat([r.spans for r in res], ignore_index=True)
+    evidence = pd.concat([r.evidence for r in res if not r.evidence.empty] or [res[0].evidence])
+    rows = sum(r.rows for r in res)
+    enc = episodes(pieces, spans, cfg)
+    if enc.empty:
+        cols = list(ENCOUNTER_COLUMNS)
+        return ScanResult(pd.DataFrame(columns=cols), evidence.iloc[0:0], rows)
+    groups = group_spans(spans, cfg.merge_gap_s)
+    close = spans[spans["kind"] == "close"]
+    enc = classify(
+        enc, pieces, spans, assign(pieces, groups, "t_min"), assign(close, groups, "s"), cfg
+    )
+    enc.insert(
+        0,
+        "encounter_id",
+        [
+            f"{i}-{j}-{math.floor(s)}"
+            for i, j, s in zip(enc["id_i"], enc["id_j"], enc["start"], strict=True)
+        ],
+    )
+    enc = enc[list(ENCOUNTER_COLUMNS)].sort_values(["start", *PAIR], kind="stable")
+    keys = enc[["encounter_id", *PAIR, "t_min"]]
+    ev = evidence.merge(keys, on=[*PAIR, "t_min"], how="inner")
+    ev = ev.drop(columns=[*PAIR, "t_min"])
+    ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
+    ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
+    return ScanResult(enc.reset_index(drop=True), ev, rows)
+
+
+def scan(states: pd.DataFrame, cfg: ScanConfig | None = None) -> ScanResult:
+    """Scan a whole states table in memory."""
+    cfg = cfg or ScanConfig()
+    return finish([scan_window(states, cfg)], cfg)
+
+
+def window_bounds(t0: float, t1: float, window_s: float) -> list[tuple[float, float]]:
+    """Windows ``[lo, hi)`` of ``window_s`` aligned on multiples of it, covering ``[t0, t1]``."""
+    if window_s <= 0:
+        raise ValueError("the window must be positive")
+    first = math.floor(t0 / window_s)
+    last = math.floor(t1 / window_s)
+    return [(k * window_s, (k + 1) * window_s) for k in range(first, last + 1)]
+
+
+def read_window(source: Source, lo: float, hi: float, cfg: ScanConfig) -> WindowResult:
+    """Read one window with its context and scan it (what a Dask task runs)."""
+    frame = source.read(lo - cfg.overlap_s, hi + cfg.overlap_s)
+    return scan_window(frame, cfg, lo, hi)
+
+
+def iter_windows(
+    source: Source, cfg: ScanConfig, window_s: float
+) -> Iterator[tuple[int, int, WindowResult]]:
+    """Scan window after window, in time order: ``(index, count, result)``."""
+    t0, t1 = source.time_range()
+    bounds = window_bounds(t0, t1, window_s)
+    for k, (lo, hi) in enumerate(bounds):
+        yield k, len(bounds), read_window(source, lo, hi, cfg)
+
+
+def scan_source(
+    source: Source,
+    cfg: ScanConfig | None = None,
+    window_s: float = 3600.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanResult:
+    """Stream ``source`` window by window in time order; memory is bounded by one window."""
+    cfg = cfg or ScanConfig()
+    results = []
+    for k, n, res in iter_windows(source, cfg, window_s):
+        # keep only what the final pass needs: owned pieces and spans are small
+        results.append(res)
+        if progress is not None:
+            progress(k + 1, n)
+    return finish(results, cfg)
+
+
+def scan_dask(
+    source: Source,
+    cfg: ScanConfig | None = None,
+    window_s: float = 3600.0,
+    scheduler: str | None = None,
+    client: object | None = None,
+) -> ScanResult:
+    """Partition by time window on Dask (a local cluster unless ``scheduler`` or ``client``).
+
+    Each task reads its window with the overlap and returns what it owns; the merge of
+    encounters open across partitions happens in :func:`finish`, on the client.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    cfg = cfg or ScanConfig()
+    t0, t1 = source.time_range()
+    bounds = window_bounds(t0, t1, window_s)
+    own_client = client is None
+    cluster = None
+    if client is None:
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(processes=False, n_workers=2, threads_per_worker=1)
+            client = Client(cluster)
+    try:
+        futures = client.map(  # type: ignore[attr-defined]
+            read_window,
+            [source] * len(bounds),
+            [b[0] for b in bounds],
+            [b[1] for b in bounds],
+            [cfg] * len(bounds),
+            pure=False,
+        )
+        results = client.gather(futures)  # type: ignore[attr-defined]
+    finally:
+        if own_client:
+            client.close()  # type: ignore[attr-defined]
+            if cluster is not None:
+                cluster.close()
+    return finish(results, cfg)
+
+
+def empty_frame_check(frame: pd.DataFrame) -> None:
+    """Raise ``ValueError`` when a states table has no rows with a position."""
+    if frame.dropna(subset=["t", "lat", "lon"]).empty:
+        raise ValueError("no aircraft states with a time and a position in the input")
+
+
+__all__ = [
+    "ENCOUNTER_COLUMNS",
+    "FrameSource",
+    "ScanResult",
+    "Source",
+    "WindowResult",
+    "finish",
+    "iter_windows",
+    "scan",
+    "scan_dask",
+    "scan_source",
+    "scan_window",
+]
