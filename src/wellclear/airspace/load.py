@@ -1,0 +1,55 @@
+"""Volumes by name: a GeoJSON or OpenAir file, or built-in sovereign airspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from wellclear.airspace.sovereign import all_sovereign_volumes, sovereign_volume
+from wellclear.airspace.volume import Volume
+
+SOVEREIGN_PREFIX = "sovereign:"
+GEOJSON_SUFFIXES = (".geojson", ".json")
+OPENAIR_SUFFIXES = (".txt", ".air", ".openair", ".oa")
+
+
+def load_zones(spec: str) -> list[Volume]:
+    """The volumes named by ``spec``.
+
+    ``sovereign:TUR`` (an adm0_a3 code; ``sovereign:ALL`` for every state), or a file: GeoJSON by
+    the suffixes ``.geojson``/``.json``, OpenAir by ``.txt``/``.air``/``.openair``, else by its
+    first character (``{`` is GeoJSON).
+    """
+    if spec.lower().startswith(SOVEREIGN_PREFIX):
+        code = spec[len(SOVEREIGN_PREFIX) :].strip()
+        if code.upper() in ("ALL", "*"):
+            return all_sovereign_volumes()
+        return [sovereign_volume(c) for c in code.split(",") if c.strip()]
+    path = Path(spec)
+    suffix = path.suffix.lower()
+    if suffix in GEOJSON_SUFFIXES:
+        return _geojson(path)
+    if suffix in OPENAIR_SUFFIXES:
+        return _openair(path)
+    head = path.read_text(encoding="utf-8", errors="replace").lstrip()[:1]
+    return _geojson(path) if head == "{" else _openair(path)
+
+
+def load_all(specs: Iterable[str]) -> list[Volume]:
+    """The volumes of every spec, in order."""
+    out: list[Volume] = []
+    for s in specs:
+        out.extend(load_zones(s))
+    return out
+
+
+def _geojson(path: Path) -> list[Volume]:
+    from wellclear.formats.zones import read_geojson_zones
+
+    return read_geojson_zones(path)
+
+
+def _openair(path: Path) -> list[Volume]:
+    from wellclear.formats.openair import read_openair
+
+    return read_openair(path)
