@@ -82,6 +82,19 @@ def geodesic_interp(
     return np.asarray(x), np.asarray(y)
 
 
+def as_tracks(reports: pd.DataFrame) -> pd.DataFrame:
+    """Reports (states columns, perhaps without ``alt_m``/``alt_src``) sorted by (id, t).
+
+    ``alt_m`` is made barometric where known, else geometric, as the states contract says.
+    """
+    frame = reports.copy()
+    if "alt_m" not in frame.columns or "alt_src" not in frame.columns:
+        baro = frame["alt_baro_m"].to_numpy(np.float64)
+        frame["alt_m"] = np.where(np.isnan(baro), frame["alt_geo_m"].to_numpy(np.float64), baro)
+        frame["alt_src"] = np.where(np.isnan(baro), "geo", "baro").astype(object)
+    return frame.sort_values(["id", "t"], kind="stable").reset_index(drop=True)
+
+
 def empty_events() -> pd.DataFrame:
     """An empty events table with the documented columns."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})

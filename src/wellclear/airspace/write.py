@@ -1,0 +1,63 @@
+"""Write airspace results by extension: CSV, JSON lines, Parquet, GeoJSON.
+
+Times stay unix seconds in every format. GeoJSON writes each event as a LineString from its
+entry point to its exit point, and each snapshot finding as a Point at the aircraft (RFC 7946
+order: lon, lat), with the other columns as properties.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet", ".geojson")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def to_geojson(frame: pd.DataFrame) -> dict[str, Any]:
+    """Events (entry/exit columns) as LineStrings, other findings as Points."""
+    features = []
+    lines = {"entry_lon", "entry_lat", "exit_lon", "exit_lat"} <= set(frame.columns)
+    for rec in frame.to_dict(orient="records"):
+        props = {k: _clean(v) for k, v in rec.items()}
+        if lines:
+            coords = [
+                [props["entry_lon"], props["entry_lat"]],
+                [props["exit_lon"], props["exit_lat"]],
+            ]
+            geom = {"type": "LineString", "coordinates": coords}
+        else:
+            geom = {"type": "Point", "coordinates": [props["lon"], props["lat"]]}
+        features.append({"type": "Feature", "geometry": geom, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write_results(frame: pd.DataFrame, output: str | Path | None) -> None:
+    """Write ``frame`` to ``output`` by its extension; CSV on standard output when None or -."""
+    if output is None or str(output) == "-":
+        frame.to_csv(sys.stdout, index=False)
+        return
+    path = Path(output)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, double_precision=15)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".geojson":
+        path.write_text(json.dumps(to_geojson(frame)), encoding="utf-8")
+    else:
+        raise ValueError(f"output {path}: unknown extension, expected one of {', '.join(SUFFIXES)}")

@@ -1,0 +1,166 @@
+"""``wellclear airspace``: who is inside a volume, who will enter, and recorded infringements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+from wellclear.cli import app
+
+airspace_app = typer.Typer(
+    name="airspace",
+    help="Airspace volumes: inside now, predicted entries, infringements in recorded tracks.",
+    no_args_is_help=True,
+)
+app.add_typer(airspace_app, name="airspace")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"wellclear: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"wellclear: warning: {message}", err=True)
+
+
+def parse_at(text: str | None) -> float | None:
+    """Unix seconds or ISO 8601 with a time zone (UTC)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError(f"--at {text!r} has no time zone: write it in UTC with Z")
+    return t.timestamp()
+
+
+@airspace_app.command("check")
+def check_command(
+    inputs: Annotated[list[str], typer.Argument(help="State files (CSV, Parquet, JSON).")],
+    zones: Annotated[
+        list[str], typer.Option("--zones", help="GeoJSON or OpenAir file, or sovereign:ISO3.")
+    ],
+    tracks: Annotated[
+        bool, typer.Option("--tracks", help="Recorded tracks: every infringement or crossing.")
+    ] = False,
+    at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601.")] = None,
+    lookahead: Annotated[str, typer.Option(help="Prediction lookahead, e.g. 120s.")] = "120s",
+    max_age: Annotated[str, typer.Option(help="States older than this are stale.")] = "20s",
+    max_gap: Annotated[str, typer.Option(help="A longer gap splits a track.")] = "60s",
+    party_state: Annotated[
+        str | None, typer.Option(help="Parties to states, e.g. russia=RUS,turkey=TUR.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="CSV, JSONL, Parquet or GeoJSON by extension."),
+    ] = None,
+) -> None:
+    """Check states (a snapshot) or recorded tracks (--tracks) against airspace volumes."""
+    from wellclear.airspace.events import EventsConfig, as_tracks, track_events
+    from wellclear.airspace.index import VolumeIndex
+    from wellclear.airspace.load import load_all
+    from wellclear.airspace.now import NowConfig, check_now
+    from wellclear.airspace.volume import parse_party_state
+    from wellclear.airspace.write import write_results
+    from wellclear.formats.states import read_reports
+    from wellclear.snapshot import fill_missing, snapshot
+    from wellclear.units import parse_duration
+
+    try:
+        mapping = parse_party_state(party_state)
+        volumes = load_all(zones)
+        look_s = parse_duration(lookahead, "--lookahead", bare_seconds=True)
+        age_s = parse_duration(max_age, "--max-age", bare_seconds=True)
+        gap_s = parse_duration(max_gap, "--max-gap", bare_seconds=True)
+        when = parse_at(at)
+        reports = read_reports(list(inputs))
+    except (ValueError, KeyError, OSError) as e:
+        raise _fail(str(e).strip("'\"")) from None
+    for v in volumes:
+        for w in v.warnings:
+            _warn(w)
+    for w in reports.warnings:
+        _warn(w)
+    frame = reports.frame
+    parties = sorted(set(frame["party"].astype(str))) if len(frame) else []
+    if any(v.kind == "sovereign" for v in volumes):
+        for p in parties:
+            if p != "unknown" and p.lower() not in mapping and len(p) != 3:
+                _warn(f"party {p!r} is not mapped to a state (--party-state {p}=ISO3)")
+    index = VolumeIndex(volumes)
+    if tracks:
+        filled = as_tracks(fill_missing(frame, gap_s)) if len(frame) else frame
+        cfg = EventsConfig(max_gap_s=gap_s, party_state=mapping)
+        result = track_events(filled, index, cfg)
+    else:
+        snap = snapshot(frame, when, age_s)
+        for name, count in snap.counts.items():
+            if name not in ("aircraft", "used") and count:
+                _warn(f"{count} aircraft {name.replace('_', ' ')}: not checked")
+        result = check_now(
+            snap.states, index, snap.at, NowConfig(lookahead_s=look_s, party_state=mapping)
+        )
+        if len(result) and bool(np.asarray(result["no_qnh"], dtype=bool).any()):
+            _warn("AMSL limits compared with barometric altitude (no QNH): see column no_qnh")
+    try:
+        write_results(result, output)
+    except ValueError as e:
+        raise _fail(str(e)) from None
+
+
+@airspace_app.command("show")
+def show_command(
+    zones: Annotated[list[str], typer.Argument(help="GeoJSON or OpenAir file, or sovereign:ISO3.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV or JSONL by extension.")
+    ] = None,
+) -> None:
+    """List volumes and their limits."""
+    import shapely
+
+    from wellclear.airspace.load import load_all
+    from wellclear.airspace.write import write_results
+
+    try:
+        volumes = load_all(zones)
+    except (ValueError, KeyError, OSError) as e:
+        raise _fail(str(e).strip("'\"")) from None
+    rows = []
+    for v in volumes:
+        for w in v.warnings:
+            _warn(w)
+        x0, y0, x1, y1 = v.geometry.bounds
+        rows.append(
+            {
+                "volume": v.name,
+                "kind": v.kind,
+                "floor": v.floor.text,
+                "ceiling": v.ceiling.text,
+                "windows": ";".join(
+                    f"{datetime.utcfromtimestamp(a).isoformat()}Z/"
+                    f"{datetime.utcfromtimestamp(b).isoformat()}Z"
+                    for a, b in v.windows or ()
+                ),
+                "binds": ",".join(sorted(v.binds)) if v.binds is not None else "everyone",
+                "exempt": ",".join(sorted(v.exempt)),
+                "owner": v.owner or "",
+                "margin_m": v.margin_m,
+                "parts": len(shapely.get_parts(v.geometry)),
+                "vertices": int(shapely.get_num_coordinates(v.geometry)),
+                "lon_min": x0,
+                "lat_min": y0,
+                "lon_max": x1,
+                "lat_max": y1,
+                "source": v.source,
+            }
+        )
+    write_results(pd.DataFrame(rows), output)
