@@ -59,7 +59,8 @@ def raw_levels(
         early = early_level[mask]
         for k in range(alerter.most_severe_level, 0, -1):
             thr = alerter.levels[k - 1]
-            iv = thr.detector.intervals(sub, 0.0, T)
+            with np.errstate(all="ignore"):  # extreme inputs: inf/NaN resolve as DAIDALUS's
+                iv = thr.detector.intervals(sub, 0.0, T)
             at = np.where(early == k, thr.early_alerting_time_s, thr.alerting_time_s)
             hit = iv.conflict_before(at) & (level_of == 0)
             level_of = np.where(hit, k, level_of)
