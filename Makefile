@@ -16,7 +16,7 @@ install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
 demo: install
-	$(BIN)/wellclear detect src/wellclear/data/paris_2021-10-07.parquet \
+	$(BIN)/wellclear detect src/wellclear/data/paris_20211007_1320-1330.json.gz \
 		--at 2021-10-07T13:30:00Z --table
 
 lint: install-dev

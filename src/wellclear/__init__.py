@@ -3,3 +3,7 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from wellclear.api import detect_conflicts, read_states  # noqa: E402
+
+__all__ = ["__version__", "detect_conflicts", "read_states"]

@@ -112,15 +112,21 @@ def evaluate_pairs(traffic: Traffic, i: IntArray, j: IntArray, minima: Minima) -
     """Solve pairs ``(i, j)`` exactly: conflict interval, CPA, current separation."""
     geom = cpa.project_pairs(traffic.pos, traffic.vel, traffic.up, i, j)
     _, tcpa, dcpa = cpa.horizontal_cpa(geom)
-    h_in, h_out = cpa.horizontal_interval(geom, minima.horizontal_m)
-    alt_i, alt_j, baro = common_altitudes(traffic.baro[i], traffic.geo[i], traffic.baro[j], traffic.geo[j])
+    radius = cpa.inner_radius(minima.horizontal_m)
+    band = cpa.inner_band(minima.vertical_m)
+    h_in, h_out = cpa.horizontal_interval(geom, radius)
+    alt_i, alt_j, baro = common_altitudes(
+        traffic.baro[i], traffic.geo[i], traffic.baro[j], traffic.geo[j]
+    )
     comparable = ~np.isnan(alt_i)
     dz = alt_j - alt_i
     dvz = traffic.vs[j] - traffic.vs[i]
-    v_in, v_out = cpa.vertical_interval(np.where(comparable, dz, np.inf), dvz, minima.vertical_m)
+    v_in, v_out = cpa.vertical_interval(np.where(comparable, dz, np.inf), dvz, band)
     conflict, t_in, t_out = cpa.conflict_interval(h_in, h_out, v_in, v_out, minima.lookahead_s)
-    distance = np.sqrt(geom.range_sq)
-    los = (distance < minima.horizontal_m) & (np.abs(dz) < minima.vertical_m)
+    chord = np.sqrt(geom.range_sq)
+    los = (chord < radius) & (np.abs(dz) < band)
+    distance = cpa.chord_to_arc(chord)
+    dcpa = cpa.chord_to_arc(dcpa)
     return PairResult(
         i, j, conflict & comparable, comparable, t_in, t_out, tcpa, dcpa, dz + dvz * tcpa,
         distance, dz, los & comparable, baro,

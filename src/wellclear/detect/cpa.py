@@ -10,7 +10,12 @@ Pitfalls of ``standards.md`` section 2.5 handled here: zero relative velocity (`
 in loss of separation forever or never), level co-altitude flight (vertical band forever or
 never), diverging pairs (``tcpa`` clamped at 0), cancellation in ``d_cpa`` (computed as
 ``|s + t v|``, never as ``r^2 - t^2 v^2``), pairs already in loss of separation (``t_in = 0``).
-A pair exactly at a minimum is separated: every test is strict.
+A pair exactly at a minimum is separated: every test is strict, and separations within
+``AT_MINIMUM_H_M`` (horizontal) or ``AT_MINIMUM_V_M`` (vertical) of a minimum count as at it,
+so that a pair built at exactly 5 NM or 1000 ft is not put inside by rounding. Horizontal
+distances in the plane are chords; they are compared with the chord of the minimum and reported
+as arcs (:func:`chord_to_arc`), which agree with geodesic distances to micrometres at these
+ranges.
 """
 
 from __future__ import annotations
@@ -23,10 +28,36 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: Separations this close to a minimum count as at the minimum (m).
+AT_MINIMUM_H_M = 1e-4
+AT_MINIMUM_V_M = 1e-6
+#: Radius of the sphere used to turn arcs into chords and back (m).
+CHORD_RADIUS_M = 6371008.8
+
 #: Relative horizontal speeds below this (m/s) count as zero (parallel, equal speed).
 MIN_REL_SPEED_MPS = 1e-6
 #: Relative vertical speeds below this (m/s) count as zero (co-altitude, level).
 MIN_REL_VS_MPS = 1e-9
+
+
+def arc_to_chord(arc_m: float) -> float:
+    """Chord of a surface arc (m)."""
+    return float(2.0 * CHORD_RADIUS_M * np.sin(arc_m / (2.0 * CHORD_RADIUS_M)))
+
+
+def chord_to_arc(chord_m: FloatArray) -> FloatArray:
+    """Surface arc of chords (m)."""
+    return 2.0 * CHORD_RADIUS_M * np.arcsin(np.minimum(chord_m / (2.0 * CHORD_RADIUS_M), 1.0))
+
+
+def inner_radius(horizontal_m: float) -> float:
+    """The planar radius a pair must be strictly inside to be closer than ``horizontal_m``."""
+    return arc_to_chord(horizontal_m) - AT_MINIMUM_H_M
+
+
+def inner_band(vertical_m: float) -> float:
+    """The vertical distance a pair must be strictly inside to be closer than ``vertical_m``."""
+    return vertical_m - AT_MINIMUM_V_M
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,127 @@
+"""``wellclear detect``: predicted losses of separation in a snapshot of traffic."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wellclear.cli import app
+from wellclear.detect.conflicts import Minima, detect
+from wellclear.formats.errors import DecodeError
+from wellclear.formats.states import InvalidPolicy, write_rejects
+from wellclear.formats.tables import write_table
+from wellclear.snapshot import read_snapshot
+from wellclear.timeutil import iso, parse_time
+from wellclear.units import UnitError, parse_duration, parse_length, positive
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` on stderr and return the exit (code 2) to raise."""
+    typer.echo(f"wellclear: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def default_rejects(inputs: list[str]) -> Path:
+    first = inputs[0]
+    return Path("stdin.rejects.csv" if first == "-" else f"{first}.rejects.csv")
+
+
+def print_table(conflicts: pd.DataFrame, title: str) -> None:
+    """The conflicts as a readable table on standard output."""
+    table = Table(title=title)
+    for name in ("pair", "parties", "t_in s", "t_out s", "tcpa s", "dcpa NM", "dalt@cpa ft",
+                 "now NM", "dalt ft", "LoS"):
+        table.add_column(name, justify="left" if name in ("pair", "parties") else "right")
+    for row in conflicts.itertuples(index=False):
+        table.add_row(
+            f"{row.id1} {row.callsign1 or ''} / {row.id2} {row.callsign2 or ''}",
+            f"{row.party1}/{row.party2}",
+            f"{row.t_in:.0f}",
+            "never" if pd.isna(row.t_out) else f"{row.t_out:.0f}",
+            f"{row.tcpa:.0f}",
+            f"{row.dcpa_m / 1852:.2f}",
+            f"{row.dalt_cpa_m / 0.3048:+.0f}",
+            f"{row.distance_m / 1852:.2f}",
+            f"{row.dalt_m / 0.3048:+.0f}",
+            "yes" if row.los else "",
+        )
+    Console(width=160).print(table)
+
+
+@app.command("detect")
+def detect_command(
+    inputs: Annotated[list[str], typer.Argument(help="State files (CSV, Parquet, JSON); - is stdin.")],
+    at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601 (UTC).")] = None,
+    max_age: Annotated[str, typer.Option(help="States older than this are stale, e.g. 20s.")] = "20s",
+    horizontal: Annotated[str, typer.Option(help="Horizontal minimum with its unit.")] = "5nm",
+    vertical: Annotated[str, typer.Option(help="Vertical minimum with its unit.")] = "1000ft",
+    lookahead: Annotated[str, typer.Option(help="Lookahead time with its unit.")] = "300s",
+    between_parties: Annotated[
+        bool, typer.Option(help="Only pairs of different parties (unknown differs from all).")
+    ] = False,
+    ownship: Annotated[
+        list[str] | None, typer.Option(help="Keep pairs involving this aircraft (repeatable).")
+    ] = None,
+    invalid: Annotated[str, typer.Option(help="error (stop) or skip (write rejects).")] = "error",
+    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV, JSONL or Parquet by extension.")
+    ] = None,
+    table: Annotated[bool, typer.Option(help="Print a readable table instead of CSV.")] = False,
+) -> None:
+    """Predict every pair that will lose separation within the lookahead."""
+    try:
+        minima = Minima(
+            positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
+            positive(parse_length(vertical, "--vertical"), "--vertical"),
+            positive(parse_duration(lookahead, "--lookahead"), "--lookahead"),
+        )
+        max_age_s = positive(parse_duration(max_age, "--max-age", bare_seconds=True), "--max-age")
+        at_s = None if at is None else parse_time(at)
+    except (UnitError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if invalid not in ("error", "skip"):
+        raise fail(f"--invalid must be error or skip, not {invalid!r}")
+    policy: InvalidPolicy = "skip" if invalid == "skip" else "error"
+    start = time.perf_counter()
+    try:
+        snap = read_snapshot(list(inputs), at=at_s, max_age_s=max_age_s, invalid=policy)
+    except DecodeError as exc:
+        raise fail(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise fail(f"{exc.filename}: no such file") from None
+    for warning in snap.warnings:
+        typer.echo(f"wellclear: warning: {warning}", err=True)
+    if policy == "skip":
+        target = rejects or default_rejects(list(inputs))
+        write_rejects(snap.rejects, target)
+        if len(snap.rejects):
+            typer.echo(f"wellclear: {len(snap.rejects)} rejected row(s) written to {target}", err=True)
+    found = detect(snap.states, minima, between_parties=between_parties, ownship=ownship)
+    elapsed = time.perf_counter() - start
+    try:
+        if table:
+            print_table(found.conflicts, f"Predicted losses of separation at {iso(snap.at)}")
+        else:
+            write_table(found.conflicts, output)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    c = snap.counts
+    extra = ""
+    if found.pairs_without_common_altitude:
+        extra = f", {found.pairs_without_common_altitude} pairs without a common altitude reference"
+    typer.echo(
+        f"snapshot {iso(snap.at)}: {c['used']} aircraft used, {c['stale']} stale, "
+        f"{c['incomplete']} incomplete, {c['on_ground']} on ground, {c['rejected']} rejected; "
+        f"{found.pairs_examined} pairs examined, {len(found.conflicts)} conflicts{extra}; "
+        f"{elapsed:.2f} s",
+        err=True,
+    )
+    sys.stdout.flush()
