@@ -15,8 +15,8 @@ Classes, by precedence for the primary class (issue 5):
 Provisional airprox category (standards.md 7): A for NMAC, B when the geometry entered the TCAS
 RA volume (standards.md 1.3), C for any other loss of separation, D when data quality cannot decide
 (the minimum interpolated over more than ``max_interpolation_s``, or the two altitudes not both
-barometric). The alerting package had no TCAS RA detector when this was written, so the RA test
-of standards.md 1.3 is implemented here (:func:`tcas_ra`).
+barometric). The RA test is the alerting package's ``TCAS3D`` detector, applied to the state at
+the start of each piece and at its minimum (:func:`tcas_ra`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from wellclear.alerting import TCAS3D, PairGeometry
 from wellclear.encounters.config import ScanConfig
 from wellclear.units import FT_M, NM_M
 
@@ -33,46 +34,32 @@ BoolArray = npt.NDArray[np.bool_]
 
 PRECEDENCE = ("duplicate", "nmac", "intercept", "los", "close_approach")
 
-# standards.md 1.3: lower bound of the band (ft), RA tau (s), DMOD (NM), ZTHR (ft), HMD (ft)
-_RA_TABLE = np.array(
-    [
-        [1000.0, 15.0, 0.20, 600.0, 1215.0],
-        [2350.0, 20.0, 0.35, 600.0, 2126.0],
-        [5000.0, 25.0, 0.55, 600.0, 3342.0],
-        [10000.0, 30.0, 0.80, 600.0, 4861.0],
-        [20000.0, 35.0, 1.10, 700.0, 6683.0],
-        [42000.0, 35.0, 1.10, 800.0, 6683.0],
-    ]
-)
-
 
 def tcas_ra(
     alt_m: FloatArray,
     r_m: FloatArray,
     rdot_mps: FloatArray,
+    vh_mps: FloatArray,
     dz_m: FloatArray,
     dzdot_mps: FloatArray,
-    miss_m: FloatArray,
 ) -> BoolArray:
-    """TCAS II v7.1 RA test (standards.md 1.3; DAIDALUS ``TCAS3D``), vectorised.
+    """Whether each state is inside the TCAS II RA volume now (standards.md 1.3).
 
-    ``alt_m`` is the altitude of the lower aircraft (MSL stands in for AGL: no RA below 1000 ft);
-    ``r``/``rdot`` horizontal range and range rate; ``dz``/``dzdot`` vertical separation and its
-    rate; ``miss_m`` the horizontal miss distance (the HMD filter). Horizontal: range within DMOD
-    or modified tau ``(DMOD^2 - r^2) / (r * rdot)`` within TAU while closing; vertical: within ZTHR
-    or time to co-altitude within TAU while closing.
+    Uses the alerting package's :class:`~wellclear.alerting.TCAS3D` detector: the lower aircraft
+    is the ownship (its altitude gives the sensitivity level), the other one is at horizontal
+    range ``r`` with range rate ``rdot`` and horizontal relative speed ``vh``, ``|dz|`` above
+    it, closing vertically at ``-dzdot * sign(dz)``.
     """
-    alt_ft = np.asarray(alt_m) / FT_M
-    band = np.searchsorted(_RA_TABLE[:, 0], alt_ft, side="right") - 1
-    ok = band >= 0
-    row = _RA_TABLE[np.clip(band, 0, len(_RA_TABLE) - 1)]
-    tau, dmod, zthr, hmd = row[:, 1], row[:, 2] * NM_M, row[:, 3] * FT_M, row[:, 4] * FT_M
-    with np.errstate(divide="ignore", invalid="ignore"):
-        taumod = (dmod**2 - r_m**2) / (r_m * rdot_mps)
-        horiz = (r_m <= dmod) | ((rdot_mps < 0) & (taumod >= 0) & (taumod <= tau))
-        tcoa = -dz_m / dzdot_mps
-        vert = (np.abs(dz_m) <= zthr) | ((dz_m * dzdot_mps < 0) & (tcoa <= tau))
-    return ok & horiz & vert & (miss_m <= hmd)
+    n = np.asarray(r_m).size
+    sign = np.where(np.asarray(dz_m) < 0, -1.0, 1.0)
+    vt = np.sqrt(np.maximum(np.asarray(vh_mps) ** 2 - np.asarray(rdot_mps) ** 2, 0.0))
+    so = np.zeros((n, 3))
+    so[:, 2] = alt_m
+    si = np.stack([r_m, np.zeros(n), alt_m + np.abs(dz_m)], axis=1)
+    vi = np.stack([rdot_mps, vt, sign * dzdot_mps], axis=1)
+    geo = PairGeometry(so=so, vo=np.zeros((n, 3)), si=si, vi=vi)
+    hit: BoolArray = TCAS3D(ra=True).intervals(geo, 0.0, 1.0).conflict_before(1e-3)
+    return hit
 
 
 def station_keeping(
@@ -126,20 +113,23 @@ def _intercept(
     outside_t = before.loc[before["range_a_m"] > cfg.intercept_approach_m, "a"].min()
     window = pieces[(pieces["a"] >= outside_t) & (pieces["a"] <= hi)]
     window = window[window["range_a_m"] <= cfg.intercept_approach_m]
-    for who, col in (("j", "j_behind_i"), ("i", "i_behind_j")):
-        behind = window[window[col].astype(bool)]
-        if behind.empty:
-            continue
-        other = "i" if who == "j" else "j"
-        t_rear = float(behind["a"].min())
-        return (
-            f"intercept: {enc['id_' + who]} from outside {cfg.intercept_approach_m / NM_M:g} NM "
-            f"into the rear half of {enc['id_' + other]} (t={t_rear:.0f}), then within "
-            f"{cfg.intercept_horizontal_m / NM_M:g} NM/{cfg.intercept_vertical_m / FT_M:g} ft "
-            f"for {close_s:.0f} s from t={lo:.0f} to t={hi:.0f}, >= "
-            f"{cfg.intercept_fraction:.0%} of every {cfg.intercept_window_s:g} s window"
-        )
-    return None
+    if window.empty:
+        return None
+    # the interceptor is the one that approached: the larger speed towards the other on entry
+    entry = window.sort_values("a").iloc[0]
+    who = "i" if entry["i_toward_mps"] >= entry["j_toward_mps"] else "j"
+    other = "j" if who == "i" else "i"
+    behind = window[window[f"{who}_behind_{other}"].astype(bool)]
+    if behind.empty:
+        return None
+    t_rear = float(behind["a"].min())
+    return (
+        f"intercept: {enc['id_' + who]} from outside {cfg.intercept_approach_m / NM_M:g} NM "
+        f"into the rear half of {enc['id_' + other]} (t={t_rear:.0f}), then within "
+        f"{cfg.intercept_horizontal_m / NM_M:g} NM/{cfg.intercept_vertical_m / FT_M:g} ft "
+        f"for {close_s:.0f} s from t={lo:.0f} to t={hi:.0f}, >= "
+        f"{cfg.intercept_fraction:.0%} of every {cfg.intercept_window_s:g} s window"
+    )
 
 
 def _duplicate(enc: pd.Series, pieces: pd.DataFrame, cfg: ScanConfig) -> str | None:
@@ -211,20 +201,21 @@ def classify(
         primary.append(labels[0])
         cat = ""
         if enc["los_s"] > 0 and not dup:
+            low = np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy())
             ra = tcas_ra(
-                np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy()),
+                low,
                 pc["h_min_m"].to_numpy(),
                 np.zeros(len(pc)),
+                pc["vh_min_mps"].to_numpy(),
                 pc["dz_min_m"].to_numpy(),
                 pc["dzdot_min_mps"].to_numpy(),
-                np.full(len(pc), enc["h_min_m"]),
             ) | tcas_ra(
-                np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy()),
+                low,
                 pc["range_a_m"].to_numpy(),
                 pc["range_rate_a_mps"].to_numpy(),
+                pc["vh_a_mps"].to_numpy(),
                 pc["dz_a_m"].to_numpy(),
                 pc["dzdot_a_mps"].to_numpy(),
-                np.full(len(pc), enc["h_min_m"]),
             )
             doubtful = enc["min_interval_s"] > cfg.max_interpolation_s or not enc["alt_baro"]
             if doubtful:

@@ -223,6 +223,7 @@ def scan_pieces(
     with np.errstate(invalid="ignore", divide="ignore"):
         rdot_a = np.einsum("nk,nk->n", dpa, dva_h) / range_a
     dvz_a = (vzj_a - vzi_a)[r]
+    dvh_min = poly.polyval(poly.derivative(d_h[r]), ta) / h[r][:, None]
     ids = tracks.ids
     rows_f = tracks.row
     baro = ~np.isnan(tracks.alt_baro)
@@ -257,8 +258,13 @@ def scan_pieces(
             "range_rate_a_mps": np.nan_to_num(rdot_a),
             "dzdot_a_mps": dvz_a,
             "rel_speed_a_mps": np.sqrt(np.einsum("nk,nk->n", dva, dva) + dvz_a**2),
+            "vh_a_mps": np.linalg.norm(dva_h, axis=1),
+            "vh_min_mps": np.linalg.norm(dvh_min, axis=1),
             "gs_i_a_mps": np.linalg.norm(vi_a[r], axis=1),
             "gs_j_a_mps": np.linalg.norm(vj_a[r], axis=1),
+            # speed of each aircraft towards the other (the approacher has the larger one)
+            "i_toward_mps": np.einsum("nk,nk->n", vi_a[r], dpa) / np.maximum(range_a, 1e-9),
+            "j_toward_mps": -np.einsum("nk,nk->n", vj_a[r], dpa) / np.maximum(range_a, 1e-9),
             # j in the rear half of i: behind i's track; and the other way round
             "j_behind_i": np.einsum("nk,nk->n", vi_a[r], dpa) < 0,
             "i_behind_j": np.einsum("nk,nk->n", vj_a[r], -dpa) < 0,
