@@ -79,15 +79,14 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
     return []
 
 
-def polygon_from_ring(lon: FloatArray, lat: FloatArray, what: str) -> MultiPolygon:
-    """A volume polygon from one closed lon/lat ring (closed if it is not), repaired if needed."""
+def polygon_from_ring(lon: FloatArray, lat: FloatArray, what: str) -> Polygon:
+    """A polygon from one closed lon/lat ring, unwrapped, unchecked: pass it to :func:`clean`."""
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     if lon.size < 3:
         raise GeometryError(f"{what}: a ring needs at least 3 points, got {lon.size}")
     ulon, ulat = ring_to_lonlat(lon, lat)
-    poly = Polygon(np.column_stack([ulon, ulat]))
-    return clean(poly, what)[0]
+    return Polygon(np.column_stack([ulon, ulat]))
 
 
 def clean(geom: BaseGeometry, what: str) -> tuple[MultiPolygon, list[str]]:

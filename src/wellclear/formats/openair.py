@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from pyproj import CRS, Transformer
-from shapely.geometry import LineString, MultiPolygon
+from shapely.geometry import LineString, Polygon
 
 from wellclear.airspace.geometry import (
     GEOD,
@@ -105,7 +105,7 @@ class _Space:
     notes: list[str] = field(default_factory=list)
 
 
-def _airway(points: list[tuple[float, float]], width_m: float, what: str) -> MultiPolygon:
+def _airway(points: list[tuple[float, float]], width_m: float, what: str) -> Polygon:
     """The points of an airway buffered by half its width in a local AEQD frame."""
     lon0, lat0 = points[0]
     crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
@@ -130,18 +130,18 @@ def _finish(s: _Space, source: str) -> Volume:
     try:
         if s.circle is not None and not s.points:
             lon, lat = geodesic_circle(s.circle[0], s.circle[1], s.circle[2], n=180)
-            geom = polygon_from_ring(lon, lat, what)
+            raw = polygon_from_ring(lon, lat, what)
         elif s.points:
             pts = [*s.points, s.points[0]]
             lon, lat = densify_great_circle(
                 np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
             )
-            geom = polygon_from_ring(lon, lat, what)
+            raw = polygon_from_ring(lon, lat, what)
         elif len(s.airway) >= 2:
-            geom = _airway(s.airway, s.width_nm * NM_M, what)
+            raw = _airway(s.airway, s.width_nm * NM_M, what)
         else:
             raise GeometryError(f"{what}: no DP, DA, DB, DC or DY geometry")
-        geom, fixes = clean(geom, what)
+        geom, fixes = clean(raw, what)
     except GeometryError as e:
         raise OpenAirError(str(e), source, s.line) from None
     warnings = list(fixes)
