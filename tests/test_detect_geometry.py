@@ -94,7 +94,9 @@ def test_crossing_at_right_angles() -> None:
     lat_a, lon_a = offset(45.0, 7.0, 180.0, 10 * NM_M)
     lat_b, lon_b = offset(45.0, 7.0, 270.0, 10 * NM_M)
     trk_b, _, _ = GEOD.inv(lon_b, lat_b, 7.0, 45.0)
-    out = detect(aircraft("a", lat_a, lon_a, 30000, 400, 0.0), aircraft("b", lat_b, lon_b, 30000, 400, trk_b))
+    out = detect(
+        aircraft("a", lat_a, lon_a, 30000, 400, 0.0), aircraft("b", lat_b, lon_b, 30000, 400, trk_b)
+    )
     row = out.iloc[0]
     speed = 400 * KT_MPS
     assert row.tcpa == pytest.approx(10 * NM_M / speed, rel=2e-3)
@@ -116,7 +118,9 @@ def test_overtaking_same_track() -> None:
 
 def test_parallel_equal_speed_inside_forever() -> None:
     lat_b, lon_b = offset(10.0, 20.0, 90.0, 4 * NM_M)
-    out = detect(aircraft("a", 10.0, 20.0, 10000, 300, 0.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0))
+    out = detect(
+        aircraft("a", 10.0, 20.0, 10000, 300, 0.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)
+    )
     row = out.iloc[0]
     assert row.los and row.t_in == 0.0
     # meridians converge slightly: the pair is inside for far longer than the lookahead
@@ -126,7 +130,9 @@ def test_parallel_equal_speed_inside_forever() -> None:
 
 def test_parallel_equal_speed_outside_never() -> None:
     lat_b, lon_b = offset(10.0, 20.0, 90.0, 6 * NM_M)
-    assert detect(aircraft("a", 10.0, 20.0, 10000, 300, 0.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)).empty
+    assert detect(
+        aircraft("a", 10.0, 20.0, 10000, 300, 0.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)
+    ).empty
 
 
 def test_identical_velocity_same_place_is_los_forever() -> None:
@@ -139,15 +145,27 @@ def test_identical_velocity_same_place_is_los_forever() -> None:
 
 def test_exactly_at_horizontal_minimum_is_separated() -> None:
     lat_b, lon_b = offset(48.0, 2.0, 90.0, H)
-    _, _, back = GEOD.inv(2.0, 48.0, lon_b, lat_b)
-    assert detect(aircraft("a", 48.0, 2.0, 10000, 0, 0.0), aircraft("b", lat_b, lon_b, 10000, 0, 0.0)).empty
+    assert detect(
+        aircraft("a", 48.0, 2.0, 10000, 0, 0.0), aircraft("b", lat_b, lon_b, 10000, 0, 0.0)
+    ).empty
     lat_c, lon_c = offset(48.0, 2.0, 90.0, H - 0.5)
-    assert len(detect(aircraft("a", 48.0, 2.0, 10000, 0, 0.0), aircraft("c", lat_c, lon_c, 10000, 0, 0.0))) == 1
+    assert (
+        len(
+            detect(
+                aircraft("a", 48.0, 2.0, 10000, 0, 0.0), aircraft("c", lat_c, lon_c, 10000, 0, 0.0)
+            )
+        )
+        == 1
+    )
 
 
 def test_exactly_at_vertical_minimum_is_separated() -> None:
-    assert detect(aircraft("a", 0.0, 0.0, 10000, 250, 0.0), aircraft("b", 0.0, 0.0, 11000, 250, 180.0)).empty
-    out = detect(aircraft("a", 0.0, 0.0, 10000, 250, 0.0), aircraft("b", 0.0, 0.0, 10999, 250, 180.0))
+    assert detect(
+        aircraft("a", 0.0, 0.0, 10000, 250, 0.0), aircraft("b", 0.0, 0.0, 11000, 250, 180.0)
+    ).empty
+    out = detect(
+        aircraft("a", 0.0, 0.0, 10000, 250, 0.0), aircraft("b", 0.0, 0.0, 10999, 250, 180.0)
+    )
     assert len(out) == 1 and out.iloc[0].los
 
 
@@ -166,10 +184,14 @@ def test_climbing_through() -> None:
 
 def test_diverging_is_not_a_conflict_and_tcpa_is_clamped() -> None:
     lat_b, lon_b = offset(0.0, 0.0, 0.0, 6 * NM_M)
-    assert detect(aircraft("a", 0.0, 0.0, 10000, 300, 180.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)).empty
+    assert detect(
+        aircraft("a", 0.0, 0.0, 10000, 300, 180.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)
+    ).empty
     # diverging but inside now: LoS, t_in 0, tcpa 0
     lat_c, lon_c = offset(0.0, 0.0, 0.0, 3 * NM_M)
-    row = detect(aircraft("a", 0.0, 0.0, 10000, 300, 180.0), aircraft("c", lat_c, lon_c, 10000, 300, 0.0)).iloc[0]
+    row = detect(
+        aircraft("a", 0.0, 0.0, 10000, 300, 180.0), aircraft("c", lat_c, lon_c, 10000, 300, 0.0)
+    ).iloc[0]
     assert row.los and row.t_in == 0.0 and row.tcpa == 0.0
     assert row.t_out == pytest.approx(2 * NM_M / (600 * KT_MPS), rel=2e-3)
     assert row.dcpa_m == pytest.approx(3 * NM_M, rel=1e-6)
@@ -178,7 +200,10 @@ def test_diverging_is_not_a_conflict_and_tcpa_is_clamped() -> None:
 def test_conflict_beyond_lookahead_is_not_reported() -> None:
     # head-on 100 NM apart at 500 kt closing: t_in = 95 NM / 500 kt = 684 s
     lat_b, lon_b = offset(0.0, 0.0, 0.0, 100 * NM_M)
-    rows = (aircraft("a", 0.0, 0.0, 10000, 250, 0.0), aircraft("b", lat_b, lon_b, 10000, 250, 180.0))
+    rows = (
+        aircraft("a", 0.0, 0.0, 10000, 250, 0.0),
+        aircraft("b", lat_b, lon_b, 10000, 250, 180.0),
+    )
     assert detect(*rows).empty
     out = detect(*rows, lookahead_s=700.0)
     assert out.iloc[0].t_in == pytest.approx(95 * NM_M / (500 * KT_MPS), rel=2e-3)
@@ -197,7 +222,9 @@ def test_cancellation_small_miss_at_long_range() -> None:
 
 
 def test_sign_rule_and_id_order() -> None:
-    out = detect(aircraft("zz", 0.0, 0.0, 10500, 250, 0.0), aircraft("aa", 0.0, 0.0, 10000, 250, 0.0))
+    out = detect(
+        aircraft("zz", 0.0, 0.0, 10500, 250, 0.0), aircraft("aa", 0.0, 0.0, 10000, 250, 0.0)
+    )
     row = out.iloc[0]
     assert (row.id1, row.id2) == ("aa", "zz")
     assert row.dalt_m == pytest.approx(500 * FT_M)  # altitude of id2 minus id1

@@ -27,14 +27,16 @@ def ecef(lat_deg: FloatArray, lon_deg: FloatArray, h_m: FloatArray | float = 0.0
     sin_lat = np.sin(lat)
     cos_lat = np.cos(lat)
     n = WGS84_A / np.sqrt(1.0 - WGS84_E2 * sin_lat * sin_lat)
-    out = np.empty(lat.shape + (3,), dtype=np.float64)
+    out = np.empty((*lat.shape, 3), dtype=np.float64)
     out[..., 0] = (n + h_m) * cos_lat * np.cos(lon)
     out[..., 1] = (n + h_m) * cos_lat * np.sin(lon)
     out[..., 2] = (n * (1.0 - WGS84_E2) + h_m) * sin_lat
     return out
 
 
-def enu_basis(lat_deg: FloatArray, lon_deg: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def enu_basis(
+    lat_deg: FloatArray, lon_deg: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Unit east, north and up vectors (ellipsoid normal) at each point, each ``(N, 3)``."""
     lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
     lon = np.radians(np.asarray(lon_deg, dtype=np.float64))

@@ -71,7 +71,5 @@ def cap_traffic(
     phi = rng.uniform(0.0, 2.0 * np.pi, n)
     # Point at polar angle acos(z), azimuth phi around the pole, then rotated to ``center``.
     dist = np.arccos(np.clip(z, -1.0, 1.0)) * MEAN_RADIUS_M
-    lon, lat, _ = GEOD.fwd(
-        np.full(n, center[1]), np.full(n, center[0]), np.degrees(phi), dist
-    )
+    lon, lat, _ = GEOD.fwd(np.full(n, center[1]), np.full(n, center[0]), np.degrees(phi), dist)
     return _states(rng, np.asarray(lat), np.asarray(lon), level=level)

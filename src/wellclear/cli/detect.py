@@ -19,7 +19,7 @@ from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
 from wellclear.snapshot import read_snapshot
 from wellclear.timeutil import iso, parse_time
-from wellclear.units import UnitError, parse_duration, parse_length, positive
+from wellclear.units import FT_M, NM_M, UnitError, parse_duration, parse_length, positive
 
 
 def fail(message: str) -> typer.Exit:
@@ -36,30 +36,45 @@ def default_rejects(inputs: list[str]) -> Path:
 def print_table(conflicts: pd.DataFrame, title: str) -> None:
     """The conflicts as a readable table on standard output."""
     table = Table(title=title)
-    for name in ("pair", "parties", "t_in s", "t_out s", "tcpa s", "dcpa NM", "dalt@cpa ft",
-                 "now NM", "dalt ft", "LoS"):
+    for name in (
+        "pair",
+        "parties",
+        "t_in s",
+        "t_out s",
+        "tcpa s",
+        "dcpa NM",
+        "dalt@cpa ft",
+        "now NM",
+        "dalt ft",
+        "LoS",
+    ):
         table.add_column(name, justify="left" if name in ("pair", "parties") else "right")
-    for row in conflicts.itertuples(index=False):
+    for row in conflicts.to_dict(orient="records"):
+        t_out = row["t_out"]
         table.add_row(
-            f"{row.id1} {row.callsign1 or ''} / {row.id2} {row.callsign2 or ''}",
-            f"{row.party1}/{row.party2}",
-            f"{row.t_in:.0f}",
-            "never" if pd.isna(row.t_out) else f"{row.t_out:.0f}",
-            f"{row.tcpa:.0f}",
-            f"{row.dcpa_m / 1852:.2f}",
-            f"{row.dalt_cpa_m / 0.3048:+.0f}",
-            f"{row.distance_m / 1852:.2f}",
-            f"{row.dalt_m / 0.3048:+.0f}",
-            "yes" if row.los else "",
+            f"{row['id1']} {row['callsign1'] or ''} / {row['id2']} {row['callsign2'] or ''}",
+            f"{row['party1']}/{row['party2']}",
+            f"{row['t_in']:.0f}",
+            "never" if pd.isna(t_out) else f"{t_out:.0f}",
+            f"{row['tcpa']:.0f}",
+            f"{row['dcpa_m'] / NM_M:.2f}",
+            f"{row['dalt_cpa_m'] / FT_M:+.0f}",
+            f"{row['distance_m'] / NM_M:.2f}",
+            f"{row['dalt_m'] / FT_M:+.0f}",
+            "yes" if row["los"] else "",
         )
     Console(width=160).print(table)
 
 
 @app.command("detect")
 def detect_command(
-    inputs: Annotated[list[str], typer.Argument(help="State files (CSV, Parquet, JSON); - is stdin.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="State files (CSV, Parquet, JSON); - is stdin.")
+    ],
     at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601 (UTC).")] = None,
-    max_age: Annotated[str, typer.Option(help="States older than this are stale, e.g. 20s.")] = "20s",
+    max_age: Annotated[
+        str, typer.Option(help="States older than this are stale, e.g. 20s.")
+    ] = "20s",
     horizontal: Annotated[str, typer.Option(help="Horizontal minimum with its unit.")] = "5nm",
     vertical: Annotated[str, typer.Option(help="Vertical minimum with its unit.")] = "1000ft",
     lookahead: Annotated[str, typer.Option(help="Lookahead time with its unit.")] = "300s",
@@ -103,7 +118,9 @@ def detect_command(
         target = rejects or default_rejects(list(inputs))
         write_rejects(snap.rejects, target)
         if len(snap.rejects):
-            typer.echo(f"wellclear: {len(snap.rejects)} rejected row(s) written to {target}", err=True)
+            typer.echo(
+                f"wellclear: {len(snap.rejects)} rejected row(s) written to {target}", err=True
+            )
     found = detect(snap.states, minima, between_parties=between_parties, ownship=ownship)
     elapsed = time.perf_counter() - start
     try:

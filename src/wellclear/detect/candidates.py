@@ -105,18 +105,25 @@ def candidate_pairs(
     ib = int(n).bit_length()
     if 3 * xb + zb + ib > 63:
         raise ValueError("candidate grid too fine for 64-bit keys: choose a larger cell")
-    keys, offsets = _grid.rasterise(
-        pos, vel, zlo, zhi, lookahead_s, radius, cell, span, xb, zb
-    )
+    keys, offsets = _grid.rasterise(pos, vel, zlo, zhi, lookahead_s, radius, cell, span, xb, zb)
     owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
     entries = np.sort((keys << np.int64(ib)) | owners)
     nan = np.full(n, np.nan)
     return _grid.scan(
-        entries, ib, keys, offsets, pos, vel,
-        nan if baro is None else baro, nan if geo is None else geo,
+        entries,
+        ib,
+        keys,
+        offsets,
+        pos,
+        vel,
+        nan if baro is None else baro,
+        nan if geo is None else geo,
         np.zeros(n) if vs is None else vs,
         np.full(n, -1, dtype=np.int64) if party is None else party,
         np.zeros(n, dtype=bool) if own is None else own,
-        party is not None, own is not None,
-        reach, vertical_m + 1e-6, lookahead_s,
+        party is not None,
+        own is not None,
+        reach,
+        vertical_m + 1e-6,
+        lookahead_s,
     )

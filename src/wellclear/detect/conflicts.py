@@ -73,7 +73,10 @@ class Traffic:
             ids=states["id"].to_numpy(object),
             pos=ecef(lat, lon),
             vel=velocity_ecef(
-                lat, lon, states["gs_mps"].to_numpy(np.float64), states["trk_deg"].to_numpy(np.float64)
+                lat,
+                lon,
+                states["gs_mps"].to_numpy(np.float64),
+                states["trk_deg"].to_numpy(np.float64),
             ),
             up=enu_basis(lat, lon)[2],
             baro=states["alt_baro_m"].to_numpy(np.float64),
@@ -128,8 +131,19 @@ def evaluate_pairs(traffic: Traffic, i: IntArray, j: IntArray, minima: Minima) -
     distance = cpa.chord_to_arc(chord)
     dcpa = cpa.chord_to_arc(dcpa)
     return PairResult(
-        i, j, conflict & comparable, comparable, t_in, t_out, tcpa, dcpa, dz + dvz * tcpa,
-        distance, dz, los & comparable, baro,
+        i,
+        j,
+        conflict & comparable,
+        comparable,
+        t_in,
+        t_out,
+        tcpa,
+        dcpa,
+        dz + dvz * tcpa,
+        distance,
+        dz,
+        los & comparable,
+        baro,
     )
 
 
@@ -233,10 +247,19 @@ def detect(
     if ownship:
         own = states["id"].isin({o.strip().lower() for o in ownship}).to_numpy()
     i, j, screened = candidate_pairs(
-        traffic.pos, traffic.vel, alt_lo, alt_hi,
-        horizontal_m=minima.horizontal_m, vertical_m=minima.vertical_m,
-        lookahead_s=minima.lookahead_s, baro=traffic.baro, geo=traffic.geo, vs=traffic.vs,
-        party=None if party is None else party.astype(np.int64), own=own, cell_m=cell_m,
+        traffic.pos,
+        traffic.vel,
+        alt_lo,
+        alt_hi,
+        horizontal_m=minima.horizontal_m,
+        vertical_m=minima.vertical_m,
+        lookahead_s=minima.lookahead_s,
+        baro=traffic.baro,
+        geo=traffic.geo,
+        vs=traffic.vs,
+        party=None if party is None else party.astype(np.int64),
+        own=own,
+        cell_m=cell_m,
     )
     result = evaluate_pairs(traffic, i, j, minima)
     return Detection(

@@ -81,7 +81,11 @@ class PairGeometry:
 
 
 def project_pairs(
-    pos: FloatArray, vel: FloatArray, up: FloatArray, i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]
+    pos: FloatArray,
+    vel: FloatArray,
+    up: FloatArray,
+    i: npt.NDArray[np.intp],
+    j: npt.NDArray[np.intp],
 ) -> PairGeometry:
     """Project relative position and velocity of pairs ``(i, j)`` on their midpoint plane.
 

@@ -43,12 +43,17 @@ def detect_bruteforce(
         if not ii:
             continue
         i, j = select_pairs(
-            states, np.concatenate(ii), np.concatenate(jj),
-            between_parties=between_parties, ownship=ownship,
+            states,
+            np.concatenate(ii),
+            np.concatenate(jj),
+            between_parties=between_parties,
+            ownship=ownship,
         )
         result: PairResult = evaluate_pairs(traffic, i, j, minima)
         parts.append(conflicts_table(states, result))
     if not parts:
-        return conflicts_table(states, evaluate_pairs(traffic, np.empty(0, np.int64), np.empty(0, np.int64), minima))
+        return conflicts_table(
+            states, evaluate_pairs(traffic, np.empty(0, np.int64), np.empty(0, np.int64), minima)
+        )
     frame = pd.concat(parts, ignore_index=True)
     return frame.sort_values(["t_in", "id1", "id2"], kind="stable").reset_index(drop=True)

@@ -128,7 +128,7 @@ def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, 
     elif name.endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
         lines = ".jsonl" in name or ".ndjson" in name
         try:
-            frame = pd.read_json(path, lines=lines, convert_dates=False, dtype=False)
+            frame = pd.read_json(path, lines=lines, dtype=False)
         except ValueError as exc:
             raise StatesInputError(f"cannot read JSON: {exc}", file=path) from None
     else:
@@ -250,15 +250,15 @@ def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
     """Unix seconds from unix s, unix ms (values above 1e11) or ISO 8601 (UTC when no zone)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         ts = pd.to_datetime(series, utc=True)
-        values = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
-        return values
+        delta = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        return np.asarray(delta.to_numpy(np.float64), dtype=np.float64)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = _numeric(series, column, check)
     else:
         text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
         numeric = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
         looks_iso = np.isnan(numeric) & text.str.contains(r"^\d{4}-\d{2}-\d{2}", regex=True)
-        values = _numeric(series.where(~looks_iso.to_numpy(), ""), column, check)
+        values = _numeric(series.where(~looks_iso.to_numpy(), ""), column, check).copy()
         if looks_iso.any():
             iso = pd.to_datetime(text[looks_iso], utc=True, format="ISO8601", errors="coerce")
             secs = (iso - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
@@ -268,7 +268,7 @@ def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
             bad_iso[idx] = np.isnan(secs)
             reasons = np.array([f"not a time: {v!r}" for v in text.to_numpy()], dtype=object)
             check.flag(bad_iso, column, reasons)
-    return np.where(np.abs(values) > 1e11, values / 1000.0, values)
+    return np.asarray(np.where(np.abs(values) > 1e11, values / 1000.0, values), dtype=np.float64)
 
 
 def _booleans(series: pd.Series, column: str, check: _RowChecker) -> BoolArray:

@@ -11,7 +11,9 @@ import pandas as pd
 TABLE_FORMATS = (".csv", ".jsonl", ".json", ".ndjson", ".parquet")
 
 
-def write_table(frame: pd.DataFrame, output: str | Path | None, stdout: TextIO | None = None) -> None:
+def write_table(
+    frame: pd.DataFrame, output: str | Path | None, stdout: TextIO | None = None
+) -> None:
     """Write ``frame`` as CSV, JSON lines or Parquet by the extension of ``output``;
     CSV to standard output when ``output`` is None or ``-``."""
     if output is None or str(output) == "-":
