@@ -73,18 +73,43 @@ class Schema:
 
 SCHEMAS: dict[str, Schema] = {
     "opensky": Schema(
-        "opensky", ("time",), "lat", "lon", "velocity", "heading", "vertrate",
-        "baroaltitude", "geoaltitude", pos_time="lastposupdate",
+        "opensky",
+        ("time",),
+        "lat",
+        "lon",
+        "velocity",
+        "heading",
+        "vertrate",
+        "baroaltitude",
+        "geoaltitude",
+        pos_time="lastposupdate",
     ),
     "opensky-rest": Schema(
-        "opensky-rest", ("time", "last_contact", "time_position"), "latitude", "longitude",
-        "velocity", "true_track", "vertical_rate", "baro_altitude", "geo_altitude",
-        pos_time="time_position", onground="on_ground",
+        "opensky-rest",
+        ("time", "last_contact", "time_position"),
+        "latitude",
+        "longitude",
+        "velocity",
+        "true_track",
+        "vertical_rate",
+        "baro_altitude",
+        "geo_altitude",
+        pos_time="time_position",
+        onground="on_ground",
     ),
     "traffic": Schema(
-        "traffic", ("timestamp",), "latitude", "longitude", "groundspeed", "track",
-        "vertical_rate", "altitude", "geoaltitude",
-        gs_factor=KT_MPS, vs_factor=FPM_MPS, alt_factor=FT_M,
+        "traffic",
+        ("timestamp",),
+        "latitude",
+        "longitude",
+        "groundspeed",
+        "track",
+        "vertical_rate",
+        "altitude",
+        "geoaltitude",
+        gs_factor=KT_MPS,
+        vs_factor=FPM_MPS,
+        alt_factor=FT_M,
     ),
 }
 
@@ -116,7 +141,10 @@ def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, 
     if path == "-":
         text = (stdin or sys.stdin).read()
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
             skip_blank_lines=False,
         )
     elif name.endswith(".parquet") or name.endswith(".pq"):
@@ -296,7 +324,9 @@ def _text(frame: pd.DataFrame, column: str, default: str = "") -> npt.NDArray[np
     return text.to_numpy(dtype=object)
 
 
-def convert(frame: pd.DataFrame, lines: pd.Series, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def convert(
+    frame: pd.DataFrame, lines: pd.Series, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Convert a raw frame to SI reports; returns ``(reports, rejects)``."""
     frame = _lower_columns(frame.copy())
     schema = detect_schema(list(frame.columns), source)
