@@ -6,4 +6,5 @@ from wellclear.cli import (
     airspace,  # noqa: F401
     alert,  # noqa: F401
     detect,  # noqa: F401
+    scan,  # noqa: F401
 )

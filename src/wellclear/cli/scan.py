@@ -1,0 +1,185 @@
+"""``wellclear scan``, ``wellclear simulate`` and ``wellclear report``: recorded-traffic encounters.
+
+A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from wellclear.cli import app
+from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.scan import ScanResult, Source
+from wellclear.formats.errors import DecodeError
+from wellclear.units import UnitError, parse_duration, parse_length, positive
+
+FORMATS = ("parquet", "csv", "json")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"wellclear: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    out = path.with_suffix(f".{fmt}")
+    if fmt == "parquet":
+        frame.to_parquet(out, index=False)
+    elif fmt == "csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_json(out, orient="records", indent=1)
+    return out
+
+
+def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> pd.DataFrame:
+    """Every non-streamable input read whole, through the readers of :mod:`wellclear.formats`."""
+    from wellclear.formats import states as state_readers
+    from wellclear.formats.feeds import detect_kind, read_feed
+    from wellclear.states import STATES_COLUMNS
+
+    frames = []
+    for f in files:
+        kind = None
+        if not f.lower().endswith((".parquet", ".csv", ".csv.gz", ".json", ".jsonl", ".json.gz")):
+            kind = detect_kind(f)
+        if kind is not None:
+            res = read_feed(f, kind=kind, tz=tz, t0=t0, invalid=invalid)  # type: ignore[arg-type]
+            for note in res.notes:
+                typer.echo(f"wellclear: {note}", err=True)
+            frames.append(res.states)
+            continue
+        reader = getattr(state_readers, "read_tracks", None)
+        if reader is not None:
+            frames.append(reader([f], invalid=invalid))
+        else:
+            reports = state_readers.read_reports([f], invalid=invalid)  # type: ignore[arg-type]
+            frame = reports.frame
+            if "alt_m" not in frame.columns:
+                baro = frame["alt_baro_m"]
+                frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
+                frame["alt_src"] = baro.notna().map({True: "baro", False: "geo"})
+            frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    missing = [c for c in STATES_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"inputs lack the states column(s) {', '.join(missing)}")
+    return frame
+
+
+@app.command("scan")
+def scan_command(
+    paths: Annotated[list[str], typer.Argument(help="State or feed files, directories, globs.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
+    zones: Annotated[
+        list[str] | None, typer.Option("--zones", help="GeoJSON/OpenAir file or sovereign:ISO3.")
+    ] = None,
+    horizontal: Annotated[str, typer.Option(help="Horizontal scan minimum.")] = "5nm",
+    vertical: Annotated[str, typer.Option(help="Vertical scan minimum.")] = "1000ft",
+    proximity: Annotated[str, typer.Option(help="Close-approach range.")] = "10nm",
+    proximity_vertical: Annotated[str, typer.Option(help="Close-approach height.")] = "2000ft",
+    merge_gap: Annotated[str, typer.Option(help="Join intervals closer than this.")] = "10s",
+    max_gap: Annotated[str, typer.Option(help="Do not bridge longer gaps.")] = "60s",
+    window: Annotated[str, typer.Option(help="Time window streamed at once.")] = "1h",
+    dask: Annotated[bool, typer.Option("--dask", help="Partition on a Dask cluster.")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler.")
+    ] = None,
+    invalid: Annotated[str, typer.Option(help="error, or skip bad rows.")] = "error",
+    tz: Annotated[str, typer.Option(help="Time zone of SBS times.")] = "UTC",
+    t0: Annotated[float | None, typer.Option(help="Unix time of a Beast capture's start.")] = None,
+    party_state: Annotated[
+        str | None, typer.Option(help="Parties to states for --zones, e.g. russia=RUS.")
+    ] = None,
+) -> None:
+    """Find and classify every encounter in recorded traffic; write encounters and evidence."""
+    from wellclear.encounters.scan import FrameSource, scan_dask
+    from wellclear.encounters.sources import (
+        DatasetSource,
+        contract_files,
+        expand,
+        read_csv_skipping,
+    )
+
+    started = time.perf_counter()
+    try:
+        if fmt not in FORMATS:
+            raise UnitError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        if invalid not in ("error", "skip"):
+            raise UnitError(f"--invalid {invalid!r}: expected error or skip")
+        cfg = ScanConfig(
+            horizontal_m=positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
+            vertical_m=positive(parse_length(vertical, "--vertical"), "--vertical"),
+            proximity_horizontal_m=parse_length(proximity, "--proximity"),
+            proximity_vertical_m=parse_length(proximity_vertical, "--proximity-vertical"),
+            merge_gap_s=positive(parse_duration(merge_gap, "--merge-gap"), "--merge-gap"),
+            max_gap_s=positive(parse_duration(max_gap, "--max-gap"), "--max-gap"),
+        )
+        window_s = positive(parse_duration(window, "--window"), "--window")
+        files = expand(paths)
+        rejects = None
+        if contract_files(files) and invalid == "skip" and any(".csv" in f for f in files):
+            frame, rejects = read_csv_skipping(files)
+            source: DatasetSource | FrameSource = FrameSource(frame)
+        elif contract_files(files):
+            source = DatasetSource(tuple(files))
+        else:
+            source = FrameSource(_read_inputs(files, invalid, tz, t0))
+        if dask or scheduler:
+            result = scan_dask(source, cfg, window_s, scheduler=scheduler)
+        else:
+            result = _scan_with_progress(source, cfg, window_s)
+        output.mkdir(parents=True, exist_ok=True)
+        written = [
+            _write(result.encounters, output / "encounters", fmt),
+            _write(result.evidence, output / "evidence", fmt),
+        ]
+        if rejects is not None:
+            written.append(_write(rejects, output / "rejects", "csv"))
+            typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
+        if zones:
+            from wellclear.encounters.zones import infringements
+
+            events = infringements(source, zones, cfg, window_s, party_state)
+            written.append(_write(events, output / "infringements", fmt))
+    except (DecodeError, UnitError, ValueError, FileNotFoundError, OSError) as e:
+        raise _fail(str(e)) from None
+    _summary(result.encounters, result.rows, time.perf_counter() - started, written)
+
+
+def _scan_with_progress(source: Source, cfg: ScanConfig, window_s: float) -> ScanResult:
+    """Stream ``source`` with a rich progress bar when stderr is a terminal."""
+    from wellclear.encounters.scan import scan_source
+
+    if not sys.stderr.isatty():
+        return scan_source(source, cfg, window_s)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("scanning time windows", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return scan_source(source, cfg, window_s, progress=tick)
+
+
+def _summary(enc: pd.DataFrame, rows: int, seconds: float, written: list[Path]) -> None:
+    counts = enc["primary"].value_counts().to_dict() if len(enc) else {}
+    cats = enc.loc[enc["airprox"] != "", "airprox"].value_counts().sort_index().to_dict()
+    parts = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+    typer.echo(
+        f"wellclear scan: {rows} rows, {len(enc)} encounters ({parts}); airprox "
+        f"{', '.join(f'{k} {v}' for k, v in cats.items()) or 'none'}; "
+        f"{seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s); wrote "
+        + ", ".join(str(p) for p in written),
+        err=True,
+    )

@@ -1,0 +1,175 @@
+"""Where a scan reads its states from, one time window at a time.
+
+:class:`DatasetSource` streams Parquet or CSV files (or directories, including hive-style
+``date=/hour=`` partitions) that already hold the states columns: each window is read with a
+filter on ``t`` (pyarrow datasets push it down to row groups), so memory is bounded by one window
+whatever the input size or order. Anything else (OpenSky, ``traffic``, feeds) is read whole by
+the readers of :mod:`wellclear.formats` and scanned from memory (:class:`~.scan.FrameSource`).
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
+
+from wellclear.formats.errors import StatesInputError
+from wellclear.states import STATES_COLUMNS
+
+STATE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".json", ".jsonl", ".json.gz", ".jsonl.gz")
+FEED_SUFFIXES = (".sbs", ".txt", ".log", ".bin", ".beast")
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files named by ``paths``: files as given, directories walked, glob patterns expanded."""
+    out: list[str] = []
+    for p in paths:
+        if any(c in p for c in "*?["):
+            hits = sorted(glob.glob(p, recursive=True))
+            if not hits:
+                raise FileNotFoundError(f"{p}: no file matches")
+            out.extend(h for h in hits if Path(h).is_file())
+        elif Path(p).is_dir():
+            hits = sorted(
+                str(f)
+                for f in Path(p).rglob("*")
+                if f.is_file() and f.name.lower().endswith(STATE_SUFFIXES + FEED_SUFFIXES)
+            )
+            if not hits:
+                raise FileNotFoundError(f"{p}: no state or feed file in this directory")
+            out.extend(hits)
+        elif p == "-" or Path(p).is_file():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file")
+    return out
+
+
+def _error(e: Exception, file: str) -> StatesInputError:
+    """A typed error naming the file and, where Arrow says it, the line (header = line 1)."""
+    text = str(e)
+    row = re.search(r"Row #(\d+)", text)
+    names = re.findall(r"'(/[^']+)'", text)
+    reason = text.split("Invalid: ")[-1] if "Invalid: " in text else text
+    return StatesInputError(
+        reason.strip(), file=names[0] if names else file, line=int(row.group(1)) if row else None
+    )
+
+
+def read_csv_skipping(files: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contract CSV files read whole with ``--invalid skip``: good rows, and rejects with reasons.
+
+    A row is rejected when a numeric field is not a number, or it has no time or position.
+    """
+    good, bad = [], []
+    for f in files:
+        raw = pd.read_csv(f, dtype=str, keep_default_na=False, on_bad_lines="skip")
+        line = pd.Series(range(2, len(raw) + 2), index=raw.index)
+        reason = pd.Series("", index=raw.index)
+        out = raw.copy()
+        for c, d in STATES_COLUMNS.items():
+            if d == "float64":
+                num = pd.to_numeric(raw[c].replace("", np.nan), errors="coerce")
+                wrong = num.isna() & (raw[c] != "")
+                reason[wrong & (reason == "")] = f"field {c}: not a number"
+                out[c] = num
+            elif d == "bool":
+                out[c] = raw[c].str.lower().isin(["true", "1"])
+        for c in ("t", "lat", "lon"):
+            reason[out[c].isna() & (reason == "")] = f"field {c}: missing"
+        rej = reason != ""
+        bad.append(raw[rej].assign(source=f, line=line[rej], reason=reason[rej]))
+        good.append(out[~rej])
+    return pd.concat(good, ignore_index=True), pd.concat(bad, ignore_index=True)
+
+
+def _fmt(path: str) -> str | None:
+    name = path.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    return None
+
+
+def contract_files(files: list[str]) -> bool:
+    """Whether every file is Parquet or CSV with all the states columns (streamable)."""
+    if not files:
+        return False
+    for f in files:
+        kind = _fmt(f)
+        if kind is None:
+            return False
+        try:
+            if kind == "csv":
+                with pa.input_stream(f, compression="detect") as stream:
+                    head = stream.read(65536).decode("utf-8", errors="replace")
+                names = [c.strip() for c in head.splitlines()[0].split(",")] if head else []
+            else:
+                names = ds.dataset(f, format=kind).schema.names
+        except (pa.ArrowInvalid, OSError) as e:
+            raise _error(e, f) from None
+        if not set(STATES_COLUMNS) <= set(names):
+            return False
+    return True
+
+
+_CSV_TYPES = {
+    c: (pa.string() if d == "object" else pa.bool_() if d == "bool" else pa.float64())
+    for c, d in STATES_COLUMNS.items()
+}
+
+
+@dataclass(frozen=True)
+class DatasetSource:
+    """Parquet or CSV files in the states contract, read window by window (picklable)."""
+
+    files: tuple[str, ...]
+
+    def _dataset(self) -> ds.Dataset:
+        parts = []
+        for kind in ("parquet", "csv"):
+            fs = [f for f in self.files if _fmt(f) == kind]
+            if not fs:
+                continue
+            if kind == "csv":
+                opts = ds.CsvFileFormat(
+                    convert_options=pacsv.ConvertOptions(column_types=_CSV_TYPES)
+                )
+                parts.append(ds.dataset(fs, format=opts, partitioning="hive"))
+            else:
+                parts.append(ds.dataset(fs, format="parquet", partitioning="hive"))
+        return parts[0] if len(parts) == 1 else ds.dataset(parts)
+
+    def time_range(self) -> tuple[float, float]:
+        lo, hi = np.inf, -np.inf
+        try:
+            for batch in self._dataset().to_batches(columns=["t"]):
+                if batch.num_rows:
+                    mm = pc.min_max(batch.column(0))
+                    lo = min(lo, mm["min"].as_py())
+                    hi = max(hi, mm["max"].as_py())
+        except (pa.ArrowInvalid, OSError) as e:
+            raise _error(e, ",".join(self.files)) from None
+        return (0.0, 0.0) if lo > hi else (float(lo), float(hi))
+
+    def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
+        f = (ds.field("t") >= t_lo) & (ds.field("t") < t_hi)
+        try:
+            table = self._dataset().to_table(filter=f)
+        except (pa.ArrowInvalid, OSError) as e:
+            raise _error(e, ",".join(self.files)) from None
+        frame = table.to_pandas()
+        for c, d in STATES_COLUMNS.items():
+            if d == "object":
+                fill = "unknown" if c == "party" else ""
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
+        return frame

@@ -1,0 +1,44 @@
+"""Airspace infringements and crossings in the same run as the encounter scan.
+
+The recorded-track events of :mod:`wellclear.airspace.events`, window by window like the scan:
+each window is read with its context and owns the events that enter inside it. An event longer
+than the window's context is reported with ``open`` set where the window cut it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.scan import FrameSource, Source, window_bounds
+
+
+def infringements(
+    source: Source,
+    zones: list[str],
+    cfg: ScanConfig,
+    window_s: float,
+    party_state: str | None = None,
+) -> pd.DataFrame:
+    """Every infringement or crossing of the volumes named by ``zones`` (see load_zones)."""
+    from wellclear.airspace.events import EventsConfig, as_tracks, empty_events, track_events
+    from wellclear.airspace.index import VolumeIndex
+    from wellclear.airspace.load import load_all
+    from wellclear.airspace.volume import parse_party_state
+
+    index = VolumeIndex(load_all(zones))
+    ecfg = EventsConfig(max_gap_s=cfg.max_gap_s, party_state=parse_party_state(party_state))
+    if isinstance(source, FrameSource):
+        frame = source.frame.dropna(subset=["t", "lat", "lon"])
+        return track_events(as_tracks(frame), index, ecfg) if len(frame) else empty_events()
+    t0, t1 = source.time_range()
+    parts = []
+    for lo, hi in window_bounds(t0, t1, window_s):
+        frame = source.read(lo - cfg.overlap_s, hi + cfg.overlap_s).dropna(
+            subset=["t", "lat", "lon"]
+        )
+        if frame.empty:
+            continue
+        ev = track_events(as_tracks(frame), index, ecfg)
+        parts.append(ev[(ev["entry_time"] >= lo) & (ev["entry_time"] < hi)])
+    return pd.concat(parts, ignore_index=True) if parts else empty_events()

@@ -1,0 +1,131 @@
+"""``wellclear scan`` end to end: formats, windows, Dask, zones, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from wellclear.cli import (
+    app,
+    commands,  # noqa: F401
+)
+from wellclear.encounters.simulate import Follow, Leg, Plan, fly, sample
+
+T0 = 1_444_000_000.0
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    plans: list[Plan | Follow] = [
+        Plan("tgt", "blue", T0, 36.0, 38.0, 6000.0, 200.0, 90.0, (Leg(1500.0),)),
+        Follow(
+            "icp",
+            "red",
+            "tgt",
+            (
+                (T0, 180.0, 20_000.0, 0.0),
+                (T0 + 300, 180.0, 900.0, 50.0),
+                (T0 + 1300, 200.0, 900.0, 50.0),
+                (T0 + 1400, 90.0, 16_000.0, 0.0),
+            ),
+        ),
+        Plan("x", "green", T0 + 200, 36.05, 38.2, 6100.0, 180.0, 180.0, (Leg(900.0),)),
+    ]
+    frame = sample(fly(plans, dt=1.0), seed=3)
+    d = tmp_path_factory.mktemp("in")
+    frame.to_parquet(d / "states.parquet", index=False)
+    frame.to_csv(d / "states.csv", index=False)
+    # a hive-partitioned copy in two files
+    shuffled = frame.sample(frac=1.0, random_state=2)
+    half = len(shuffled) // 2
+    for k, part in enumerate([shuffled.iloc[:half], shuffled.iloc[half:]]):
+        (d / f"hive/part={k}").mkdir(parents=True)
+        part.to_parquet(d / f"hive/part={k}/data.parquet", index=False)
+    return d
+
+
+def run(*args: str) -> pd.DataFrame:
+    res = runner.invoke(app, ["scan", *args])
+    assert res.exit_code == 0, res.output
+    out = Path(args[args.index("--output") + 1])
+    fmt = args[args.index("--format") + 1] if "--format" in args else "parquet"
+    path = out / f"encounters.{fmt}"
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    if fmt == "csv":
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return pd.read_json(path)
+
+
+def key(enc: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    enc = enc.assign(airprox=enc["airprox"].fillna(""))
+    return [(r.encounter_id, r.primary, r.airprox, round(r.h_min_m, 3)) for r in enc.itertuples()]
+
+
+def test_scan_formats_windows_and_dask_agree(states: Path, tmp_path: Path) -> None:
+    base = run(str(states / "states.parquet"), "--output", str(tmp_path / "a"))
+    assert "intercept" in set(base["primary"])
+    assert (tmp_path / "a/evidence.parquet").exists()
+    same = [
+        run(str(states / "states.csv"), "--output", str(tmp_path / "b"), "--format", "csv"),
+        run(str(states / "hive"), "--output", str(tmp_path / "c"), "--window", "5min"),
+        run(str(states / "states.parquet"), "--output", str(tmp_path / "d"), "--format", "json"),
+        run(
+            str(states / "states.parquet"),
+            "--output",
+            str(tmp_path / "e"),
+            "--dask",
+            "--window",
+            "7min",
+        ),
+    ]
+    for other in same:
+        assert key(other) == key(base)
+
+
+def test_scan_minima_options(states: Path, tmp_path: Path) -> None:
+    tight = run(
+        str(states / "states.parquet"),
+        "--output",
+        str(tmp_path / "t"),
+        "--horizontal",
+        "0.3nm",
+        "--vertical",
+        "100ft",
+    )
+    assert "los" not in set(tight["classes"].str.split(",").sum())
+
+
+def test_scan_with_zones(states: Path, tmp_path: Path) -> None:
+    run(str(states / "states.parquet"), "--output", str(tmp_path / "z"), "--zones", "sovereign:SYR")
+    assert (tmp_path / "z/infringements.parquet").exists()
+
+
+def test_bad_inputs_name_file_and_line(states: Path, tmp_path: Path) -> None:
+    text = (states / "states.csv").read_text().splitlines()
+    fields = text[5].split(",")
+    fields[4] = "north"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*text[:5], ",".join(fields), *text[6:20]]) + "\n")
+    res = runner.invoke(app, ["scan", str(bad), "--output", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert f"{bad}:6:" in res.output
+    res = runner.invoke(
+        app, ["scan", str(bad), "--output", str(tmp_path / "o"), "--invalid", "skip"]
+    )
+    assert res.exit_code == 0, res.output
+    rejects = pd.read_csv(tmp_path / "o/rejects.csv")
+    assert rejects["line"].tolist() == [6]
+    assert "lat" in rejects["reason"].iloc[0]
+    trunc = tmp_path / "trunc.parquet"
+    trunc.write_bytes((states / "states.parquet").read_bytes()[:3000])
+    res = runner.invoke(app, ["scan", str(trunc), "--output", str(tmp_path / "p")])
+    assert res.exit_code == 2 and "trunc.parquet" in res.output
+    res = runner.invoke(app, ["scan", str(tmp_path / "none.csv"), "--output", str(tmp_path)])
+    assert res.exit_code == 2 and "no such file" in res.output
+    res = runner.invoke(app, ["scan", str(bad), "--output", str(tmp_path), "--horizontal", "5"])
+    assert res.exit_code == 2 and "no unit" in res.output
