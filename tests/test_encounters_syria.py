@@ -48,3 +48,21 @@ def test_syria_scenario_end_to_end(tmp_path: Path) -> None:
     inf = pd.read_parquet(out / "infringements.parquet")
     su30 = inf[inf["id"] == "rus301"]
     assert len(su30) == 1 and 20 < su30.iloc[0]["dwell_s"] < 300
+
+
+def test_report_is_self_contained(tmp_path: Path) -> None:
+    states = tmp_path / "syria.csv"
+    assert runner.invoke(app, ["simulate", "--output", str(states)]).exit_code == 0
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["scan", str(states), "--output", str(out), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    html_path = tmp_path / "report.html"
+    res = runner.invoke(app, ["report", str(out), "--output", str(html_path), "--max-plots", "3"])
+    assert res.exit_code == 0, res.output
+    text = html_path.read_text()
+    assert text.count("data:image/png;base64,") == 3
+    assert "<script>" in text and "http" not in text.replace("http-equiv", "")
+    enc = pd.read_csv(out / "encounters.csv")
+    assert all(e in text for e in enc["encounter_id"])
+    res = runner.invoke(app, ["report", str(tmp_path), "--output", str(html_path)])
+    assert res.exit_code == 2 and "run wellclear scan" in res.output

@@ -1,0 +1,180 @@
+"""A self-contained HTML report of a scan: a sortable table and, per encounter, three plots.
+
+Plots (matplotlib, PNG embedded as base64): the plan view of both tracks around the minimum, the
+vertical profile, and the horizontal separation against time, from the evidence samples (raw
+reports of both aircraft within ``evidence_s`` of the minimum). Only the ``max_plots`` most
+severe encounters get plots (by primary class, then minimum distance); the table has them all.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wellclear.encounters.classify import PRECEDENCE
+from wellclear.geo import geodesic_distance
+from wellclear.units import FT_M, NM_M
+
+_TABLE_COLUMNS = [
+    ("encounter_id", "encounter"),
+    ("primary", "primary"),
+    ("classes", "classes"),
+    ("airprox", "airprox"),
+    ("callsign_i", "callsign i"),
+    ("party_i", "party i"),
+    ("callsign_j", "callsign j"),
+    ("party_j", "party j"),
+    ("start_utc", "start (UTC)"),
+    ("duration_s", "duration s"),
+    ("h_min_nm", "min horiz NM"),
+    ("dz_min_ft", "vert then ft"),
+    ("slant_min_nm", "min slant NM"),
+    ("rel_speed_kt", "rel speed kt"),
+]
+
+_SCRIPT = """
+<script>
+document.querySelectorAll('th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var body = th.closest('table').tBodies[0];
+    var rows = Array.from(body.rows);
+    var asc = th.dataset.asc !== '1';
+    th.dataset.asc = asc ? '1' : '0';
+    rows.sort(function (a, b) {
+      var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+</script>
+"""
+
+
+def read_table(directory: Path, name: str) -> pd.DataFrame:
+    """``name`` from a scan's output directory, whichever format it was written in."""
+    for suffix, reader in (
+        (".parquet", pd.read_parquet),
+        (".csv", pd.read_csv),
+        (".json", pd.read_json),
+    ):
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            frame: pd.DataFrame = reader(path)
+            return frame
+    raise FileNotFoundError(f"{directory}: no {name}.parquet, .csv or .json (run wellclear scan)")
+
+
+def _png(fig: object) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")  # type: ignore[attr-defined]
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    plan, prof, sep = axes
+    t_min = float(enc["t_min"])
+    tracks = {}
+    for who in ("i", "j"):
+        ident = enc[f"id_{who}"]
+        g = ev[ev["id"] == ident].sort_values("t")
+        tracks[who] = g
+        bad = g["flag"].astype(str) != ""
+        label = f"{ident} {enc[f'callsign_{who}']}"
+        line = plan.plot(g["lon"], g["lat"], ".-", label=label)[0]
+        plan.plot(g.loc[bad, "lon"], g.loc[bad, "lat"], "x", color="red")
+        plan.plot(
+            enc[f"lon_{who}"], enc[f"lat_{who}"], "o", color=line.get_color(), mfc="none", ms=10
+        )
+        prof.plot(g["t"] - t_min, g["alt_m"] / FT_M, ".-", label=label)
+    plan.set_xlabel("lon (deg)")
+    plan.set_ylabel("lat (deg)")
+    plan.set_title("plan view (o: at the minimum, x: flagged)")
+    plan.legend(fontsize=7)
+    prof.set_xlabel("s from the minimum")
+    prof.set_ylabel("altitude (ft)")
+    prof.set_title("vertical profile")
+    gi, gj = tracks["i"], tracks["j"]
+    if len(gi) and len(gj) > 1:
+        lat_j = np.interp(gi["t"], gj["t"], gj["lat"])
+        lon_j = np.interp(gi["t"], gj["t"], np.unwrap(gj["lon"], period=360.0))
+        d = geodesic_distance(gi["lat"].to_numpy(), gi["lon"].to_numpy(), lat_j, lon_j)
+        inside = (gi["t"] >= gj["t"].min()) & (gi["t"] <= gj["t"].max())
+        sep.plot(gi["t"][inside] - t_min, d[inside] / NM_M, ".-", label="from samples")
+    sep.plot([0.0], [enc["h_min_m"] / NM_M], "o", color="red", label="minimum (Hermite)")
+    sep.set_xlabel("s from the minimum")
+    sep.set_ylabel("horizontal separation (NM)")
+    sep.set_title("separation")
+    sep.legend(fontsize=7)
+    data = _png(fig)
+    plt.close(fig)
+    alt = html.escape(str(enc["encounter_id"]))
+    return f'<img alt="plots of {alt}" src="data:image/png;base64,{data}">'
+
+
+def render(encounters: pd.DataFrame, evidence: pd.DataFrame, max_plots: int = 50) -> str:
+    """The HTML text of the report."""
+    enc = encounters.copy()
+    enc["start_utc"] = pd.to_datetime(enc["start"], unit="s", utc=True).dt.strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    enc["h_min_nm"] = (enc["h_min_m"] / NM_M).round(3)
+    enc["slant_min_nm"] = (enc["slant_min_m"] / NM_M).round(3)
+    enc["dz_min_ft"] = (enc["dz_min_m"] / FT_M).round(0)
+    enc["rel_speed_kt"] = (enc["rel_speed_start_mps"] * 3600 / NM_M).round(0)
+    enc["duration_s"] = enc["duration_s"].round(1)
+    enc["airprox"] = enc["airprox"].fillna("")
+    rank = {c: k for k, c in enumerate(PRECEDENCE)}
+    enc["_rank"] = enc["primary"].map(rank)
+    head = "".join(f"<th>{html.escape(t)}</th>" for _, t in _TABLE_COLUMNS)
+    rows = []
+    for r in enc.sort_values(["_rank", "h_min_m"]).itertuples():
+        cells = []
+        for col, _ in _TABLE_COLUMNS:
+            v = getattr(r, col)
+            text = html.escape(str(v))
+            if col == "encounter_id":
+                text = f'<a href="#{text}">{text}</a>'
+            cells.append(f'<td data-v="{html.escape(str(v))}">{text}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    sections = []
+    for _, e in enc.sort_values(["_rank", "h_min_m"]).head(max_plots).iterrows():
+        ev = evidence[evidence["encounter_id"] == e["encounter_id"]]
+        name = html.escape(str(e["encounter_id"]))
+        sections.append(
+            f'<h3 id="{name}">{name} - {html.escape(str(e["primary"]))}</h3>'
+            f"<p>{html.escape(str(e['rules']))}</p>" + _plots(e, ev)
+        )
+    counts = enc["primary"].value_counts().to_dict()
+    summary = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "none"
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>wellclear encounters</title>"
+        "<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;"
+        "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}th{cursor:pointer;"
+        "background:#eee}img{max-width:100%}</style></head><body>"
+        f"<h1>Encounters</h1><p>{len(enc)} encounters ({html.escape(summary)}). Click a column "
+        f"head to sort.</p><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+        f"</tbody></table><h2>Most severe (up to {max_plots})</h2>{''.join(sections)}"
+        f"{_SCRIPT}</body></html>"
+    )
+
+
+def write_report(directory: Path, output: Path, max_plots: int = 50) -> int:
+    """Write the report of a scan's output directory; returns the number of encounters."""
+    enc = read_table(directory, "encounters")
+    ev = read_table(directory, "evidence")
+    output.write_text(render(enc, ev, max_plots), encoding="utf-8")
+    return len(enc)
