@@ -3,11 +3,11 @@
 Every ordered pair (ownship i, intruder j) of the aircraft in a states snapshot (the contract of
 :mod:`wellclear.states`) is put in i's tangent frame, as DAIDALUS would with i as ownship, and
 given an alert level by the intruder's alerter (column ``alerter`` if present, else alerter 1).
-Pairs are pruned first: a pair is kept only if its horizontal range could close to the largest
-horizontal threshold within the lookahead at the two ground speeds, and its vertical separation
-to the largest vertical threshold at the two vertical rates. A pair that has a hysteresis state
-but is pruned at this step still feeds a raw level 0 into its history (as DAIDALUS, which never
-prunes, would compute 0 for it), so that hysteresis agrees when it comes back.
+Pairs are pruned first with the candidate search of ``wellclear detect`` (see
+:func:`candidate_ordered_pairs` for the cylinder that holds every volume). A pair that has a
+hysteresis state but is pruned at this step still feeds a raw level 0 into its history (as
+DAIDALUS, which never prunes, would compute 0 for it), so that hysteresis agrees when it comes
+back.
 """
 
 from __future__ import annotations
@@ -20,58 +20,76 @@ import pandas as pd
 from wellclear.alerting.config import AlertingConfig
 from wellclear.alerting.detectors import CD3D, TCAS3D, WCV_TAUMOD, PairGeometry
 from wellclear.alerting.geometry import (
-    EARTH_RADIUS_M,
     project,
     project_velocity,
     velocity_from_track,
 )
 from wellclear.alerting.hysteresis import HysteresisTable
 from wellclear.alerting.logic import pair_metrics, raw_levels, taumod_threshold
+from wellclear.detect.candidates import candidate_pairs
+from wellclear.detect.conflicts import Traffic
 from wellclear.states import common_altitudes
 from wellclear.units import FT_M, NM_M
 
 
-def _reach(config: AlertingConfig) -> tuple[float, float]:
-    """Largest horizontal and vertical thresholds of any level (m)."""
-    h, v = 0.0, 0.0
+def _reach(config: AlertingConfig) -> tuple[float, float, float, float]:
+    """Largest horizontal and vertical thresholds of any level (m), and the largest horizontal
+    and vertical time thresholds (TTHR or TAU, TCOA; s)."""
+    h, v, th, tv = 0.0, 0.0, 0.0, 0.0
     for alerter in config.alerters:
         for thr in alerter.levels:
             d = thr.detector
             if isinstance(d, WCV_TAUMOD):
                 h, v = max(h, d.DTHR), max(v, d.ZTHR)
+                th, tv = max(th, d.TTHR), max(tv, d.TCOA)
             elif isinstance(d, CD3D):
                 h, v = max(h, d.D), max(v, d.H)
             elif isinstance(d, TCAS3D):
                 h, v = max(h, 1.3 * NM_M), max(v, 1200 * FT_M)
-    return h, v
+                th, tv = max(th, 48.0), max(tv, 48.0)
+    return h, v, th, tv
 
 
 def candidate_ordered_pairs(
     states: pd.DataFrame, config: AlertingConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ordered pairs (i, j), i != j, that may alert within the lookahead (conservative)."""
+    """Ordered pairs (i, j), i != j, that may alert within the lookahead (conservative).
+
+    The candidate search of ``wellclear detect`` with a cylinder that holds every volume: a pair
+    violates a modified-tau volume at time t only if its range then is at most
+    ``DTHR + TTHR |v|`` (``(r^2 - DTHR^2) <= TTHR r |r'|`` and ``|r'| <= |v|``), with ``|v|``
+    at most the sum of the two ground speeds, and its vertical distance at most
+    ``ZTHR + TCOA |vz|``. Doubled and padded, so that sensor-uncertainty mitigation (which grows
+    the volumes by a few standard deviations) stays inside.
+    """
     n = len(states)
     if n < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    T = config.lookahead_s
-    h, v = _reach(config)
-    # SUM enlarges volumes by the uncertainties: keep a generous margin
-    h, v = 2 * h + 1000.0, 2 * v + 100.0
-    lat = np.radians(states["lat"].to_numpy(float))
-    lon = np.radians(states["lon"].to_numpy(float))
+    h, v, th, tv = _reach(config)
     gs = states["gs_mps"].to_numpy(float)
-    alt = states["alt_m"].to_numpy(float)
     vs = np.abs(states["vs_mps"].to_numpy(float))
-    ii, jj = np.triu_indices(n, 1)
-    dlat = lat[jj] - lat[ii]
-    dlon = lon[jj] - lon[ii]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat[ii]) * np.cos(lat[jj]) * np.sin(dlon / 2) ** 2
-    dist = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    keep = (dist <= h + (gs[ii] + gs[jj]) * T) & (
-        np.abs(alt[ii] - alt[jj]) <= v + (vs[ii] + vs[jj]) * T
+    top2 = np.sort(gs)[-2:].sum()
+    top2_vs = np.sort(vs)[-2:].sum()
+    horizontal = 2.0 * (h + th * top2) + 1000.0
+    vertical = 2.0 * (v + tv * top2_vs) + 100.0
+    traffic = Traffic.from_states(states)
+    alt_lo, alt_hi = traffic.altitude_band(config.lookahead_s)
+    alt_m = states["alt_m"].to_numpy(float)
+    alt_lo = np.where(np.isnan(alt_lo), alt_m, alt_lo)
+    alt_hi = np.where(np.isnan(alt_hi), alt_m, alt_hi)
+    i, j, _ = candidate_pairs(
+        traffic.pos,
+        traffic.vel,
+        alt_lo,
+        alt_hi,
+        horizontal_m=horizontal,
+        vertical_m=vertical,
+        lookahead_s=config.lookahead_s,
+        baro=traffic.baro,
+        geo=traffic.geo,
+        vs=traffic.vs,
     )
-    i, j = ii[keep], jj[keep]
     return np.concatenate([i, j]), np.concatenate([j, i])
 
 
