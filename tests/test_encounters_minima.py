@@ -113,7 +113,7 @@ def test_poly_minimum_matches_brute_force() -> None:
 def test_inside_intervals_against_sampling() -> None:
     rng = np.random.default_rng(3)
     coef = rng.normal(size=(300, 7))
-    s, e = poly.inside_intervals([(coef, 0.0)])
+    s, e = poly.inside_intervals([(coef, -np.inf, 0.0)])
     grid = np.linspace(0, 1, 4001)
     vals = np.polynomial.polynomial.polyval(grid, coef.T) < 0
     inside = np.zeros_like(vals)

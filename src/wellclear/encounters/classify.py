@@ -132,14 +132,19 @@ def _intercept(
     )
 
 
-def _duplicate(enc: pd.Series, pieces: pd.DataFrame, cfg: ScanConfig) -> str | None:
+def _together_s(pieces: pd.DataFrame, gidx: np.ndarray, n: int, cfg: ScanConfig) -> FloatArray:
+    """Per encounter, the time both aircraft were co-located (duplicate test), vectorised."""
     co = (
         (pieces["h_min_m"] <= cfg.duplicate_horizontal_m)
         & (pieces["range_a_m"] <= cfg.duplicate_horizontal_m)
         & (pieces["dz_a_m"].abs() <= cfg.duplicate_vertical_m)
         & (pieces["dz_min_m"].abs() <= cfg.duplicate_vertical_m)
-    )
-    together = float((pieces["b"] - pieces["a"])[co].sum())
+    ).to_numpy()
+    dur = (pieces["b"] - pieces["a"]).to_numpy()
+    return np.bincount(gidx[co], weights=dur[co], minlength=n).astype(np.float64)
+
+
+def _duplicate(enc: pd.Series, together: float, cfg: ScanConfig) -> str | None:
     if together < cfg.duplicate_min_s or together < cfg.duplicate_fraction * enc["los_s"]:
         return None
     return (
@@ -163,6 +168,7 @@ def classify(
     by_close = {int(str(k)): v for k, v in close.assign(g=gidx_close).groupby("g")}
     none_p = pieces.iloc[0:0]
     none_c = close.iloc[0:0]
+    together = _together_s(pieces, gidx_pieces, len(encounters), cfg)
     classes: list[str] = []
     primary: list[str] = []
     rules: list[str] = []
@@ -171,7 +177,7 @@ def classify(
         g = int(g_)  # type: ignore[call-overload]
         pc = by_piece.get(g, none_p)
         found: dict[str, str] = {}
-        dup = _duplicate(enc, pc, cfg)
+        dup = _duplicate(enc, float(together[g]), cfg)
         if dup:
             found["duplicate"] = dup
         if enc["nmac_s"] > 0 and not dup:

@@ -100,20 +100,23 @@ def window_evidence(
     uniq, first = np.unique(ids, return_index=True)
     last = np.append(first[1:], ids.size)
     where = {k: (int(f), int(e)) for k, f, e in zip(uniq, first, last, strict=True)}
-    parts = []
+    take: list[np.ndarray] = []
+    tags: list[tuple[str, str, float, int]] = []
     for id_i, id_j, t_min in best[[*PAIR, "t_min"]].itertuples(index=False):
         for name in (id_i, id_j):
             lo, hi = where[name]
             s = lo + np.searchsorted(t[lo:hi], t_min - cfg.evidence_s, side="left")
             e = lo + np.searchsorted(t[lo:hi], t_min + cfg.evidence_s, side="right")
-            part = frame.iloc[s:e][cols].copy()
-            part.insert(0, "t_min", t_min)
-            part.insert(0, "id_j", id_j)
-            part.insert(0, "id_i", id_i)
-            parts.append(part)
-    if not parts:
+            take.append(np.arange(s, e))
+            tags.append((id_i, id_j, t_min, e - s))
+    if not take:
         return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
-    return pd.concat(parts, ignore_index=True)
+    out = frame.iloc[np.concatenate(take)][cols].reset_index(drop=True)
+    counts = [n for *_, n in tags]
+    out.insert(0, "t_min", np.repeat([tg[2] for tg in tags], counts))
+    out.insert(0, "id_j", np.repeat(np.array([tg[1] for tg in tags], dtype=object), counts))
+    out.insert(0, "id_i", np.repeat(np.array([tg[0] for tg in tags], dtype=object), counts))
+    return out
 
 
 def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:

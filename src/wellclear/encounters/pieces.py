@@ -179,32 +179,45 @@ def scan_pieces(
     dz = poly.hermite(zj_a - zi_a, vzj_a - vzi_a, zj_b - zi_b, vzj_b - vzi_b, h)
     z2 = poly.square(dz)
     s2 = h2 + z2
-    limits = {
-        "prox": (cfg.proximity_horizontal_m, cfg.proximity_vertical_m),
-        "los": (cfg.horizontal_m, cfg.vertical_m),
-        "close": (cfg.intercept_horizontal_m, cfg.intercept_vertical_m),
-        "nmac": (cfg.nmac_horizontal_m, cfg.nmac_vertical_m),
-    }
+    # nested volumes: each is computed only where the wider one was entered
+    limits = [
+        ("prox", cfg.proximity_horizontal_m, cfg.proximity_vertical_m),
+        ("los", cfg.horizontal_m, cfg.vertical_m),
+        ("close", cfg.intercept_horizontal_m, cfg.intercept_vertical_m),
+        ("nmac", cfg.nmac_horizontal_m, cfg.nmac_vertical_m),
+    ]
     spans = []
-    prox_s = prox_e = np.zeros((sel.size, 0))
-    for kind, (hm, vm) in limits.items():
-        s, e = poly.inside_intervals([(h2, hm * hm), (z2, vm * vm)])
+    rows_k = np.arange(sel.size)
+    prox_rows = rows_k
+    prox_s = prox_e = np.zeros((0, 0))
+    for kind, hm, vm in limits:
+        s, e = poly.inside_intervals([(h2[rows_k], -np.inf, hm * hm), (dz[rows_k], -vm, vm)])
         if kind == "prox":
             prox_s, prox_e = s, e
-        rows, cols = np.nonzero(~np.isnan(s))
+        rr, cols = np.nonzero(~np.isnan(s))
+        rows = rows_k[rr]
         spans.append(
             pd.DataFrame(
                 {
                     "kind": kind,
                     "ci": ci[rows],
                     "cj": cj[rows],
-                    "s": a[rows] + h[rows] * s[rows, cols],
-                    "e": a[rows] + h[rows] * e[rows, cols],
+                    "s": a[rows] + h[rows] * s[rr, cols],
+                    "e": a[rows] + h[rows] * e[rr, cols],
                 }
             )
         )
-    hmin2, tau_h = poly.minimum_on(h2, prox_s, prox_e)
-    smin2, tau_s = poly.minimum_on(s2, prox_s, prox_e)
+        has = ~np.all(np.isnan(s), axis=1)
+        if kind == "prox":
+            prox_rows = rows_k[has]
+            prox_s, prox_e = s[has], e[has]
+        rows_k = rows_k[has]
+    hmin2 = np.full(sel.size, np.nan)
+    tau_h = np.full(sel.size, np.nan)
+    smin2 = np.full(sel.size, np.nan)
+    tau_s = np.full(sel.size, np.nan)
+    hmin2[prox_rows], tau_h[prox_rows] = poly.minimum_on(h2[prox_rows], prox_s, prox_e)
+    smin2[prox_rows], tau_s[prox_rows] = poly.minimum_on(s2[prox_rows], prox_s, prox_e)
     inside = ~np.isnan(hmin2)
     r = np.flatnonzero(inside)
     ta = tau_h[r]

@@ -104,29 +104,31 @@ def roots_unit(coef: FloatArray) -> FloatArray:
 
 
 def inside_intervals(
-    tests: list[tuple[FloatArray, float]],
+    tests: list[tuple[FloatArray, float, float]],
 ) -> tuple[FloatArray, FloatArray]:
-    """Sub-intervals of ``[0, 1]`` where every polynomial of ``tests`` is below its bound.
+    """Sub-intervals of ``[0, 1]`` where ``lo < p(tau) < hi`` for each ``(p, lo, hi)`` of tests.
 
-    ``tests`` holds ``(coef, bound)`` pairs, e.g. the squared horizontal distance against the
-    squared minimum. Returns ``(starts, ends)``, each ``(N, M)``, NaN where there is no
-    sub-interval; adjacent inside pieces are joined.
+    E.g. the squared horizontal distance below the squared minimum (``lo = -inf``), and the
+    vertical distance (a cubic) between ``-V`` and ``V``. Returns ``(starts, ends)``, each
+    ``(N, M)``, NaN where there is no sub-interval; adjacent inside pieces are joined.
     """
     n = tests[0][0].shape[0]
     cuts = [np.zeros((n, 1)), np.ones((n, 1))]
-    for coef, bound in tests:
-        shifted = coef.copy()
-        shifted[:, 0] -= bound
-        cuts.append(roots_unit(shifted))
+    for coef, lo, hi in tests:
+        for bound in (lo, hi):
+            if np.isfinite(bound):
+                shifted = coef.copy()
+                shifted[:, 0] -= bound
+                cuts.append(roots_unit(shifted))
     bp = np.sort(np.concatenate(cuts, axis=1), axis=1)  # NaN sort last
     mid = 0.5 * (bp[:, :-1] + bp[:, 1:])
     inside = ~np.isnan(mid) & (bp[:, 1:] > bp[:, :-1])
-    for coef, bound in tests:
-        inside &= polyval(coef, np.nan_to_num(mid)) < bound
+    for coef, lo, hi in tests:
+        val = polyval(coef, np.nan_to_num(mid))
+        inside &= (val > lo) & (val < hi)
     # join neighbouring inside pieces: a piece starts where the previous one is not inside
     prev = np.concatenate([np.zeros((n, 1), dtype=bool), inside[:, :-1]], axis=1)
     nxt = np.concatenate([inside[:, 1:], np.zeros((n, 1), dtype=bool)], axis=1)
-    # zero-length pieces between two inside pieces are skipped when joining
     starts = np.where(inside & ~prev, bp[:, :-1], np.nan)
     ends = np.where(inside & ~nxt, bp[:, 1:], np.nan)
     s = np.sort(starts, axis=1)
