@@ -92,6 +92,11 @@ def scan_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Address of an existing Dask scheduler.")
     ] = None,
+    terminal: Annotated[
+        bool, typer.Option("--terminal", help="Leave out encounters near IATA airports.")
+    ] = False,
+    terminal_radius: Annotated[str, typer.Option(help="Terminal-area radius.")] = "5nm",
+    terminal_height: Annotated[str, typer.Option(help="Height above the airport.")] = "3000ft",
     invalid: Annotated[str, typer.Option(help="error, or skip bad rows.")] = "error",
     tz: Annotated[str, typer.Option(help="Time zone of SBS times.")] = "UTC",
     t0: Annotated[float | None, typer.Option(help="Unix time of a Beast capture's start.")] = None,
@@ -136,6 +141,14 @@ def scan_command(
             result = scan_dask(source, cfg, window_s, scheduler=scheduler)
         else:
             result = _scan_with_progress(source, cfg, window_s)
+        if terminal:
+            from wellclear.encounters.terminal import drop_terminal
+
+            result = drop_terminal(
+                result,
+                parse_length(terminal_radius, "--terminal-radius"),
+                parse_length(terminal_height, "--terminal-height"),
+            )
         output.mkdir(parents=True, exist_ok=True)
         written = [
             _write(result.encounters, output / "encounters", fmt),

@@ -4,7 +4,8 @@ Cleaning, in order, each step local in time so that a time window with :attr:`Sc
 of context gives the same flags as the whole data:
 
 1. rows sorted by (``id``, ``t``) (stable), repeated (``id``, ``t``) removed (first kept);
-2. rows without altitude flagged ``no_altitude``;
+2. rows without altitude flagged ``no_altitude``, rows reported on the ground ``onground``
+   (encounters are between airborne aircraft);
 3. a sample is an impossible jump when every leg to its neighbours (within ``max_gap``) needs a
    horizontal speed above ``max_speed_mps`` or a climb above ``max_climb_mps``; it is flagged
    ``jump``, kept in the evidence and not used for minima;
@@ -40,8 +41,9 @@ SOURCE_COLUMNS = ("source", "line")
 class Tracks:
     """Clean samples of every aircraft, sorted by (aircraft, time).
 
-    ``frame`` is the whole (deduplicated) input with a ``flag`` column (``""``, ``jump`` or
-    ``no_altitude``); the arrays hold its clean rows only, ``row`` pointing back into ``frame``.
+    ``frame`` is the whole (deduplicated) input with a ``flag`` column (``""``, ``jump``,
+    ``no_altitude`` or ``onground``); the arrays hold its clean rows only, ``row`` pointing
+    back into ``frame``.
     ``seg_next[k]`` is true when sample ``k`` and ``k + 1`` belong to one segment.
     """
 
@@ -91,8 +93,11 @@ def clean(states: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
     frame = frame.sort_values(["id", "t"], kind="stable")
     frame = frame.drop_duplicates(subset=["id", "t"], keep="first").reset_index(drop=True)
     flag = np.full(len(frame), "", dtype=object)
-    has_alt = frame["alt_m"].notna().to_numpy()
+    has_alt = frame["alt_m"].notna().to_numpy().copy()
     flag[~has_alt] = "no_altitude"
+    ground = frame["onground"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    flag[ground] = "onground"
+    has_alt &= ~ground
     sub = frame[has_alt]
     bad_in, near_in = _legs_impossible(sub, cfg)
     bad_out = np.append(bad_in[1:], False)
