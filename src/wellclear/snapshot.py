@@ -30,6 +30,8 @@ def fill_missing(reports: pd.DataFrame, max_age_s: float) -> pd.DataFrame:
     if frame.empty:
         return frame
     group = frame["id"]
+    callsign = frame["callsign"].where(frame["callsign"].ne(""), None)
+    frame["callsign"] = callsign.groupby(group).ffill().fillna("")
     t_row = frame["t_row"].to_numpy(np.float64)
     has_pos = frame["lat"].notna() & frame["lon"].notna()
     for name in _FILLED:

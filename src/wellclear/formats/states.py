@@ -27,6 +27,7 @@ returned as rejects with their reason. Nothing is dropped silently.
 
 from __future__ import annotations
 
+import csv
 import io
 import sys
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from wellclear.formats.errors import StatesInputError
@@ -135,18 +138,33 @@ def _lower_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _read_csv(data: bytes | str, name: str) -> pd.DataFrame:
+    """CSV as text columns ('' where empty), blank lines kept as empty rows (line numbers)."""
+    raw = data.encode() if isinstance(data, str) else data
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    header = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r")
+    if not header.strip():
+        raise StatesInputError("empty file: no header line", file=name, line=1)
+    names = next(csv.reader([header]))
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise StatesInputError(f"cannot read CSV: {exc}", file=name) from None
+    return table.to_pandas()
+
+
 def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, pd.Series]:
     """Load a file as a frame of raw values and the source line number of each row."""
     name = path.lower()
     if path == "-":
-        text = (stdin or sys.stdin).read()
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
+        frame = _read_csv((stdin or sys.stdin).read(), "<stdin>")
     elif name.endswith(".parquet") or name.endswith(".pq"):
         try:
             table = pq.read_table(path)
@@ -160,24 +178,45 @@ def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, 
         except ValueError as exc:
             raise StatesInputError(f"cannot read JSON: {exc}", file=path) from None
     else:
-        try:
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False
-            )
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise StatesInputError(f"cannot read CSV: {exc}", file=path) from None
-        except pd.errors.EmptyDataError:
-            raise StatesInputError("empty file: no header line", file=path, line=1) from None
+        with open(path, "rb") as handle:
+            frame = _read_csv(handle.read(), path)
     frame = _lower_columns(frame.reset_index(drop=True))
     lines_no = pd.Series(np.arange(len(frame), dtype=np.int64) + 2, index=frame.index)
-    if frame.shape[1] and all(frame[c].dtype == object for c in frame.columns):
+    if frame.shape[1] and all(pd.api.types.is_string_dtype(frame[c]) for c in frame.columns):
         blank = np.logical_and.reduce(
-            [frame[c].astype(str).str.strip().eq("").to_numpy() for c in frame.columns]
+            [_stripped(frame[c]).eq("").to_numpy() for c in frame.columns]
         )
         if blank.any():
             frame, lines_no = frame[~blank].reset_index(drop=True), lines_no[~blank]
             lines_no = lines_no.reset_index(drop=True)
     return frame, lines_no
+
+
+def _stripped(series: pd.Series) -> pd.Series:
+    """Text of a column, stripped, '' where missing."""
+    if not pd.api.types.is_string_dtype(series.dtype):
+        series = series.astype(object).where(series.notna(), "").astype(str)
+    return series.fillna("").str.strip()
+
+
+def _parse_floats(text: pd.Series, skip: BoolArray) -> FloatArray:
+    """Floats of text cells (NaN where ``skip`` or unparseable): Arrow's parser, falling back
+    to pandas' cell by cell only when some cell is not a number."""
+    cells = pc.if_else(pa.array(skip), pa.scalar(None, pa.string()), pa.array(text, pa.string()))
+    try:
+        parsed = pc.cast(cells, pa.float64())
+        return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=np.float64).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        coerced = pd.to_numeric(text.mask(skip), errors="coerce")
+        return np.asarray(coerced, dtype=np.float64).copy()
+
+
+def _reasons(prefix: str, text: pd.Series, mask: BoolArray) -> npt.NDArray[np.object_]:
+    """``prefix: 'value'`` for the flagged rows only (others empty)."""
+    out = np.full(len(text), "", dtype=object)
+    idx = np.flatnonzero(mask)
+    out[idx] = [f"{prefix}: {v!r}" for v in text.to_numpy(dtype=object)[idx]]
+    return out
 
 
 _EXPLICIT_NAN = "__explicit_nan__"
@@ -258,19 +297,21 @@ def _numeric(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         check.flag(np.isinf(values), column, "infinite value")
         return values
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-    empty = text.eq("") | text.eq("None")
+    text = _stripped(series)
     explicit = text.eq(_EXPLICIT_NAN).to_numpy()
+    empty = (text.eq("") | text.eq("None")).to_numpy()
     check.flag(explicit, column, "explicit NaN")
-    parsed = pd.to_numeric(text.where(~empty & ~text.eq(_EXPLICIT_NAN), None), errors="coerce")
-    values = np.asarray(parsed, dtype=np.float64)
-    nonempty = ~empty.to_numpy() & ~explicit
-    lowered = text.str.lower().to_numpy(dtype=object)
-    is_nan_text = np.isin(lowered, ["nan", "-nan", "+nan"])
-    check.flag(nonempty & is_nan_text, column, "explicit NaN")
-    check.flag(nonempty & np.isinf(values), column, "infinite value")
-    reasons = np.array([f"not a number: {v!r}" for v in text.to_numpy()], dtype=object)
-    check.flag(nonempty & np.isnan(values), column, reasons)
+    values = _parse_floats(text, empty | explicit)
+    nonempty = ~empty & ~explicit
+    odd = nonempty & ~np.isfinite(values)
+    if odd.any():
+        lowered = text.str.lower().to_numpy(dtype=object)
+        is_nan_text = odd & np.isin(lowered, ["nan", "-nan", "+nan"])
+        check.flag(is_nan_text, column, "explicit NaN")
+        check.flag(odd & np.isinf(values), column, "infinite value")
+        bad = odd & np.isnan(values) & ~is_nan_text
+        check.flag(bad, column, _reasons("not a number", text, bad))
+        values[odd] = np.nan
     return values
 
 
@@ -283,19 +324,17 @@ def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = _numeric(series, column, check)
     else:
-        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-        numeric = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
-        looks_iso = np.isnan(numeric) & text.str.contains(r"^\d{4}-\d{2}-\d{2}", regex=True)
-        values = _numeric(series.where(~looks_iso.to_numpy(), ""), column, check).copy()
+        text = _stripped(series)
+        looks_iso = text.str.match(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
+        values = _numeric(text.mask(looks_iso, ""), column, check).copy()
         if looks_iso.any():
             iso = pd.to_datetime(text[looks_iso], utc=True, format="ISO8601", errors="coerce")
             secs = (iso - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
-            idx = np.flatnonzero(looks_iso.to_numpy())
+            idx = np.flatnonzero(looks_iso)
             values[idx] = secs
             bad_iso = np.zeros(len(values), dtype=bool)
             bad_iso[idx] = np.isnan(secs)
-            reasons = np.array([f"not a time: {v!r}" for v in text.to_numpy()], dtype=object)
-            check.flag(bad_iso, column, reasons)
+            check.flag(bad_iso, column, _reasons("not a time", text, bad_iso))
     return np.asarray(np.where(np.abs(values) > 1e11, values / 1000.0, values), dtype=np.float64)
 
 
@@ -306,19 +345,17 @@ def _booleans(series: pd.Series, column: str, check: _RowChecker) -> BoolArray:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         check.flag(~np.isnan(values) & ~np.isin(values, [0.0, 1.0]), column, "not a boolean")
         return values == 1.0
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip().str.lower()
-    true = text.isin(["true", "t", "1", "yes", "y", "1.0"]).to_numpy()
-    false = text.isin(["false", "f", "0", "no", "n", "", "none", "0.0"]).to_numpy()
-    reasons = np.array([f"not a boolean: {v!r}" for v in text.to_numpy()], dtype=object)
-    check.flag(~true & ~false, column, reasons)
+    text = _stripped(series).str.lower()
+    true = text.isin(["true", "t", "1", "yes", "y", "1.0"]).to_numpy(dtype=bool)
+    false = text.isin(["false", "f", "0", "no", "n", "", "none", "0.0"]).to_numpy(dtype=bool)
+    check.flag(~true & ~false, column, _reasons("not a boolean", text, ~true & ~false))
     return true
 
 
 def _text(frame: pd.DataFrame, column: str, default: str = "") -> npt.NDArray[np.object_]:
     if column not in frame.columns:
         return np.full(len(frame), default, dtype=object)
-    series = frame[column]
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    text = _stripped(frame[column])
     if default:
         text = text.where(text.ne(""), default)
     return text.to_numpy(dtype=object)
