@@ -87,7 +87,9 @@ def scan_command(
     proximity_vertical: Annotated[str, typer.Option(help="Close-approach height.")] = "2000ft",
     merge_gap: Annotated[str, typer.Option(help="Join intervals closer than this.")] = "10s",
     max_gap: Annotated[str, typer.Option(help="Do not bridge longer gaps.")] = "60s",
-    window: Annotated[str, typer.Option(help="Time window streamed at once.")] = "1h",
+    window: Annotated[
+        str, typer.Option(help="Time window streamed at once; auto: about 2M rows.")
+    ] = "auto",
     dask: Annotated[bool, typer.Option("--dask", help="Partition on a Dask cluster.")] = False,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of an existing Dask scheduler.")
@@ -105,7 +107,7 @@ def scan_command(
     ] = None,
 ) -> None:
     """Find and classify every encounter in recorded traffic; write encounters and evidence."""
-    from wellclear.encounters.scan import FrameSource, scan_dask
+    from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
     from wellclear.encounters.sources import (
         DatasetSource,
         contract_files,
@@ -127,7 +129,9 @@ def scan_command(
             merge_gap_s=positive(parse_duration(merge_gap, "--merge-gap"), "--merge-gap"),
             max_gap_s=positive(parse_duration(max_gap, "--max-gap"), "--max-gap"),
         )
-        window_s = positive(parse_duration(window, "--window"), "--window")
+        window_s = (
+            0.0 if window == "auto" else positive(parse_duration(window, "--window"), "--window")
+        )
         files = expand(paths)
         rejects = None
         if contract_files(files) and invalid == "skip" and any(".csv" in f for f in files):
@@ -137,6 +141,8 @@ def scan_command(
             source = DatasetSource(tuple(files))
         else:
             source = FrameSource(_read_inputs(files, invalid, tz, t0))
+        if window_s == 0.0:
+            window_s = auto_window(source)
         if dask or scheduler:
             result = scan_dask(source, cfg, window_s, scheduler=scheduler)
         else:

@@ -91,6 +91,8 @@ class Source(Protocol):
 
     def read(self, t_lo: float, t_hi: float) -> pd.DataFrame: ...
 
+    def count(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class FrameSource:
@@ -107,6 +109,18 @@ class FrameSource:
     def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
         t = self.frame["t"]
         return self.frame[(t >= t_lo) & (t < t_hi)]
+
+    def count(self) -> int:
+        return len(self.frame)
+
+
+def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float = 600.0) -> float:
+    """A window length giving about ``rows_per_window`` rows (the memory bound), at least
+    ``least_s``; the result does not depend on it."""
+    t0, t1 = source.time_range()
+    span = max(t1 - t0, 1.0)
+    rows = max(source.count(), 1)
+    return float(max(least_s, min(span + 1.0, span * rows_per_window / rows)))
 
 
 def scan_window(

@@ -161,6 +161,9 @@ class DatasetSource:
             raise _error(e, ",".join(self.files)) from None
         return (0.0, 0.0) if lo > hi else (float(lo), float(hi))
 
+    def count(self) -> int:
+        return int(self._dataset().count_rows())
+
     def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
         f = (ds.field("t") >= t_lo) & (ds.field("t") < t_hi)
         try:

@@ -55,23 +55,18 @@ def drop_terminal(
     if enc.empty:
         return result
     ports = airports()
-    near_i = in_terminal(
-        enc["lat_i"].to_numpy(float),
-        enc["lon_i"].to_numpy(float),
-        enc["alt_i_m"].to_numpy(float),
-        ports,
-        radius_m,
-        height_m,
-    )
-    near_j = in_terminal(
-        enc["lat_j"].to_numpy(float),
-        enc["lon_j"].to_numpy(float),
-        enc["alt_j_m"].to_numpy(float),
-        ports,
-        radius_m,
-        height_m,
-    )
-    drop = (near_i & near_j).any(axis=1)
+    near = [
+        in_terminal(
+            enc[f"lat_{w}"].to_numpy(float),
+            enc[f"lon_{w}"].to_numpy(float),
+            enc[f"alt_{w}_m"].to_numpy(float),
+            ports,
+            radius_m,
+            height_m,
+        )
+        for w in ("i", "j")
+    ]
+    drop = (near[0] & near[1]).any(axis=1)
     kept = enc[~drop].reset_index(drop=True)
     ev = result.evidence[result.evidence["encounter_id"].isin(set(kept["encounter_id"]))]
     return ScanResult(kept, ev.reset_index(drop=True), result.rows)
