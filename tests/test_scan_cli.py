@@ -129,3 +129,22 @@ def test_bad_inputs_name_file_and_line(states: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no such file" in res.output
     res = runner.invoke(app, ["scan", str(bad), "--output", str(tmp_path), "--horizontal", "5"])
     assert res.exit_code == 2 and "no unit" in res.output
+
+
+def test_feeds_are_read_and_bad_lines_named(tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data"
+    res = runner.invoke(
+        app, ["scan", str(data / "adsb_lfpg_frames_head.csv"), "--output", str(tmp_path / "f")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "rows, 0 encounters" in res.output
+    sbs = tmp_path / "bad.sbs"
+    sbs.write_text(
+        "MSG,3,1,1,4CA2D6,1,2021/10/07,13:20:00.000,2021/10/07,13:20:00.000,,35000,,,48.9,2.5,"
+        ",,0,,0,0\n"
+        "MSG,3,1,1,4CA2D6,1,2021/10/07,13:20:05.000,2021/10/07,13:20:05.000,,35000,,,north,2.5,"
+        ",,0,,0,0\n"
+    )
+    res = runner.invoke(app, ["scan", str(sbs), "--output", str(tmp_path / "s")])
+    assert res.exit_code == 2
+    assert f"{sbs}:2:" in res.output

@@ -47,8 +47,13 @@ def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> p
     frames = []
     for f in files:
         kind = None
-        if not f.lower().endswith((".parquet", ".csv", ".csv.gz", ".json", ".jsonl", ".json.gz")):
-            kind = detect_kind(f)
+        if not f.lower().endswith((".parquet", ".json", ".jsonl", ".json.gz", ".gz")):
+            try:
+                kind = detect_kind(f)
+            except DecodeError:
+                if not f.lower().endswith(".csv"):
+                    raise
+
         if kind is not None:
             res = read_feed(f, kind=kind, tz=tz, t0=t0, invalid=invalid)  # type: ignore[arg-type]
             for note in res.notes:
