@@ -69,7 +69,7 @@ class EventsConfig:
 
     max_gap_s: float = 60.0
     party_state: Mapping[str, str] | None = None
-    coarse_samples: int = 32
+    coarse_samples: int = 16
     refine_steps: int = 8
 
 
@@ -107,13 +107,13 @@ def track_events(
     cfg = config or EventsConfig()
     check_states(tracks)
     df = tracks
-    ids = df["id"].to_numpy(object)
+    ids = pd.factorize(df["id"])[0]
     t = df["t"].to_numpy(np.float64)
     if (
         len(df) > 1 and not ((ids[1:] != ids[:-1]) | (t[1:] >= t[:-1])).all()
     ):  # not sorted by (id, t) within ids
         df = df.sort_values(["id", "t"], kind="stable").reset_index(drop=True)
-        ids = df["id"].to_numpy(object)
+        ids = pd.factorize(df["id"])[0]
         t = df["t"].to_numpy(np.float64)
     n = len(df)
     if n == 0:
@@ -127,7 +127,7 @@ def track_events(
     seg_start = brk
     seg_end = np.r_[brk[1:], True]
     vols = index.volumes
-    bound = bound_matrix(vols, df["party"].to_numpy(object), dict(cfg.party_state or {}))
+    bound = bound_matrix(vols, df["party"], dict(cfg.party_state or {}))
     hp, hv = index.inside_pairs(lon, lat)
     order = np.argsort(hv, kind="stable")
     hp, hv = hp[order], hv[order]
@@ -273,12 +273,11 @@ def _volume_events(
     max_alt = np.fmax(run_max, np.fmax(ent_alt, ext_alt))
     max_alt = np.where(np.isinf(max_alt), np.nan, max_alt)
     depth = _max_depth(index, v, starts, ends, lon, lat, (ent_lon, ent_lat, ext_lon, ext_lat), cfg)
-    callsign = df["callsign"].to_numpy(object)
     return pd.DataFrame(
         {
-            "id": df["id"].to_numpy(object)[starts],
-            "callsign": callsign[ends],
-            "party": df["party"].to_numpy(object)[ends],
+            "id": df["id"].iloc[starts].to_numpy(object),
+            "callsign": df["callsign"].iloc[ends].to_numpy(object),
+            "party": df["party"].iloc[ends].to_numpy(object),
             "volume": vol.name,
             "kind": vol.kind,
             "event": vol.event,

@@ -13,6 +13,7 @@ It holds no mutable state after construction and may be shared by threads for re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -33,12 +34,56 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _MAX_MERC_LAT = 89.5
+_FEW_PARTS = 64
+CHUNK = 16
 
 
 def mercator(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Spherical Mercator in radians (no clipping of lon, latitude clipped at 89.5 deg)."""
     la = np.radians(np.clip(lat, -_MAX_MERC_LAT, _MAX_MERC_LAT))
     return np.radians(lon), np.arcsinh(np.tan(la))
+
+
+@dataclass(frozen=True)
+class SegTree:
+    """Boundary segments ``(N, 4)`` lon/lat and an STRtree over runs of connected segments.
+
+    Each tree item is a MultiLineString (Mercator) of up to CHUNK consecutive, connected
+    segments: fewer, tighter items than one per segment.
+    """
+
+    segs: FloatArray
+    start: IntArray
+    length: IntArray
+    tree: STRtree
+
+    @classmethod
+    def build(cls, s: FloatArray) -> SegTree:
+        n = len(s)
+        x1, y1 = mercator(s[:, 0], s[:, 1])
+        x2, y2 = mercator(s[:, 2], s[:, 3])
+        lines = shapely.linestrings(
+            np.stack([np.column_stack([x1, y1]), np.column_stack([x2, y2])], axis=1)
+        )
+        joined = np.r_[False, (s[1:, 0] == s[:-1, 2]) & (s[1:, 1] == s[:-1, 3])] if n else []
+        run = np.cumsum(~np.asarray(joined, dtype=bool)) - 1 if n else np.zeros(0, np.intp)
+        # position within its run, to cut runs into chunks of CHUNK
+        first = np.r_[0, np.flatnonzero(np.diff(run)) + 1] if n else np.zeros(0, np.intp)
+        pos = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n])) if n else run
+        new = (pos % CHUNK) == 0
+        chunk = np.cumsum(new) - 1
+        start = np.flatnonzero(new).astype(np.intp)
+        length = np.diff(np.r_[start, n]).astype(np.intp)
+        geoms = shapely.multilinestrings(lines, indices=chunk) if n else np.zeros(0, object)
+        return cls(s, start, length, STRtree(geoms))
+
+    def expand(self, hits: IntArray, chunks: IntArray) -> tuple[IntArray, IntArray]:
+        """(hit, chunk) pairs to (hit, segment) pairs over the segments of each chunk."""
+        counts = self.length[chunks]
+        rep = np.repeat(hits, counts)
+        total = int(counts.sum())
+        off = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        return rep.astype(np.intp), (np.repeat(self.start[chunks], counts) + off).astype(np.intp)
 
 
 class VolumeIndex:
@@ -56,52 +101,74 @@ class VolumeIndex:
         self.part_volume: IntArray = np.array(owner, dtype=np.intp)
         shapely.prepare(self.parts)
         self.tree = STRtree(self.parts)
-        self._segs: dict[int, tuple[FloatArray, STRtree]] = {}
+        self._segs: dict[int, SegTree] = {}
+        self._global: tuple[SegTree, IntArray] | None = None
 
     def prepare_all(self) -> None:
-        """Build every volume's boundary tree now (else built on first use)."""
+        """Build every boundary tree now (else built on first use)."""
         for i in range(len(self.volumes)):
             self.segments(i)
+        self.all_segments()
 
-    def segments(self, vol: int) -> tuple[FloatArray, STRtree]:
-        """Boundary segments ``(N, 4)`` lon/lat of volume ``vol`` and their Mercator tree."""
+    def all_segments(self) -> tuple[SegTree, IntArray]:
+        """Every volume's boundary segments in one tree, and the volume of each segment."""
+        if self._global is None:
+            segs = [self.segments(i).segs for i in range(len(self.volumes))]
+            s = np.concatenate(segs) if segs else np.zeros((0, 4))
+            vol = np.repeat(np.arange(len(segs)), [len(x) for x in segs]).astype(np.intp)
+            self._global = (SegTree.build(s), vol)
+        return self._global
+
+    def segments(self, vol: int) -> SegTree:
+        """Boundary segments of volume ``vol`` and their tree."""
         hit = self._segs.get(vol)
         if hit is None:
-            s = boundary_segments(self.volumes[vol].geometry)
-            x1, y1 = mercator(s[:, 0], s[:, 1])
-            x2, y2 = mercator(s[:, 2], s[:, 3])
-            lines = shapely.linestrings(
-                np.stack([np.column_stack([x1, y1]), np.column_stack([x2, y2])], axis=1)
-            )
-            hit = (s, STRtree(lines))
+            hit = SegTree.build(boundary_segments(self.volumes[vol].geometry))
             self._segs[vol] = hit
         return hit
 
     # -- inside ---------------------------------------------------------------------------
     def inside_pairs(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, IntArray]:
-        """Pairs (point, volume) with the point horizontally inside the volume."""
+        """Pairs (point, volume) with the point horizontally inside the volume.
+
+        Candidates come from the STRtree (or, for a few parts, from each part's bounding box),
+        and each part tests its candidates with ``contains_xy`` on the prepared polygon.
+        """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        idx = np.flatnonzero(ok)
-        boxes = shapely.points(lon[idx], lat[idx])
-        pi, parts = self.tree.query(boxes)
-        pi = idx[pi]
-        order = np.argsort(parts, kind="stable")
-        pi, parts = pi[order], parts[order]
-        keep = np.zeros(len(pi), dtype=bool)
-        bounds = np.flatnonzero(np.diff(parts)) + 1
-        for a, b in zip(
-            np.concatenate([[0], bounds]), np.concatenate([bounds, [len(parts)]]), strict=True
-        ):
-            if a == b:
-                continue
-            sel = pi[a:b]
-            keep[a:b] = shapely.contains_xy(self.parts[parts[a]], lon[sel], lat[sel])
-        pts, vols = pi[keep], self.part_volume[parts[keep]]
+        pts_out: list[IntArray] = []
+        parts_out: list[IntArray] = []
+        if len(self.parts) <= _FEW_PARTS:
+            bounds = shapely.bounds(self.parts)
+            for k, (x0, y0, x1, y1) in enumerate(bounds):
+                sel = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+                hit = sel[shapely.contains_xy(self.parts[k], lon[sel], lat[sel])]
+                pts_out.append(hit)
+                parts_out.append(np.full(len(hit), k, dtype=np.intp))
+        else:
+            idx = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+            pi, parts = self.tree.query(shapely.points(lon[idx], lat[idx]))
+            pi = idx[pi]
+            order = np.argsort(parts, kind="stable")
+            pi, parts = pi[order], parts[order]
+            cuts = np.flatnonzero(np.diff(parts)) + 1
+            for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)], strict=True):
+                if a == b:
+                    continue
+                sel = pi[a:b]
+                hit = sel[shapely.contains_xy(self.parts[parts[a]], lon[sel], lat[sel])]
+                pts_out.append(hit)
+                parts_out.append(np.full(len(hit), parts[a], dtype=np.intp))
+        if not pts_out:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        pts = np.concatenate(pts_out).astype(np.int64)
+        vols = self.part_volume[np.concatenate(parts_out)].astype(np.int64)
         # a point on the shared edge of two parts of one volume counts once
-        key = np.unique(np.column_stack([pts, vols]), axis=0)
-        return key[:, 0].astype(np.intp), key[:, 1].astype(np.intp)
+        key = np.sort(pts * max(1, len(self.volumes)) + vols)
+        key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+        return (key // max(1, len(self.volumes))).astype(np.intp), (
+            key % max(1, len(self.volumes))
+        ).astype(np.intp)
 
     def near_pairs(
         self, lon: FloatArray, lat: FloatArray, radius_m: FloatArray
@@ -121,7 +188,8 @@ class VolumeIndex:
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         n = len(lon)
-        segs, tree = self.segments(vol)
+        st = self.segments(vol)
+        segs, tree = st.segs, st.tree
         if n == 0 or len(segs) == 0:
             nan = np.full(n, np.nan)
             return nan, nan.copy(), nan.copy()
@@ -129,12 +197,17 @@ class VolumeIndex:
         pts = shapely.points(mx, my)
         _, nearest = tree.query_nearest(pts, all_matches=False)
         d_merc = shapely.distance(pts, tree.geometries[nearest])
+        nearest_p, nearest_s = st.expand(np.arange(n), nearest)
         # widen for the change of scale over the search radius
         lat_r = np.radians(np.clip(np.abs(lat), 0.0, _MAX_MERC_LAT))
         dlat = d_merc * np.cos(lat_r)
         grow = np.cos(lat_r) / np.cos(np.clip(lat_r + dlat, 0.0, np.radians(_MAX_MERC_LAT)))
         radius = d_merc * grow * 1.01 + 1e-9
-        pi, si = tree.query(pts, predicate="dwithin", distance=radius)
+        wide = np.flatnonzero(grow > 1.004)
+        pi, ci = tree.query(pts[wide], predicate="dwithin", distance=radius[wide])
+        pi, si = st.expand(wide[pi], ci)
+        pi = np.concatenate([nearest_p, pi])
+        si = np.concatenate([nearest_s, si])
         s = segs[si]
         ax, ay = local_xy(s[:, 0], s[:, 1], lon[pi], lat[pi])
         bx, by = local_xy(s[:, 2], s[:, 3], lon[pi], lat[pi])
@@ -166,33 +239,91 @@ class VolumeIndex:
         fraction is found in a local equirectangular frame about P0 (exact for straight
         lon/lat edges to well under a metre over a few kilometres).
         """
-        segs, tree = self.segments(vol)
-        lon0 = np.asarray(lon0, dtype=np.float64)
-        lat0 = np.asarray(lat0, dtype=np.float64)
-        lon1 = lon0 + ((np.asarray(lon1) - lon0 + 180.0) % 360.0 - 180.0)
-        lat1 = np.asarray(lat1, dtype=np.float64)
-        if len(lon0) == 0 or len(segs) == 0:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
-        x0, y0 = mercator(lon0, lat0)
-        x1, y1 = mercator(lon1, lat1)
-        pad = 1e-7
-        boxes = shapely.box(
-            np.minimum(x0, x1) - pad,
-            np.minimum(y0, y1) - pad,
-            np.maximum(x0, x1) + pad,
-            np.maximum(y0, y1) + pad,
-        )
-        ti, si = tree.query(boxes)
-        if len(ti) == 0:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        ti, _, f = _crossings(self.segments(vol), lon0, lat0, lon1, lat1, None)
+        return ti, f
+
+    def near_boundary(
+        self, lon: FloatArray, lat: FloatArray, radius_m: float
+    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+        """(point, volume, distance m, nearest lon, nearest lat) for boundaries within radius."""
+        st, svol = self.all_segments()
+        segs, tree = st.segs, st.tree
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        mx, my = mercator(lon, lat)
+        cosl = np.cos(np.radians(np.clip(lat, -_MAX_MERC_LAT, _MAX_MERC_LAT)))
+        r = radius_m / (EARTH_RADIUS_M * cosl) * 1.02
+        pi, ci = tree.query(shapely.points(mx, my), predicate="dwithin", distance=r)
+        pi, si = st.expand(pi, ci)
+        if len(pi) == 0:
+            e = np.zeros(0)
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), e, e, e
         s = segs[si]
-        la, pa = lon0[ti], lat0[ti]
-        ax, ay = local_xy(s[:, 0], s[:, 1], la, pa)
-        bx, by = local_xy(s[:, 2], s[:, 3], la, pa)
-        ex, ey = local_xy(lon1[ti], lat1[ti], la, pa)
-        zero = np.zeros(len(ti))
-        f = segment_params(zero, zero, ex, ey, ax, ay, bx, by)
-        ok = np.isfinite(f)
-        ti, f = ti[ok], f[ok]
-        order = np.lexsort((f, ti))
-        return ti[order].astype(np.intp), f[order]
+        ax, ay = local_xy(s[:, 0], s[:, 1], lon[pi], lat[pi])
+        bx, by = local_xy(s[:, 2], s[:, 3], lon[pi], lat[pi])
+        zero = np.zeros(len(pi))
+        d, qx, qy = point_segment_xy(zero, zero, ax, ay, bx, by)
+        vol = svol[si]
+        order = np.lexsort((d, vol, pi))
+        pi, vol, d, qx, qy = pi[order], vol[order], d[order], qx[order], qy[order]
+        first = np.flatnonzero(np.r_[True, (np.diff(pi) != 0) | (np.diff(vol) != 0)])
+        pi, vol, d, qx, qy = pi[first], vol[first], d[first], qx[first], qy[first]
+        keep = d <= radius_m * 1.01
+        pi, vol, qx, qy = pi[keep], vol[keep], qx[keep], qy[keep]
+        k = np.pi / 180.0 * EARTH_RADIUS_M
+        qlat = lat[pi] + qy / k
+        qlon = (lon[pi] + qx / (k * np.cos(np.radians(lat[pi]))) + 180.0) % 360.0 - 180.0
+        _, _, dist = GEOD.inv(lon[pi], lat[pi], qlon, qlat)
+        dist = np.asarray(dist)
+        ok = dist <= radius_m
+        return pi[ok], vol[ok], dist[ok], qlon[ok], qlat[ok]
+
+    def crossings_all(
+        self, lon0: FloatArray, lat0: FloatArray, lon1: FloatArray, lat1: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Crossings of any volume's boundary by segments P0->P1: (segment, volume, fraction)."""
+        st, svol = self.all_segments()
+        return _crossings(st, lon0, lat0, lon1, lat1, svol)
+
+
+def _crossings(
+    st: SegTree,
+    lon0: FloatArray,
+    lat0: FloatArray,
+    lon1: FloatArray,
+    lat1: FloatArray,
+    svol: IntArray | None,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    segs, tree = st.segs, st.tree
+    lon0 = np.asarray(lon0, dtype=np.float64)
+    lat0 = np.asarray(lat0, dtype=np.float64)
+    lon1 = lon0 + ((np.asarray(lon1) - lon0 + 180.0) % 360.0 - 180.0)
+    lat1 = np.asarray(lat1, dtype=np.float64)
+    none = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0))
+    if len(lon0) == 0 or len(segs) == 0:
+        return none
+    x0, y0 = mercator(lon0, lat0)
+    x1, y1 = mercator(lon1, lat1)
+    pad = 1e-7
+    boxes = shapely.box(
+        np.minimum(x0, x1) - pad,
+        np.minimum(y0, y1) - pad,
+        np.maximum(x0, x1) + pad,
+        np.maximum(y0, y1) + pad,
+    )
+    ti, ci = tree.query(boxes)
+    ti, si = st.expand(ti, ci)
+    if len(ti) == 0:
+        return none
+    s = segs[si]
+    la, pa = lon0[ti], lat0[ti]
+    ax, ay = local_xy(s[:, 0], s[:, 1], la, pa)
+    bx, by = local_xy(s[:, 2], s[:, 3], la, pa)
+    ex, ey = local_xy(lon1[ti], lat1[ti], la, pa)
+    zero = np.zeros(len(ti))
+    f = segment_params(zero, zero, ex, ey, ax, ay, bx, by)
+    ok = np.isfinite(f)
+    ti, si, f = ti[ok], si[ok], f[ok]
+    order = np.lexsort((f, ti))
+    vol = svol[si[order]] if svol is not None else np.zeros(len(order), dtype=np.intp)
+    return ti[order].astype(np.intp), vol.astype(np.intp), f[order]

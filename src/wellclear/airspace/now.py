@@ -77,10 +77,12 @@ class NowConfig:
 
 
 def bound_matrix(
-    volumes: list[Volume], parties: npt.NDArray[np.object_], party_state: Mapping[str, str]
+    volumes: list[Volume], parties: npt.ArrayLike | pd.Series, party_state: Mapping[str, str]
 ) -> npt.NDArray[np.bool_]:
     """``(n_volumes, n_rows)``: whether each volume binds each row's party."""
-    uniq, inv = np.unique(parties.astype(str), return_inverse=True)
+    codes, labels = pd.factorize(pd.Series(parties), use_na_sentinel=False)
+    inv = np.asarray(codes)
+    uniq = [str(u) for u in labels]
     table = np.array([[v.binds_party(p, party_state) for p in uniq] for v in volumes], dtype=bool)
     return table.reshape(len(volumes), len(uniq))[:, inv]
 
@@ -142,7 +144,7 @@ def check_now(
     trk = np.nan_to_num(states["trk_deg"].to_numpy(np.float64))
     baro, geo = altitudes(states)
     vols = index.volumes
-    bound = bound_matrix(vols, states["party"].to_numpy(object), party_state)
+    bound = bound_matrix(vols, states["party"], party_state)
     active_now = np.array([bool(v.active(np.array([at]))[0]) for v in vols], dtype=bool)
     vert = [vertical_inside(v, baro, geo) for v in vols]
 
@@ -248,22 +250,17 @@ def _predict(
     dist = gs * lookahead
     steps = max(1, int(np.ceil(float(dist.max(initial=0.0)) / PATH_STEP_M)))
     px, py = _path(lon, lat, trk, dist, steps)
-    # horizontal crossings of every volume whose polygon is near the path
-    n = len(lon)
-    seg_ac = np.repeat(np.arange(n), steps)
-    seg_k = np.tile(np.arange(steps), n)
-    reach = np.maximum(dist, 1.0)
-    cp, cv = index.near_pairs(lon, lat, reach)
+    # horizontal crossings of every boundary by each step of each path
+    moving = np.flatnonzero(dist > 0)
+    seg_ac = np.repeat(moving, steps)
+    seg_k = np.tile(np.arange(steps), len(moving))
+    ti, tv, f = index.crossings_all(
+        px[seg_ac, seg_k], py[seg_ac, seg_k], px[seg_ac, seg_k + 1], py[seg_ac, seg_k + 1]
+    )
+    t_cross = (seg_k[ti] + f) / steps * lookahead
     candidates: dict[tuple[int, int], list[float]] = {}
-    for v in np.unique(cv):
-        acs = cp[cv == v]
-        mask = np.isin(seg_ac, acs)
-        sa, sk = seg_ac[mask], seg_k[mask]
-        ti, f = index.crossings(int(v), px[sa, sk], py[sa, sk], px[sa, sk + 1], py[sa, sk + 1])
-        for s, frac in zip(ti, f, strict=True):
-            a = int(sa[s])
-            tt = (sk[s] + frac) / steps * lookahead
-            candidates.setdefault((a, int(v)), []).append(float(tt))
+    for a, v, tt in zip(seg_ac[ti].tolist(), tv.tolist(), t_cross.tolist(), strict=True):
+        candidates.setdefault((a, v), []).append(tt)
     for key in h_set:
         candidates.setdefault(key, [])
     found: list[tuple[int, int, float, bool]] = []
@@ -324,21 +321,18 @@ def _proximity(
     margins = np.array([v.margin_m for v in index.volumes])
     if len(margins) == 0:
         return []
-    cp, cv = index.near_pairs(lon, lat, np.full(len(lon), margins.max()))
-    keep = np.array(
-        [(p, v) not in h_set for p, v in zip(cp.tolist(), cv.tolist(), strict=True)], dtype=bool
-    )
-    if len(cp):
-        keep &= bound[cv, cp] & active_now[cv]
-    cp, cv = cp[keep], cv[keep]
+    pi, vi, d, qlon, qlat = index.near_boundary(lon, lat, float(margins.max()))
+    nv = len(margins)
+    h_keys = np.array(sorted(p * nv + v for p, v in h_set), dtype=np.int64)
+    keep = (d <= margins[vi]) & ~np.isin(pi.astype(np.int64) * nv + vi, h_keys)
+    keep &= bound[vi, pi] & active_now[vi]
+    pi, vi, d, qlon, qlat = pi[keep], vi[keep], d[keep], qlon[keep], qlat[keep]
+    az, _, _ = GEOD.inv(lon[pi], lat[pi], qlon, qlat)
+    closing = gs[pi] * np.cos(np.radians(trk[pi] - np.asarray(az)))
+    near = closing > 0
+    pi, vi, d, closing = pi[near], vi[near], d[near], closing[near]
     blocks = []
-    for v in np.unique(cv):
-        ps = cp[cv == v]
-        d, qlon, qlat = index.boundary_distance(int(v), lon[ps], lat[ps])
-        az, _, _ = GEOD.inv(lon[ps], lat[ps], qlon, qlat)
-        closing = gs[ps] * np.cos(np.radians(trk[ps] - np.asarray(az)))
-        near = (d <= index.volumes[v].margin_m) & (closing > 0)
-        blocks.append(
-            _block(ps[near], int(v), "proximity", distance_m=d[near], closing_mps=closing[near])
-        )
+    for v in np.unique(vi):
+        s = vi == v
+        blocks.append(_block(pi[s], int(v), "proximity", distance_m=d[s], closing_mps=closing[s]))
     return blocks
