@@ -73,6 +73,15 @@ def test_scan_formats_windows_and_dask_agree(states: Path, tmp_path: Path) -> No
     same = [
         run(str(states / "states.csv"), "--output", str(tmp_path / "b"), "--format", "csv"),
         run(str(states / "hive"), "--output", str(tmp_path / "c"), "--window", "5min"),
+        run(
+            str(states / "hive"),
+            "--output",
+            str(tmp_path / "s"),
+            "--sort",
+            "always",
+            "--window",
+            "4min",
+        ),
         run(str(states / "states.parquet"), "--output", str(tmp_path / "d"), "--format", "json"),
         run(
             str(states / "states.parquet"),

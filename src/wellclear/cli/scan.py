@@ -5,7 +5,9 @@ A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, e
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +22,7 @@ from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
 
 FORMATS = ("parquet", "csv", "json")
+ROWS_PER_WINDOW = 2_000_000
 
 
 def _fail(message: str) -> typer.Exit:
@@ -95,6 +98,9 @@ def scan_command(
     window: Annotated[
         str, typer.Option(help="Time window streamed at once; auto: about 2M rows.")
     ] = "auto",
+    sort: Annotated[
+        str, typer.Option(help="Sort by time out of core first: auto, always or never.")
+    ] = "auto",
     dask: Annotated[bool, typer.Option("--dask", help="Partition on a Dask cluster.")] = False,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of an existing Dask scheduler.")
@@ -118,9 +124,12 @@ def scan_command(
         contract_files,
         expand,
         read_csv_skipping,
+        sort_out_of_core,
+        time_clustered,
     )
 
     started = time.perf_counter()
+    cleanup: list[Path] = []
     try:
         if fmt not in FORMATS:
             raise UnitError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
@@ -146,8 +155,17 @@ def scan_command(
             source = DatasetSource(tuple(files))
         else:
             source = FrameSource(_read_inputs(files, invalid, tz, t0))
+        if sort not in ("auto", "always", "never"):
+            raise UnitError(f"--sort {sort!r}: expected auto, always or never")
+        if isinstance(source, DatasetSource) and sort != "never":
+            many = source.count() > ROWS_PER_WINDOW and not time_clustered(source.files)
+            if sort == "always" or many:
+                where = output.parent if output.parent.exists() else None
+                spill = Path(tempfile.mkdtemp(prefix="wellclear-sort-", dir=where))
+                cleanup.append(spill)
+                source = sort_out_of_core(source, spill)
         if window_s == 0.0:
-            window_s = auto_window(source)
+            window_s = auto_window(source, ROWS_PER_WINDOW)
         if dask or scheduler:
             result = scan_dask(source, cfg, window_s, scheduler=scheduler)
         else:
@@ -175,6 +193,9 @@ def scan_command(
             written.append(_write(events, output / "infringements", fmt))
     except (DecodeError, UnitError, ValueError, FileNotFoundError, OSError) as e:
         raise _fail(str(e)) from None
+    finally:
+        for d in cleanup:
+            shutil.rmtree(d, ignore_errors=True)
     _summary(result.encounters, result.rows, time.perf_counter() - started, written)
 
 

@@ -10,6 +10,7 @@ the readers of :mod:`wellclear.formats` and scanned from memory (:class:`~.scan.
 from __future__ import annotations
 
 import glob
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,3 +177,69 @@ class DatasetSource:
                 fill = "unknown" if c == "party" else ""
                 frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
         return frame
+
+
+def time_clustered(
+    files: tuple[str, ...], slack_s: float = 3600.0, max_rows: int = 250_000
+) -> bool:
+    """Whether Parquet row groups are ordered by time (each window then reads few of them).
+
+    True when every row group has at most ``max_rows`` rows and, with row groups sorted by their
+    smallest ``t``, none reaches more than ``slack_s`` past the start of the next one. CSV files
+    are never clustered.
+    """
+    import pyarrow.parquet as pq
+
+    spans: list[tuple[float, float]] = []
+    for f in files:
+        if _fmt(f) != "parquet":
+            return False
+        meta = pq.ParquetFile(f).metadata
+        col = meta.schema.names.index("t")
+        for g in range(meta.num_row_groups):
+            if meta.row_group(g).num_rows > max_rows:
+                return False
+            stats = meta.row_group(g).column(col).statistics
+            if stats is None or not stats.has_min_max:
+                return False
+            spans.append((float(stats.min), float(stats.max)))
+    spans.sort()
+    return all(hi <= nxt_lo + slack_s for (_, hi), (nxt_lo, _) in itertools.pairwise(spans))
+
+
+def sort_out_of_core(
+    source: DatasetSource, directory: Path, memory_limit: str = "1GB"
+) -> DatasetSource:
+    """A copy of ``source`` sorted by ``t`` (DuckDB, spilling to ``directory``), in row groups of
+    100,000 rows, so that each time window reads only its own row groups."""
+    import duckdb
+
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / "sorted.parquet"
+    cols = ", ".join(f'"{c}"' for c in STATES_COLUMNS)
+    parts = []
+    pq_files = [f for f in source.files if _fmt(f) == "parquet"]
+    csv_files = [f for f in source.files if _fmt(f) == "csv"]
+    if pq_files:
+        parts.append(f"SELECT {cols} FROM read_parquet({pq_files!r}, union_by_name=true)")
+    if csv_files:
+        types = {
+            c: "VARCHAR" if d == "object" else "BOOLEAN" if d == "bool" else "DOUBLE"
+            for c, d in STATES_COLUMNS.items()
+        }
+        parts.append(f"SELECT {cols} FROM read_csv({csv_files!r}, header=true, types={types!r})")
+    query = " UNION ALL ".join(parts)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit='{memory_limit}'")
+        con.execute(f"SET temp_directory='{directory / 'spill'}'")
+        con.execute("SET preserve_insertion_order=false")
+        con.execute(
+            f"COPY (SELECT * FROM ({query}) ORDER BY t) TO '{out}' "
+            "(FORMAT PARQUET, ROW_GROUP_SIZE 100000)"
+        )
+    except duckdb.Error as e:
+        raise StatesInputError(f"cannot sort by time: {e}", file=",".join(source.files)) from None
+    finally:
+        con.close()
+    return DatasetSource((str(out),))
