@@ -163,7 +163,10 @@ class DatasetSource:
         return (0.0, 0.0) if lo > hi else (float(lo), float(hi))
 
     def count(self) -> int:
-        return int(self._dataset().count_rows())
+        try:
+            return int(self._dataset().count_rows())
+        except (pa.ArrowInvalid, OSError) as e:
+            raise _error(e, ",".join(self.files)) from None
 
     def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
         f = (ds.field("t") >= t_lo) & (ds.field("t") < t_hi)
