@@ -10,6 +10,7 @@ window boundaries (an escort of hours) is found exactly once, whatever the windo
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -239,12 +240,15 @@ def scan_dask(
         if scheduler:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(processes=False, n_workers=2, threads_per_worker=1)
+            workers = max(1, min(4, os.cpu_count() or 1))
+            cluster = LocalCluster(processes=False, n_workers=workers, threads_per_worker=1)
             client = Client(cluster)
     try:
+        # the source goes to the workers once (a frame in memory is not sent per task)
+        shared = client.scatter(source, broadcast=True)  # type: ignore[attr-defined]
         futures = client.map(  # type: ignore[attr-defined]
             read_window,
-            [source] * len(bounds),
+            [shared] * len(bounds),
             [b[0] for b in bounds],
             [b[1] for b in bounds],
             [cfg] * len(bounds),

@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-QUALITY_COLUMNS = ("nacp", "nic", "source_type")
+QUALITY_COLUMNS = ("nacp", "nic", "nucp", "source_type")
 SOURCE_COLUMNS = ("source", "line")
 
 
