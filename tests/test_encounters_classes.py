@@ -148,3 +148,19 @@ def test_tcas_ra_volume() -> None:
     dz = np.array([30.0, 30.0, 30.0, 300.0])
     ra = tcas_ra(alt, r, rdot, vh, dz, np.zeros(4))
     assert ra.tolist() == [True, True, False, False]
+
+
+def test_coarse_position_accuracy_gives_airprox_d() -> None:
+    a = Plan("a", "x", T0, 36.0, 38.0, 3000.0, 150.0, 90.0, (Leg(600.0),))
+    m_lat, m_lon, _ = extrapolate(
+        np.array([36.0]), np.array([38.0]), np.array([90.0]), np.array([45_000.0])
+    )
+    s_lat, s_lon, _ = extrapolate(m_lat, m_lon + 0.0004, np.array([180.0]), np.array([45_000.0]))
+    b = Plan("b", "y", T0, float(s_lat[0]), float(s_lon[0]), 3020.0, 150.0, 0.0, (Leg(600.0),))
+    states = sample(fly([a, b]), seed=0)
+    states["nacp"] = 7  # 185 m each
+    row = scan(states).encounters.iloc[0]
+    assert row["primary"] == "nmac"
+    assert row["airprox"] == "D"
+    assert "NACp" in row["rules"]
+    assert row["position_uncertainty_m"] == pytest.approx(2 * 185.2)

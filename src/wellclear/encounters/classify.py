@@ -14,9 +14,10 @@ Classes, by precedence for the primary class (issue 5):
 
 Provisional airprox category (standards.md 7): A for NMAC, B when the geometry entered the TCAS
 RA volume (standards.md 1.3), C for any other loss of separation, D when data quality cannot decide
-(the minimum interpolated over more than ``max_interpolation_s``, or the two altitudes not both
-barometric). The RA test is the alerting package's ``TCAS3D`` detector, applied to the state at
-the start of each piece and at its minimum (:func:`tcas_ra`).
+(the minimum interpolated over more than ``max_interpolation_s``, the two altitudes not both
+barometric, or NACp position accuracy too coarse to tell NMAC). The RA test is the alerting
+package's ``TCAS3D`` detector, applied to the state at the start of each piece and at its
+minimum (:func:`tcas_ra`).
 """
 
 from __future__ import annotations
@@ -223,14 +224,20 @@ def classify(
                 pc["dz_a_m"].to_numpy(),
                 pc["dzdot_a_mps"].to_numpy(),
             )
-            doubtful = enc["min_interval_s"] > cfg.max_interpolation_s or not enc["alt_baro"]
-            if doubtful:
-                cat = "D"
-                found["airprox"] = (
-                    f"airprox D: minimum interpolated over {enc['min_interval_s']:.0f} s"
-                    if enc["min_interval_s"] > cfg.max_interpolation_s
-                    else "airprox D: altitudes not both barometric"
+            epu = enc["position_uncertainty_m"]
+            reasons = []
+            if enc["min_interval_s"] > cfg.max_interpolation_s:
+                reasons.append(f"minimum interpolated over {enc['min_interval_s']:.0f} s")
+            if not enc["alt_baro"]:
+                reasons.append("altitudes not both barometric")
+            if epu == epu and abs(enc["h_min_m"] - cfg.nmac_horizontal_m) < epu:
+                reasons.append(
+                    f"position accuracy (NACp) {epu:.0f} m cannot decide NMAC at "
+                    f"{enc['h_min_m']:.0f} m"
                 )
+            if reasons:
+                cat = "D"
+                found["airprox"] = "airprox D: " + ", ".join(reasons)
             elif "nmac" in found:
                 cat = "A"
             elif bool(ra.any()):

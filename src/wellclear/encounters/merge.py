@@ -153,6 +153,7 @@ def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.D
     out["range_rate_start_mps"] = first["range_rate_a_mps"].to_numpy()
     out["min_interval_s"] = (best["b"] - best["a"]).to_numpy()
     out["alt_baro"] = best["alt_baro"].to_numpy()
+    out["position_uncertainty_m"] = best["epu_m"].to_numpy()
     for kind in ("los", "nmac", "close"):
         sk = spans[spans["kind"] == kind]
         gk = assign(sk, groups, "s")

@@ -107,6 +107,21 @@ def _state(tracks: Tracks, k: IntArray, q: FloatArray) -> tuple[FloatArray, ...]
     return p, v, z, vz
 
 
+# horizontal position accuracy (95 %) by NACp, DO-260B; NACp 0 is unknown
+_NACP_EPU_M = np.array(
+    [np.nan, 18520.0, 7408.0, 3704.0, 1852.0, 926.0, 555.6, 185.2, 92.6, 30.0, 10.0, 3.0]
+)
+
+
+def _epu(frame: pd.DataFrame, r0: IntArray, r1: IntArray) -> FloatArray:
+    """The larger position uncertainty (m) of two samples from their NACp; NaN when unknown."""
+    if "nacp" not in frame.columns:
+        return np.full(r0.size, np.nan)
+    nacp = pd.to_numeric(frame["nacp"], errors="coerce").to_numpy(np.float64)
+    idx = np.where(np.isnan(nacp), 0, np.clip(nacp, 0, 11)).astype(np.int64)
+    return np.fmax(_NACP_EPU_M[idx[r0]], _NACP_EPU_M[idx[r1]])
+
+
 def _latlon(p: FloatArray) -> tuple[FloatArray, FloatArray]:
     lon = np.degrees(np.arctan2(p[:, 1], p[:, 0]))
     lat = np.degrees(np.arctan2(p[:, 2], (1.0 - WGS84_E2) * np.hypot(p[:, 0], p[:, 1])))
@@ -282,6 +297,8 @@ def scan_pieces(
             "j_behind_i": np.einsum("nk,nk->n", vi_a[r], dpa) < 0,
             "i_behind_j": np.einsum("nk,nk->n", vj_a[r], -dpa) < 0,
             "alt_baro": alt_baro,
+            "epu_m": _epu(frame, rows_f[ki[r]], rows_f[ki[r] + 1])
+            + _epu(frame, rows_f[kj[r]], rows_f[kj[r] + 1]),
             "row_i0": rows_f[ki[r]],
             "row_i1": rows_f[ki[r] + 1],
             "row_j0": rows_f[kj[r]],

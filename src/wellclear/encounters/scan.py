@@ -59,6 +59,7 @@ ENCOUNTER_COLUMNS: dict[str, str] = {
     "close_s": "time within the intercept station-keeping volume (s)",
     "min_interval_s": "length of the interpolated interval holding the minimum (s)",
     "alt_baro": "both altitudes barometric at the minimum",
+    "position_uncertainty_m": "sum of both position accuracies (NACp) at the minimum; NaN unknown",
     "classes": "all classes, by precedence, comma-separated",
     "primary": "the first of them",
     "airprox": "provisional airprox category A-D (empty for close approaches)",
