@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from wellclear.airspace.depth import along_track, max_depth
 from wellclear.airspace.geometry import GEOD
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.now import bound_matrix
@@ -69,8 +70,7 @@ class EventsConfig:
 
     max_gap_s: float = 60.0
     party_state: Mapping[str, str] | None = None
-    coarse_samples: int = 16
-    refine_steps: int = 8
+    coarse_samples: int = 8
 
 
 def geodesic_interp(
@@ -129,6 +129,7 @@ def track_events(
     vols = index.volumes
     bound = bound_matrix(vols, df["party"], dict(cfg.party_state or {}))
     hp, hv = index.inside_pairs(lon, lat)
+    cum = along_track(lon, lat)
     order = np.argsort(hv, kind="stable")
     hp, hv = hp[order], hv[order]
     cuts = np.searchsorted(hv, np.arange(len(vols) + 1))
@@ -154,7 +155,7 @@ def track_events(
                 vol,
                 starts,
                 ends,
-                (lon, lat, t, alt, baro, geo),
+                (lon, lat, t, alt, baro, geo, cum),
                 (h, vin, act),
                 (seg_start, seg_end),
                 cfg,
@@ -211,12 +212,12 @@ def _volume_events(
     vol: Volume,
     starts: IntArray,
     ends: IntArray,
-    arrays: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    arrays: tuple[FloatArray, ...],
     flags: tuple[BoolArray, BoolArray, BoolArray],
     segs: tuple[BoolArray, BoolArray],
     cfg: EventsConfig,
 ) -> pd.DataFrame:
-    lon, lat, t, alt, baro, geo = arrays
+    lon, lat, t, alt, baro, geo, cum = arrays
     h, vin, act = flags
     seg_start, seg_end = segs
     m = len(starts)
@@ -272,7 +273,18 @@ def _volume_events(
     run_max = np.maximum.reduceat(alt_in, starts)
     max_alt = np.fmax(run_max, np.fmax(ent_alt, ext_alt))
     max_alt = np.where(np.isinf(max_alt), np.nan, max_alt)
-    depth = _max_depth(index, v, starts, ends, lon, lat, (ent_lon, ent_lat, ext_lon, ext_lat), cfg)
+    depth = max_depth(
+        index,
+        v,
+        starts,
+        ends,
+        a_idx + fin,
+        (ends + fout).astype(np.float64),
+        lon,
+        lat,
+        cum,
+        cfg.coarse_samples,
+    )
     return pd.DataFrame(
         {
             "id": df["id"].iloc[starts].to_numpy(object),
@@ -293,68 +305,3 @@ def _volume_events(
             "open": open_,
         }
     )
-
-
-def _max_depth(
-    index: VolumeIndex,
-    v: int,
-    starts: IntArray,
-    ends: IntArray,
-    lon: FloatArray,
-    lat: FloatArray,
-    edges: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
-    cfg: EventsConfig,
-) -> FloatArray:
-    """Greatest distance from the boundary during each stay: coarse, local, then sub-sample."""
-    m = len(starts)
-    if m == 0:
-        return np.zeros(0)
-    ent_lon, ent_lat, ext_lon, ext_lat = edges
-    nrows = ends - starts + 1
-    stride = np.maximum(1, -(-nrows // cfg.coarse_samples))
-    # coarse pass: every stride-th row of each stay
-    counts = -(-nrows // stride)
-    ev = np.repeat(np.arange(m), counts)
-    off = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = starts[ev] + off * stride[ev]
-    d, _, _ = index.boundary_distance(v, lon[rows], lat[rows])
-    best = _argmax_per(ev, d, rows, m)
-    # local pass: every row within one stride of the coarse best
-    lo = np.maximum(starts, best - stride)
-    hi = np.minimum(ends, best + stride)
-    counts = hi - lo + 1
-    ev = np.repeat(np.arange(m), counts)
-    off = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = lo[ev] + off
-    d, _, _ = index.boundary_distance(v, lon[rows], lat[rows])
-    best = _argmax_per(ev, d, rows, m)
-    # sub-sample pass: between the best row and its neighbours (or the entry and exit points)
-    k = cfg.refine_steps
-    f = np.arange(1, k) / k
-    prev_lon = np.where(best > starts, lon[np.maximum(best - 1, 0)], ent_lon)
-    prev_lat = np.where(best > starts, lat[np.maximum(best - 1, 0)], ent_lat)
-    nb = np.minimum(best + 1, len(lon) - 1)
-    next_lon = np.where(best < ends, lon[nb], ext_lon)
-    next_lat = np.where(best < ends, lat[nb], ext_lat)
-    bl = np.repeat(lon[best], k - 1)
-    bt = np.repeat(lat[best], k - 1)
-    ff = np.tile(f, m)
-    x1, y1 = geodesic_interp(bl, bt, np.repeat(prev_lon, k - 1), np.repeat(prev_lat, k - 1), ff)
-    x2, y2 = geodesic_interp(bl, bt, np.repeat(next_lon, k - 1), np.repeat(next_lat, k - 1), ff)
-    xs = np.concatenate([lon[best], x1, x2])
-    ys = np.concatenate([lat[best], y1, y2])
-    evs = np.concatenate(
-        [np.arange(m), np.repeat(np.arange(m), k - 1), np.repeat(np.arange(m), k - 1)]
-    )
-    d, _, _ = index.boundary_distance(v, xs, ys)
-    out = np.full(m, -np.inf)
-    np.maximum.at(out, evs, np.nan_to_num(d, nan=-np.inf))
-    return np.where(np.isinf(out), np.nan, out)
-
-
-def _argmax_per(ev: IntArray, d: FloatArray, rows: IntArray, m: int) -> IntArray:
-    order = np.lexsort((-np.nan_to_num(d, nan=-np.inf), ev))
-    first = np.flatnonzero(np.r_[True, np.diff(ev[order]) != 0])
-    best = np.zeros(m, dtype=np.intp)
-    best[ev[order][first]] = rows[order][first]
-    return best
