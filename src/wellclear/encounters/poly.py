@@ -9,6 +9,8 @@ Roots come from the eigenvalues of the companion matrices, batched over all rows
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import numpy.typing as npt
 
@@ -84,8 +86,30 @@ def roots_unit(coef: FloatArray) -> FloatArray:
     """
     n, d1 = coef.shape
     deg = d1 - 1
+    out = np.full((n, max(deg, 0)), np.nan)
     if deg < 1 or n == 0:
-        return np.full((n, max(deg, 0)), np.nan)
+        return out
+    # Bernstein coefficients all of one sign: no root in [0, 1] (convex hull), no eigenvalues
+    bern = coef @ _bernstein(deg).T
+    some = ~(np.all(bern > 0, axis=1) | np.all(bern < 0, axis=1))
+    if some.any():
+        out[some] = _roots_unit(coef[some])
+    return out
+
+
+def _bernstein(deg: int) -> FloatArray:
+    """Matrix taking ascending power coefficients on [0, 1] to Bernstein coefficients."""
+    m = np.zeros((deg + 1, deg + 1))
+    for k in range(deg + 1):
+        for j in range(k + 1):
+            m[k, j] = comb(k, j) / comb(deg, j)
+    return m
+
+
+def _roots_unit(coef: FloatArray) -> FloatArray:
+    """:func:`roots_unit` by companion-matrix eigenvalues, for every row."""
+    n, d1 = coef.shape
+    deg = d1 - 1
     scale = np.max(np.abs(coef), axis=1)
     scale = np.where(scale > 0, scale, 1.0)
     c = coef / scale[:, None]
