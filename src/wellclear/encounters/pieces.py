@@ -98,12 +98,12 @@ def _state(tracks: Tracks, k: IntArray, q: FloatArray) -> tuple[FloatArray, ...]
     t0 = tracks.t[k]
     h = tracks.t[k + 1] - t0
     tau = (q - t0) / h
-    c = poly.hermite(tracks.pos[k], tracks.vel_out[k], tracks.pos[k + 1], tracks.vel_in[k + 1], h)
-    cz = poly.hermite(tracks.alt[k], tracks.vz_out[k], tracks.alt[k + 1], tracks.vz_in[k + 1], h)
-    p = poly.polyval(c, tau)
-    v = poly.polyval(poly.derivative(c), tau) / h[:, None]
-    z = poly.polyval(cz, tau)
-    vz = poly.polyval(poly.derivative(cz), tau) / h
+    p, v = poly.hermite_eval(
+        tracks.pos[k], tracks.vel_out[k], tracks.pos[k + 1], tracks.vel_in[k + 1], h, tau
+    )
+    z, vz = poly.hermite_eval(
+        tracks.alt[k], tracks.vz_out[k], tracks.alt[k + 1], tracks.vz_in[k + 1], h, tau
+    )
     return p, v, z, vz
 
 
