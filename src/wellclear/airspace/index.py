@@ -56,6 +56,7 @@ class SegTree:
     start: IntArray
     length: IntArray
     tree: STRtree
+    merged: shapely.Geometry  # all segments as one prepared MultiLineString (Mercator)
 
     @classmethod
     def build(cls, s: FloatArray) -> SegTree:
@@ -75,7 +76,9 @@ class SegTree:
         start = np.flatnonzero(new).astype(np.intp)
         length = np.diff(np.r_[start, n]).astype(np.intp)
         geoms = shapely.multilinestrings(lines, indices=chunk) if n else np.zeros(0, object)
-        return cls(s, start, length, STRtree(geoms))
+        merged = shapely.multilinestrings(lines) if n else shapely.MultiLineString()
+        shapely.prepare(merged)
+        return cls(s, start, length, STRtree(geoms), merged)
 
     def expand(self, hits: IntArray, chunks: IntArray) -> tuple[IntArray, IntArray]:
         """(hit, chunk) pairs to (hit, segment) pairs over the segments of each chunk."""
@@ -195,39 +198,35 @@ class VolumeIndex:
             return nan, nan.copy(), nan.copy()
         mx, my = mercator(lon, lat)
         pts = shapely.points(mx, my)
-        _, nearest = tree.query_nearest(pts, all_matches=False)
-        d_merc = shapely.distance(pts, tree.geometries[nearest])
-        nearest_p, nearest_s = st.expand(np.arange(n), nearest)
-        # widen for the change of scale over the search radius
+        # nearest in Mercator (conformal) by GEOS indexed facet distance
+        line = shapely.shortest_line(st.merged, pts)
+        d_merc = shapely.length(line)
+        end = shapely.get_coordinates(shapely.get_point(line, 0))
+        qlon = (np.degrees(end[:, 0]) + 180.0) % 360.0 - 180.0
+        qlat = np.degrees(np.arctan(np.sinh(end[:, 1])))
+        # where the scale changes much over the distance, search all segments within reach
         lat_r = np.radians(np.clip(np.abs(lat), 0.0, _MAX_MERC_LAT))
         dlat = d_merc * np.cos(lat_r)
         grow = np.cos(lat_r) / np.cos(np.clip(lat_r + dlat, 0.0, np.radians(_MAX_MERC_LAT)))
-        radius = d_merc * grow * 1.01 + 1e-9
         wide = np.flatnonzero(grow > 1.004)
-        pi, ci = tree.query(pts[wide], predicate="dwithin", distance=radius[wide])
-        pi, si = st.expand(wide[pi], ci)
-        pi = np.concatenate([nearest_p, pi])
-        si = np.concatenate([nearest_s, si])
-        s = segs[si]
-        ax, ay = local_xy(s[:, 0], s[:, 1], lon[pi], lat[pi])
-        bx, by = local_xy(s[:, 2], s[:, 3], lon[pi], lat[pi])
-        d, qx, qy = point_segment_xy(np.zeros(len(pi)), np.zeros(len(pi)), ax, ay, bx, by)
-        order = np.lexsort((d, pi))
-        pi, qx, qy = pi[order], qx[order], qy[order]
-        first = np.flatnonzero(np.r_[True, np.diff(pi) != 0])
-        k = np.pi / 180.0 * EARTH_RADIUS_M
-        p = pi[first]
-        qlat = lat[p] + qy[first] / k
-        qlon = lon[p] + qx[first] / (k * np.cos(np.radians(lat[p])))
-        qlon = (qlon + 180.0) % 360.0 - 180.0
-        out = np.full(n, np.nan)
-        out_lon = np.full(n, np.nan)
-        out_lat = np.full(n, np.nan)
-        _, _, dist = GEOD.inv(lon[p], lat[p], qlon, qlat)
-        out[p] = dist
-        out_lon[p] = qlon
-        out_lat[p] = qlat
-        return out, out_lon, out_lat
+        if len(wide):
+            radius = d_merc[wide] * grow[wide] * 1.01 + 1e-9
+            pi, ci = tree.query(pts[wide], predicate="dwithin", distance=radius)
+            pi, si = st.expand(wide[pi], ci)
+            s = segs[si]
+            ax, ay = local_xy(s[:, 0], s[:, 1], lon[pi], lat[pi])
+            bx, by = local_xy(s[:, 2], s[:, 3], lon[pi], lat[pi])
+            d, qx, qy = point_segment_xy(np.zeros(len(pi)), np.zeros(len(pi)), ax, ay, bx, by)
+            order = np.lexsort((d, pi))
+            pi, qx, qy = pi[order], qx[order], qy[order]
+            first = np.flatnonzero(np.r_[True, np.diff(pi) != 0])
+            k = np.pi / 180.0 * EARTH_RADIUS_M
+            p = pi[first]
+            qlat[p] = lat[p] + qy[first] / k
+            ql = lon[p] + qx[first] / (k * np.cos(np.radians(lat[p])))
+            qlon[p] = (ql + 180.0) % 360.0 - 180.0
+        _, _, dist = GEOD.inv(lon, lat, qlon, qlat)
+        return np.asarray(dist), qlon, qlat
 
     # -- crossings ------------------------------------------------------------------------
     def crossings(
