@@ -13,6 +13,7 @@ It holds no mutable state after construction and may be shared by threads for re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,24 @@ def mercator(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Spherical Mercator in radians (no clipping of lon, latitude clipped at 89.5 deg)."""
     la = np.radians(np.clip(lat, -_MAX_MERC_LAT, _MAX_MERC_LAT))
     return np.radians(lon), np.arcsinh(np.tan(la))
+
+
+_POOL = ThreadPoolExecutor(max_workers=2)
+_SPLIT = 100_000
+
+
+def contains_xy(geom: shapely.Geometry, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:
+    """shapely ``contains_xy`` on a prepared geometry, on two threads for large inputs.
+
+    GEOS releases the GIL here, so the halves run in parallel.
+    """
+    if len(x) < _SPLIT:
+        return shapely.contains_xy(geom, x, y)
+    h = len(x) // 2
+    parts = _POOL.map(
+        lambda s: shapely.contains_xy(geom, x[s], y[s]), (slice(0, h), slice(h, None))
+    )
+    return np.concatenate(list(parts))
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,7 @@ class VolumeIndex:
             bounds = shapely.bounds(self.parts)
             for k, (x0, y0, x1, y1) in enumerate(bounds):
                 sel = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
-                hit = sel[shapely.contains_xy(self.parts[k], lon[sel], lat[sel])]
+                hit = sel[contains_xy(self.parts[k], lon[sel], lat[sel])]
                 pts_out.append(hit)
                 parts_out.append(np.full(len(hit), k, dtype=np.intp))
         else:
@@ -159,7 +178,7 @@ class VolumeIndex:
                 if a == b:
                     continue
                 sel = pi[a:b]
-                hit = sel[shapely.contains_xy(self.parts[parts[a]], lon[sel], lat[sel])]
+                hit = sel[contains_xy(self.parts[parts[a]], lon[sel], lat[sel])]
                 pts_out.append(hit)
                 parts_out.append(np.full(len(hit), parts[a], dtype=np.intp))
         if not pts_out:

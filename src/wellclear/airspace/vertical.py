@@ -20,12 +20,13 @@ BoolArray = npt.NDArray[np.bool_]
 def altitudes(frame: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
     """(barometric, geometric) altitude in m from a states frame, filled from ``alt_m``."""
     alt = frame["alt_m"].to_numpy(dtype=np.float64)
-    src = frame["alt_src"].to_numpy(dtype=object)
+    is_baro = frame["alt_src"].eq("baro").to_numpy(dtype=bool)
+    is_geo = frame["alt_src"].eq("geo").to_numpy(dtype=bool)
     baro = frame["alt_baro_m"].to_numpy(dtype=np.float64).copy()
     geo = frame["alt_geo_m"].to_numpy(dtype=np.float64).copy()
-    fill_b = np.isnan(baro) & (src == "baro")
+    fill_b = np.isnan(baro) & is_baro
     baro[fill_b] = alt[fill_b]
-    fill_g = np.isnan(geo) & (src == "geo")
+    fill_g = np.isnan(geo) & is_geo
     geo[fill_g] = alt[fill_g]
     return baro, geo
 
