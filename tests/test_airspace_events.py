@@ -209,3 +209,16 @@ def test_near_pole() -> None:
     # 0.5 deg of latitude at 88.5N is ~55.8 km: entry after ~223 s
     _, _, d = GEOD.inv(0.0, 88.5, 0.0, 89.0)
     assert ev["entry_time"].iloc[0] - tr["t"].iloc[0] == pytest.approx(d / 250.0, abs=1.0)
+
+
+def test_interleaved_rows_and_missing_positions() -> None:
+    vol = Volume("R1", "restricted", square(10.0, 45.0, 1.0))
+    idx = VolumeIndex([vol])
+    a = straight_track(9.8, 45.5, 90.0, 200.0, 5.0, 600.0, id="a")
+    b = straight_track(9.8, 45.3, 90.0, 200.0, 5.0, 600.0, id="b")
+    ordered = track_events(pd.concat([a, b], ignore_index=True), idx)
+    mixed = pd.concat([a, b]).sort_values("t", kind="stable").reset_index(drop=True)
+    mixed.loc[3, ["lat", "lon"]] = np.nan
+    shuffled = track_events(mixed, idx)
+    assert len(ordered) == 2
+    pd.testing.assert_frame_equal(ordered, shuffled)

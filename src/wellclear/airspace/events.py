@@ -103,18 +103,25 @@ def empty_events() -> pd.DataFrame:
 def track_events(
     tracks: pd.DataFrame, index: VolumeIndex, config: EventsConfig | None = None
 ) -> pd.DataFrame:
-    """Every infringement or crossing of the volumes of ``index`` in ``tracks``."""
+    """Every infringement or crossing of the volumes of ``index`` in ``tracks``.
+
+    Rows without a position are left out; rows are taken in (id, t) order (sorted here if
+    they are not).
+    """
     cfg = config or EventsConfig()
     check_states(tracks)
-    df = tracks
+    ok = np.isfinite(tracks["lon"].to_numpy(np.float64)) & np.isfinite(
+        tracks["lat"].to_numpy(np.float64)
+    )
+    df = tracks if ok.all() else tracks.loc[ok].reset_index(drop=True)
     ids = pd.factorize(df["id"])[0]
     t = df["t"].to_numpy(np.float64)
-    if (
-        len(df) > 1 and not ((ids[1:] != ids[:-1]) | (t[1:] >= t[:-1])).all()
-    ):  # not sorted by (id, t) within ids
-        df = df.sort_values(["id", "t"], kind="stable").reset_index(drop=True)
-        ids = pd.factorize(df["id"])[0]
-        t = df["t"].to_numpy(np.float64)
+    # factorize numbers ids by first appearance: grouped and time-ordered means non-decreasing
+    grouped = (ids[1:] > ids[:-1]) | ((ids[1:] == ids[:-1]) & (t[1:] >= t[:-1]))
+    if not grouped.all():
+        order = np.lexsort((t, ids))
+        df = df.iloc[order].reset_index(drop=True)
+        ids, t = ids[order], t[order]
     n = len(df)
     if n == 0:
         return empty_events()
