@@ -22,7 +22,7 @@ from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
 
 FORMATS = ("parquet", "csv", "json")
-ROWS_PER_WINDOW = 2_000_000
+ROWS_PER_WINDOW = 500_000
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,7 +96,7 @@ def scan_command(
     merge_gap: Annotated[str, typer.Option(help="Join intervals closer than this.")] = "10s",
     max_gap: Annotated[str, typer.Option(help="Do not bridge longer gaps.")] = "60s",
     window: Annotated[
-        str, typer.Option(help="Time window streamed at once; auto: about 2M rows.")
+        str, typer.Option(help="Time window streamed at once; auto: about 500k rows.")
     ] = "auto",
     sort: Annotated[
         str, typer.Option(help="Sort by time out of core first: auto, always or never.")

@@ -45,19 +45,13 @@ def _search(t: FloatArray, lo: IntArray, hi: IntArray, q: FloatArray, right: boo
 
 
 def _intervals(
-    tracks: Tracks, cfg: ScanConfig, t_lo: float, t_hi: float
+    tracks: Tracks, ci: IntArray, cj: IntArray, b0: FloatArray, b1: FloatArray
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, FloatArray, FloatArray]:
-    """Merged intervals of candidate pairs with start in ``[t_lo, t_hi)``.
+    """Merged intervals of candidate pairs ``(ci, cj)`` with start in ``[b0, b1)``.
 
     Returns ``(ci, cj, ki, kj, a, b)``: codes, the segment (first sample) index of each aircraft
     and the interval bounds.
     """
-    bk, ci, cj = candidate_pairs(tracks, cfg)
-    tb = cfg.bucket_s
-    b0 = np.maximum(bk * tb, t_lo)
-    b1 = np.minimum((bk + 1) * tb, t_hi)
-    ok = b0 < b1
-    bk, ci, cj, b0, b1 = bk[ok], ci[ok], cj[ok], b0[ok], b1[ok]
     n_codes = tracks.ids.size
     first = np.searchsorted(tracks.code, np.arange(n_codes), side="left")
     last = np.searchsorted(tracks.code, np.arange(n_codes), side="right")
@@ -150,15 +144,55 @@ def _prefilter(
 
 
 def scan_pieces(
-    tracks: Tracks, cfg: ScanConfig, t_lo: float = -np.inf, t_hi: float = np.inf
+    tracks: Tracks,
+    cfg: ScanConfig,
+    t_lo: float = -np.inf,
+    t_hi: float = np.inf,
+    batch: int = 20_000,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pieces and spans of every pair whose interval starts in ``[t_lo, t_hi)``.
 
     ``pieces``: one row per interval with some time inside the proximity range, with the minima
     over that time and the state at its start. ``spans``: the sub-intervals inside each volume
-    (``kind`` in :data:`SPAN_KINDS`), absolute times.
+    (``kind`` in :data:`SPAN_KINDS`), absolute times. Candidates are taken ``batch`` at a time,
+    which bounds the memory of the interval arrays in dense traffic; rows are independent, so
+    the result does not depend on it.
     """
-    ci, cj, ki, kj, a, b = _intervals(tracks, cfg, t_lo, t_hi)
+    bk, ci, cj = candidate_pairs(tracks, cfg)
+    b0 = np.maximum(bk * cfg.bucket_s, t_lo)
+    b1 = np.minimum((bk + 1) * cfg.bucket_s, t_hi)
+    ok = b0 < b1
+    parts = [
+        _batch(
+            tracks,
+            cfg,
+            *_intervals(
+                tracks,
+                ci[ok][k : k + batch],
+                cj[ok][k : k + batch],
+                b0[ok][k : k + batch],
+                b1[ok][k : k + batch],
+            ),
+        )
+        for k in range(0, max(int(ok.sum()), 1), batch)
+    ]
+    pieces = pd.concat([p for p, _ in parts], ignore_index=True)
+    spans = pd.concat([sp for _, sp in parts], ignore_index=True)
+    order = np.lexsort((spans["s"].to_numpy(), spans["id_j"].to_numpy(), spans["id_i"].to_numpy()))
+    return pieces, spans.iloc[order].reset_index(drop=True)
+
+
+def _batch(
+    tracks: Tracks,
+    cfg: ScanConfig,
+    ci: IntArray,
+    cj: IntArray,
+    ki: IntArray,
+    kj: IntArray,
+    a: FloatArray,
+    b: FloatArray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pieces and spans of one batch of merged intervals (see :func:`scan_pieces`)."""
     h = b - a
     pi_a, vi_a, zi_a, vzi_a = _state(tracks, ki, a)
     pi_b, vi_b, zi_b, vzi_b = _state(tracks, ki, b)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from wellclear.encounters.classify import classify
@@ -139,15 +140,13 @@ def scan_window(
 
 def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     """Merge the windows: encounters (classified) and the evidence of each encounter's minimum."""
-    res = list(results)
-    pieces = pd.concat([r.pieces for r in res], ignore_index=True)
-    spans = pd.concat([r.spans for r in res], ignore_index=True)
-    evidence = pd.concat([r.evidence for r in res if not r.evidence.empty] or [res[0].evidence])
-    rows = sum(r.rows for r in res)
+    merged = _concat(list(results))
+    pieces, spans, evidence, rows = merged.pieces, merged.spans, merged.evidence, merged.rows
     enc = episodes(pieces, spans, cfg)
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
-        return ScanResult(pd.DataFrame(columns=cols), evidence.iloc[0:0], rows)
+        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in (*PAIR, "t_min")]]
+        return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), rows)
     groups = group_spans(spans, cfg.merge_gap_s)
     close = spans[spans["kind"] == "close"]
     enc = classify(
@@ -201,21 +200,78 @@ def iter_windows(
         yield k, len(bounds), read_window(source, lo, hi, cfg)
 
 
+def split_closed(
+    pending: WindowResult, before: float, cfg: ScanConfig
+) -> tuple[WindowResult, WindowResult]:
+    """``(closed, open)``: the groups of ``pending`` that no later window can extend.
+
+    A later window owns intervals starting at ``before`` or after, so a group whose last span
+    ends more than ``merge_gap`` earlier is final.
+    """
+    groups = group_spans(pending.spans, cfg.merge_gap_s)
+    done = (groups["end"] + cfg.merge_gap_s <= before).to_numpy(dtype=bool)
+    g_p = assign(pending.pieces, groups, "t_min")
+    g_s = assign(pending.spans, groups, "s")
+    ev = pending.evidence
+    g_e = assign(ev, groups, "t_min") if len(ev) else np.zeros(0, dtype=np.int64)
+    parts = []
+    for keep in (done, ~done):
+        parts.append(
+            WindowResult(
+                pending.pieces[keep[g_p]] if len(g_p) else pending.pieces,
+                pending.spans[keep[g_s]] if len(g_s) else pending.spans,
+                ev[keep[g_e]] if len(g_e) else ev,
+            )
+        )
+    return parts[0], parts[1]
+
+
 def scan_source(
     source: Source,
     cfg: ScanConfig | None = None,
     window_s: float = 3600.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
-    """Stream ``source`` window by window in time order; memory is bounded by one window."""
+    """Stream ``source`` window by window in time order.
+
+    Memory is bounded by one window plus the encounters still open: after each window the
+    encounters that no later window can extend are finished and their pieces dropped.
+    """
     cfg = cfg or ScanConfig()
-    results = []
+    done: list[ScanResult] = []
+    pending: WindowResult | None = None
+    rows = 0
     for k, n, res in iter_windows(source, cfg, window_s):
-        # keep only what the final pass needs: owned pieces and spans are small
-        results.append(res)
+        rows += res.rows
+        pending = res if pending is None else _concat([pending, res])
+        if k + 1 < n and len(pending.spans):
+            closed, pending = split_closed(pending, window_bounds_of(source, window_s, k + 1), cfg)
+            if len(closed.spans):
+                done.append(finish([closed], cfg))
         if progress is not None:
             progress(k + 1, n)
-    return finish(results, cfg)
+    if pending is not None:
+        done.append(finish([pending], cfg))
+    enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
+    ev = pd.concat([d.evidence for d in done if len(d.evidence)] or [done[0].evidence])
+    enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
+    ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
+    return ScanResult(enc, ev, rows)
+
+
+def window_bounds_of(source: Source, window_s: float, k: int) -> float:
+    """Start of window ``k`` of ``source`` (the first time a later window owns)."""
+    t0, _ = source.time_range()
+    return (math.floor(t0 / window_s) + k) * window_s
+
+
+def _concat(results: list[WindowResult]) -> WindowResult:
+    return WindowResult(
+        pd.concat([r.pieces for r in results], ignore_index=True),
+        pd.concat([r.spans for r in results], ignore_index=True),
+        pd.concat([r.evidence for r in results if len(r.evidence)] or [results[0].evidence]),
+        sum(r.rows for r in results),
+    )
 
 
 def scan_dask(
