@@ -135,3 +135,55 @@ def test_empty_and_antimeridian_now() -> None:
     )
     out = check_now(st, idx, T0)
     assert sorted(out.loc[out["status"] == "inside", "id"]) == ["a0", "a1"]
+
+
+def test_predicted_entry_against_stepping_twin() -> None:
+    """Fast prediction against a slow twin: step each path every 0.5 s and test containment."""
+    vols = [
+        sovereign_volume("TUR"),
+        sovereign_volume("SYR"),
+        Volume(
+            "R-band", "restricted", BOX, floor=parse_limit("FL80"), ceiling=parse_limit("FL120")
+        ),
+    ]
+    idx = VolumeIndex(vols)
+    rng = np.random.default_rng(7)
+    n = 150
+    lon = np.r_[rng.uniform(35.6, 37.0, n - 30), rng.uniform(9.8, 11.2, 30)]
+    lat = np.r_[rng.uniform(35.6, 37.0, n - 30), rng.uniform(44.8, 46.2, 30)]
+    rows = [
+        {
+            "lon": float(lon[i]),
+            "lat": float(lat[i]),
+            "trk": float(rng.uniform(0, 360)),
+            "gs": float(rng.uniform(100, 250)),
+            "alt": float(rng.uniform(1500, 4500)),
+            "vs": float(rng.normal(0, 10)),
+            "party": "russia",
+        }
+        for i in range(n)
+    ]
+    st = states(rows)
+    look = 120.0
+    out = check_now(st, idx, T0, NowConfig(lookahead_s=look, party_state={"russia": "RUS"}))
+    got = {(r.id, r.volume): r.time_to_entry_s for r in out[out["status"] == "entry"].itertuples()}
+    tt = np.arange(0.0, look + 1e-9, 0.5)
+    want: dict[tuple[str, str], float] = {}
+    for i in range(n):
+        x, y, _ = GEOD.fwd(
+            np.full(len(tt), lon[i]),
+            np.full(len(tt), lat[i]),
+            np.full(len(tt), rows[i]["trk"]),
+            float(rows[i]["gs"]) * tt,
+        )
+        alt = float(rows[i]["alt"]) + float(rows[i]["vs"]) * tt
+        for vol in vols:
+            ins = shapely.contains_xy(vol.geometry, np.asarray(x), np.asarray(y))
+            if vol.floor.ref == "FL":
+                ins &= (alt >= vol.floor.value_m) & (alt <= vol.ceiling.value_m)
+            if not ins[0] and ins.any():
+                want[(f"a{i}", vol.name)] = float(tt[np.argmax(ins)])
+    assert len(want) >= 10
+    assert set(got) == set(want)
+    for key, t_in in want.items():
+        assert got[key] == pytest.approx(t_in, abs=0.51)
