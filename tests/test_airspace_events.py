@@ -128,6 +128,9 @@ def test_owning_state_and_unknown_are_not_bound(tur: VolumeIndex) -> None:
     unknown = straight_track(36.7, 35.85, 310.0, 220.0, 4.0, 400.0, party="unknown", id="b")
     both = pd.concat([own, unknown], ignore_index=True)
     assert track_events(both, tur, EventsConfig(party_state={"turkey": "TUR"})).empty
+    # unknown traffic is bound only when asked
+    strict = EventsConfig(party_state={"turkey": "TUR"}, bind_unknown=True)
+    assert track_events(both, tur, strict)["id"].tolist() == ["b"]
     # a party given as the ISO3 code itself needs no mapping
     own_code = own.assign(party="TUR")
     assert track_events(own_code, tur).empty

@@ -70,6 +70,7 @@ class EventsConfig:
 
     max_gap_s: float = 60.0
     party_state: Mapping[str, str] | None = None
+    bind_unknown: bool = False  # sovereign airspace binds ``unknown`` traffic too
     coarse_samples: int = 8
 
 
@@ -134,7 +135,7 @@ def track_events(
     seg_start = brk
     seg_end = np.r_[brk[1:], True]
     vols = index.volumes
-    bound = bound_matrix(vols, df["party"], dict(cfg.party_state or {}))
+    bound = bound_matrix(vols, df["party"], dict(cfg.party_state or {}), cfg.bind_unknown)
     hp, hv = index.inside_pairs(lon, lat)
     cum = along_track(lon, lat)
     order = np.argsort(hv, kind="stable")

@@ -74,16 +74,22 @@ class NowConfig:
     predict: bool = True
     proximity: bool = True
     party_state: Mapping[str, str] | None = None
+    bind_unknown: bool = False  # sovereign airspace binds ``unknown`` traffic too
 
 
 def bound_matrix(
-    volumes: list[Volume], parties: npt.ArrayLike | pd.Series, party_state: Mapping[str, str]
+    volumes: list[Volume],
+    parties: npt.ArrayLike | pd.Series,
+    party_state: Mapping[str, str],
+    bind_unknown: bool = False,
 ) -> npt.NDArray[np.bool_]:
     """``(n_volumes, n_rows)``: whether each volume binds each row's party."""
     codes, labels = pd.factorize(pd.Series(parties), use_na_sentinel=False)
     inv = np.asarray(codes)
     uniq = [str(u) for u in labels]
-    table = np.array([[v.binds_party(p, party_state) for p in uniq] for v in volumes], dtype=bool)
+    table = np.array(
+        [[v.binds_party(p, party_state, bind_unknown) for p in uniq] for v in volumes], dtype=bool
+    )
     return table.reshape(len(volumes), len(uniq))[:, inv]
 
 
@@ -144,7 +150,7 @@ def check_now(
     trk = np.nan_to_num(states["trk_deg"].to_numpy(np.float64))
     baro, geo = altitudes(states)
     vols = index.volumes
-    bound = bound_matrix(vols, states["party"], party_state)
+    bound = bound_matrix(vols, states["party"], party_state, cfg.bind_unknown)
     active_now = np.array([bool(v.active(np.array([at]))[0]) for v in vols], dtype=bool)
     vert = [vertical_inside(v, baro, geo) for v in vols]
 

@@ -135,12 +135,15 @@ class Volume:
         """``crossing`` for FIR, ADIZ and controlled airspace, else ``infringement``."""
         return "crossing" if self.kind in CROSSING_KINDS else "infringement"
 
-    def binds_party(self, party: str, party_state: Mapping[str, str]) -> bool:
+    def binds_party(
+        self, party: str, party_state: Mapping[str, str], bind_unknown: bool = False
+    ) -> bool:
         """Whether this volume binds aircraft of ``party``.
 
-        A sovereign volume binds every party except the owner's and ``unknown``; a party is
-        mapped to a state by ``party_state`` (keys lower case), else taken as a state code.
-        Other volumes bind the listed parties, or everyone not exempt.
+        A sovereign volume binds every party except the owner's and ``unknown`` (unless
+        ``bind_unknown``); a party is mapped to a state by ``party_state`` (keys lower case),
+        else taken as a state code. Other volumes bind the listed parties, or everyone not
+        exempt.
         """
         p = party.strip().lower()
         if p in {e.lower() for e in self.exempt}:
@@ -149,7 +152,7 @@ class Volume:
             return p in {b.lower() for b in self.binds}
         if self.kind == "sovereign" and self.owner is not None:
             if p in ("", UNKNOWN_PARTY):
-                return False
+                return bind_unknown
             return party_state.get(p, p).upper() != self.owner.upper()
         return True
 

@@ -59,6 +59,9 @@ def check_command(
     party_state: Annotated[
         str | None, typer.Option(help="Parties to states, e.g. russia=RUS,turkey=TUR.")
     ] = None,
+    bind_unknown: Annotated[
+        bool, typer.Option(help="Sovereign airspace binds unknown traffic too.")
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="CSV, JSONL, Parquet or GeoJSON by extension."),
@@ -99,7 +102,7 @@ def check_command(
     index = VolumeIndex(volumes)
     if tracks:
         filled = as_tracks(fill_missing(frame, gap_s)) if len(frame) else frame
-        cfg = EventsConfig(max_gap_s=gap_s, party_state=mapping)
+        cfg = EventsConfig(max_gap_s=gap_s, party_state=mapping, bind_unknown=bind_unknown)
         result = track_events(filled, index, cfg)
     else:
         snap = snapshot(frame, when, age_s)
@@ -107,7 +110,10 @@ def check_command(
             if name not in ("aircraft", "used") and count:
                 _warn(f"{count} aircraft {name.replace('_', ' ')}: not checked")
         result = check_now(
-            snap.states, index, snap.at, NowConfig(lookahead_s=look_s, party_state=mapping)
+            snap.states,
+            index,
+            snap.at,
+            NowConfig(lookahead_s=look_s, party_state=mapping, bind_unknown=bind_unknown),
         )
         if len(result) and bool(np.asarray(result["no_qnh"], dtype=bool).any()):
             _warn("AMSL limits compared with barometric altitude (no QNH): see column no_qnh")
