@@ -151,3 +151,14 @@ def test_self_intersecting_polygon_is_repaired_with_a_warning() -> None:
     (vol,) = parse_openair(text)
     assert any("repaired" in w and "BOWTIE" in w for w in vol.warnings)
     assert vol.geometry.is_valid and len(shapely.get_parts(vol.geometry)) == 2
+
+
+def test_airway_dy_with_width() -> None:
+    text = "AC R\nAN AWY\nAL FL100\nAH FL200\nV W=10\nDY 45:00 N 010:00 E\nDY 45:00 N 011:00 E\n"
+    (vol,) = parse_openair(text)
+    # 10 NM wide: 4 NM either side of the centre line is inside, 6 NM is not
+    for nm, inside in ((4.0, True), (6.0, False)):
+        x, y, _ = GEOD.fwd(10.5, 45.0, 0.0, nm * NM_M)
+        assert vol.geometry.contains(shapely.Point(x, y)) is inside
+    with pytest.raises(OpenAirError, match="width"):
+        parse_openair("AC R\nAN AWY\nAL SFC\nAH UNL\nDY 45:00 N 010:00 E\nDY 45:00 N 011:00 E\n")
