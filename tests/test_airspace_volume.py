@@ -208,3 +208,20 @@ def test_sovereign_data() -> None:
     with pytest.raises(KeyError):
         sovereign_volume("XYZ")
     assert load_zones("sovereign:tur,syr")[1].name == "sovereign:SYR"
+
+
+def test_geojson_eurocontrol_fir_properties(tmp_path: Path) -> None:
+    sq = [[[34, 30], [35.6, 30], [35.6, 33.2], [34, 33.2], [34, 30]]]
+    props = {
+        "IDENT": "LLLL",
+        "NAME": "TEL AVIV FIR",
+        "TYPE": "FIR",
+        "UPPERLIMIT": "999",
+        "UPPERUNIT": "FL",
+        "LOWERLIMIT": "0",
+        "LOWERUNIT": "FT",
+    }
+    (v,) = read_geojson_zones(write(tmp_path, [feature(sq, **props)]))
+    assert (v.name, v.kind, v.event) == ("TEL AVIV FIR", "fir", "crossing")
+    assert (v.floor.ref, v.floor.value_m) == ("SFC", 0.0)
+    assert (v.ceiling.ref, v.ceiling.value_m) == ("FL", pytest.approx(99_900 * FT_M))

@@ -81,6 +81,8 @@ def parse_limit(text: str | float | int) -> Limit:
             return Limit(metres, "AGL", raw)
         if ref == "STD":  # a standard-pressure altitude is a flight level in feet
             return Limit(metres, "FL", raw)
+        if metres == 0.0:  # 0 ft AMSL is the surface here (no terrain model)
+            return Limit(0.0, "SFC", raw)
         return Limit(metres, "AMSL", raw)
     raise LimitError(f"cannot read altitude limit {raw!r}")
 

@@ -17,6 +17,10 @@ owner        the owning state (ISO3) of a sovereign volume (default ``adm0_a3``)
 margin       the area proximity margin, e.g. ``2 NM`` (default 2 NM)
 ============ ======================================================================
 
+Property names are read case-insensitively; EUROCONTROL-style ``TYPE``, ``LOWERLIMIT`` with
+``LOWERUNIT`` and ``UPPERLIMIT`` with ``UPPERUNIT`` (``FL`` or ``FT``/``M``) are read as kind,
+floor and ceiling.
+
 Errors (:class:`ZoneError`) name the file and the feature.
 """
 
@@ -94,7 +98,12 @@ def _limit(props: dict[str, Any], keys: tuple[str, ...], default: Limit, what: s
 
 def feature_volume(feature: dict[str, Any], number: int, source: str) -> Volume:
     """One GeoJSON Feature as a :class:`Volume`."""
-    props = feature.get("properties") or {}
+    props = {str(k).lower(): v for k, v in (feature.get("properties") or {}).items()}
+    for side in ("lower", "upper"):  # EUROCONTROL style: LOWERLIMIT + LOWERUNIT
+        value, unit = props.get(f"{side}limit"), props.get(f"{side}unit")
+        if value is not None and unit is not None and props.get(side) is None:
+            u = str(unit).strip().upper()
+            props[side] = f"FL{value}" if u == "FL" else f"{value} {u}"
     name = str(props.get("name") or props.get("adm0_a3") or f"feature {number}")
     what = f"{source}: feature {number} ({name})"
     geom = feature.get("geometry") or {}
@@ -110,7 +119,7 @@ def feature_volume(feature: dict[str, Any], number: int, source: str) -> Volume:
     except (GeometryError, ValueError) as e:
         raise ZoneError(str(e)) from None
     warnings.extend(fixes)
-    kind = str(props.get("kind") or "restricted").strip().lower()
+    kind = str(props.get("kind") or props.get("type") or "restricted").strip().lower()
     kind = _KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise ZoneError(f"{what}: unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
