@@ -17,7 +17,7 @@ owner        the owning state (ISO3) of a sovereign volume (default ``adm0_a3``)
 margin       the area proximity margin, e.g. ``2 NM`` (default 2 NM)
 ============ ======================================================================
 
-Property names are read case-insensitively; EUROCONTROL-style ``TYPE``, ``LOWERLIMIT`` with
+Property names are read case-insensitively; EUROCONTROL-style ``TYPE`` (when it names a kind), ``LOWERLIMIT`` with
 ``LOWERUNIT`` and ``UPPERLIMIT`` with ``UPPERUNIT`` (``FL`` or ``FT``/``M``) are read as kind,
 floor and ceiling.
 
@@ -119,7 +119,10 @@ def feature_volume(feature: dict[str, Any], number: int, source: str) -> Volume:
     except (GeometryError, ValueError) as e:
         raise ZoneError(str(e)) from None
     warnings.extend(fixes)
-    kind = str(props.get("kind") or props.get("type") or "restricted").strip().lower()
+    kind = str(props.get("kind") or "").strip().lower()
+    if not kind:  # a TYPE that names a kind (EUROCONTROL FIR files); others are not kinds
+        typ = str(props.get("type") or "").strip().lower()
+        kind = typ if typ in KINDS else "restricted"
     kind = _KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise ZoneError(f"{what}: unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
