@@ -17,9 +17,9 @@ owner        the owning state (ISO3) of a sovereign volume (default ``adm0_a3``)
 margin       the area proximity margin, e.g. ``2 NM`` (default 2 NM)
 ============ ======================================================================
 
-Property names are read case-insensitively; EUROCONTROL-style ``TYPE`` (when it names a kind), ``LOWERLIMIT`` with
-``LOWERUNIT`` and ``UPPERLIMIT`` with ``UPPERUNIT`` (``FL`` or ``FT``/``M``) are read as kind,
-floor and ceiling.
+Property names are read case-insensitively; EUROCONTROL-style ``TYPE`` (when it names a
+kind), ``LOWERLIMIT`` with ``LOWERUNIT`` and ``UPPERLIMIT`` with ``UPPERUNIT`` (``FL`` or
+``FT``/``M``) are read as kind, floor and ceiling.
 
 Errors (:class:`ZoneError`) name the file and the feature.
 """
