@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -45,8 +46,13 @@ def mercator(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.radians(lon), np.arcsinh(np.tan(la))
 
 
-_POOL = ThreadPoolExecutor(max_workers=2)
 _SPLIT = 100_000
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Two worker threads, made on first use (GEOS releases the GIL in contains_xy)."""
+    return ThreadPoolExecutor(max_workers=2)
 
 
 def contains_xy(geom: shapely.Geometry, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:
@@ -57,7 +63,7 @@ def contains_xy(geom: shapely.Geometry, x: FloatArray, y: FloatArray) -> npt.NDA
     if len(x) < _SPLIT:
         return shapely.contains_xy(geom, x, y)
     h = len(x) // 2
-    parts = _POOL.map(
+    parts = _pool().map(
         lambda s: shapely.contains_xy(geom, x[s], y[s]), (slice(0, h), slice(h, None))
     )
     return np.concatenate(list(parts))
