@@ -198,8 +198,13 @@ def test_antimeridian_chukotka_and_fiji() -> None:
     fji = VolumeIndex([sovereign_volume("FJI")])
     tr = straight_track(-179.2, -16.75, 270.0, 230.0, 5.0, 800.0, party="usa")
     ev = track_events(tr, fji)
-    assert len(ev) >= 1
-    assert ev["entry_lon"].iloc[0] < 0 or ev["entry_lon"].iloc[0] > 179
+    dense = straight_track(-179.2, -16.75, 270.0, 230.0, 0.05, 800.0)
+    ((t_in, way),) = dense_crossings(fji.volumes[0].geometry, dense)
+    assert way == "in"
+    assert len(ev) == 1  # enters west of 180 and stays inside across it
+    assert ev["entry_time"].iloc[0] == pytest.approx(t_in, abs=0.1)
+    assert ev["entry_lon"].iloc[0] < -179.0 and ev["exit_lon"].iloc[0] > 179.0
+    assert bool(ev["open"].iloc[0])  # the track ends inside
 
 
 def test_near_pole() -> None:
