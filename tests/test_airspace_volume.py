@@ -225,3 +225,20 @@ def test_geojson_eurocontrol_fir_properties(tmp_path: Path) -> None:
     assert (v.name, v.kind, v.event) == ("TEL AVIV FIR", "fir", "crossing")
     assert (v.floor.ref, v.floor.value_m) == ("SFC", 0.0)
     assert (v.ceiling.ref, v.ceiling.value_m) == ("FL", pytest.approx(99_900 * FT_M))
+
+
+def test_sovereign_land_borders_are_exact_and_file_is_small() -> None:
+    from wellclear.airspace.sovereign import DATA_FILE
+
+    assert DATA_FILE.stat().st_size < 3_000_000
+    assert all(sovereign_volume(c).geometry.is_valid for c in sovereign_codes())
+    data = json.loads((Path(__file__).parent / "data" / "levant_borders.geojson").read_text())
+    land = {
+        f["properties"]["adm0_a3"]: shapely.geometry.shape(f["geometry"]) for f in data["features"]
+    }
+    border = shapely.intersection(land["TUR"].boundary, shapely.buffer(land["SYR"], 1e-6))
+    pts = shapely.points(shapely.get_coordinates(shapely.segmentize(border, 0.005)))
+    assert len(pts) > 1000
+    for code in ("TUR", "SYR"):
+        gap = shapely.distance(pts, sovereign_volume(code).geometry.boundary)
+        assert gap.max() < 1e-5  # degrees: about a metre, the storage precision
