@@ -29,12 +29,15 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 # Two aircraft head-on 20 NM apart on the equator at FL200, 250 kt each, plus one far away.
 OPENSKY = (
-    "time,icao24,lat,lon,velocity,heading,vertrate,baroaltitude,geoaltitude,callsign,onground,"
-    "lastposupdate\n"
-) + """1633613400,AAAAAA,0.0,0.0,128.6111,90.0,0.0,6096.0,6150.0,ALPHA,false,1633613400
+    (
+        "time,icao24,lat,lon,velocity,heading,vertrate,baroaltitude,geoaltitude,callsign,onground,"
+        "lastposupdate\n"
+    )
+    + """1633613400,AAAAAA,0.0,0.0,128.6111,90.0,0.0,6096.0,6150.0,ALPHA,false,1633613400
 1633613400,bbbbbb,0.0,0.33307,128.6111,270.0,0.0,6096.0,6150.0,BRAVO,false,1633613400
 1633613400,cccccc,40.0,0.0,128.6111,270.0,0.0,6096.0,6150.0,CHARLIE,false,1633613400
 """
+)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
