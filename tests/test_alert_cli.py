@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -79,3 +80,21 @@ def test_alert_levels_and_events(tmp_path: Path) -> None:
     assert first[0] == "raised" and first[-1] == "cleared"
     res = runner.invoke(app, ["alert", str(states), "--step", "0s"])
     assert res.exit_code == 2
+
+
+def test_alert_start_end_accept_iso_and_unix(tmp_path: Path) -> None:
+    states = tmp_path / "two.csv"
+    _two_aircraft(states)
+    unix = runner.invoke(
+        app, ["alert", str(states), "--start", "1700000030", "--end", "1700000090"]
+    )
+    iso = runner.invoke(
+        app,
+        ["alert", str(states), "--start", "2023-11-14T22:13:50Z", "--end", "2023-11-14T22:14:50"],
+    )
+    assert unix.exit_code == 0 and iso.exit_code == 0, iso.output
+    levels = pd.read_csv(io.StringIO(unix.stdout))
+    assert levels["t"].min() >= 1.7e9 + 30 and levels["t"].max() <= 1.7e9 + 90
+    assert unix.stdout == iso.stdout
+    bad = runner.invoke(app, ["alert", str(states), "--start", "yesterday"])
+    assert bad.exit_code == 2 and "not a time" in bad.stderr

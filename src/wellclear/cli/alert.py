@@ -75,8 +75,12 @@ def alert_command(
     alerter: AlerterOpt = "do365",
     no_hysteresis: NoHystOpt = False,
     step: Annotated[str, typer.Option("--step", help="Time step, e.g. 1s.")] = "1s",
-    start: Annotated[float | None, typer.Option("--start", help="First time (unix s).")] = None,
-    end: Annotated[float | None, typer.Option("--end", help="Last time (unix s).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First time: unix s or ISO 8601 (UTC).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last time: unix s or ISO 8601 (UTC).")
+    ] = None,
     max_age: Annotated[
         str, typer.Option("--max-age", help="Oldest usable report, e.g. 20s.")
     ] = "20s",
@@ -93,6 +97,7 @@ def alert_command(
     from wellclear.formats.errors import DecodeError
     from wellclear.formats.states import read_reports
     from wellclear.snapshot import snapshot
+    from wellclear.timeutil import parse_time
     from wellclear.units import UnitError, parse_duration, positive
 
     try:
@@ -101,15 +106,17 @@ def alert_command(
         age = positive(parse_duration(max_age, "--max-age", bare_seconds=True), "--max-age")
         sources: list[str | Path | pd.DataFrame] = list(states)
         reports = read_reports(sources)
-    except (ConfigError, UnitError, DecodeError, OSError) as err:
+        first = None if start is None else parse_time(start)
+        last = None if end is None else parse_time(end)
+    except (ConfigError, UnitError, DecodeError, OSError, ValueError) as err:
         raise _fail(str(err)) from None
     if no_hysteresis:
         config = config.without_hysteresis()
     frame = reports.frame
     if frame.empty:
         raise _fail("no states in the input")
-    t0 = float(frame["t_row"].min()) if start is None else start
-    t1 = float(frame["t_row"].max()) if end is None else end
+    t0 = float(frame["t_row"].min()) if first is None else first
+    t1 = float(frame["t_row"].max()) if last is None else last
     if t1 < t0:
         raise _fail(f"--end {t1} is before --start {t0}")
     engine = PairAlerter(config)
