@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from wellclear.formats.tables import write_table
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet", ".geojson")
 
@@ -46,18 +47,12 @@ def to_geojson(frame: pd.DataFrame) -> dict[str, Any]:
 
 def write_results(frame: pd.DataFrame, output: str | Path | None) -> None:
     """Write ``frame`` to ``output`` by its extension; CSV on standard output when None or -."""
-    if output is None or str(output) == "-":
-        frame.to_csv(sys.stdout, index=False)
+    if output is not None and Path(output).suffix.lower() == ".geojson":
+        Path(output).write_text(json.dumps(to_geojson(frame)), encoding="utf-8")
         return
-    path = Path(output)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix in (".jsonl", ".ndjson"):
-        frame.to_json(path, orient="records", lines=True, double_precision=15)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix == ".geojson":
-        path.write_text(json.dumps(to_geojson(frame)), encoding="utf-8")
-    else:
-        raise ValueError(f"output {path}: unknown extension, expected one of {', '.join(SUFFIXES)}")
+    try:
+        write_table(frame, output)
+    except ValueError:
+        raise ValueError(
+            f"output {output}: unknown extension, expected one of {', '.join(SUFFIXES)}"
+        ) from None

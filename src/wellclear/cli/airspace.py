@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.timeutil import iso, parse_time
 
 airspace_app = typer.Typer(
     name="airspace",
@@ -27,20 +27,6 @@ def _fail(message: str) -> typer.Exit:
 
 def _warn(message: str) -> None:
     typer.echo(f"wellclear: warning: {message}", err=True)
-
-
-def parse_at(text: str | None) -> float | None:
-    """Unix seconds or ISO 8601 with a time zone (UTC)."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        raise ValueError(f"--at {text!r} has no time zone: write it in UTC with Z")
-    return t.timestamp()
 
 
 @airspace_app.command("check")
@@ -84,7 +70,7 @@ def check_command(
         look_s = parse_duration(lookahead, "--lookahead", bare_seconds=True)
         age_s = parse_duration(max_age, "--max-age", bare_seconds=True)
         gap_s = parse_duration(max_gap, "--max-gap", bare_seconds=True)
-        when = parse_at(at)
+        when = None if at is None else parse_time(at)
         reports = read_reports(list(inputs))
     except (ValueError, KeyError, OSError) as e:
         raise _fail(str(e).strip("'\"")) from None
@@ -151,11 +137,7 @@ def show_command(
                 "kind": v.kind,
                 "floor": v.floor.text,
                 "ceiling": v.ceiling.text,
-                "windows": ";".join(
-                    f"{datetime.utcfromtimestamp(a).isoformat()}Z/"
-                    f"{datetime.utcfromtimestamp(b).isoformat()}Z"
-                    for a, b in v.windows or ()
-                ),
+                "windows": ";".join(f"{iso(a)}/{iso(b)}" for a, b in v.windows or ()),
                 "binds": ",".join(sorted(v.binds)) if v.binds is not None else "everyone",
                 "exempt": ",".join(sorted(v.exempt)),
                 "owner": v.owner or "",

@@ -24,7 +24,7 @@ def write_table(
     if suffix == ".csv":
         frame.to_csv(path, index=False)
     elif suffix in (".jsonl", ".json", ".ndjson"):
-        frame.to_json(path, orient="records", lines=True)
+        frame.to_json(path, orient="records", lines=True, double_precision=15)
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:
