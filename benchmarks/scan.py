@@ -6,7 +6,7 @@ in a process of its own, and the peak memory (max RSS) of the scan process.
 
 Data sets: the real Paris sample (OpenSky via ``traffic``) replicated to ``--rows`` (copies
 shifted by 3 h each, with new ids, so the density stays real), and generated kinematic traffic
-of about ``--rows`` rows.
+of about ``--rows`` rows, spread over an area that keeps about one aircraft per 1000 km2.
 
     python benchmarks/scan.py --rows 1000000
 """
@@ -75,7 +75,10 @@ def generated(rows: int, path: Path) -> int:
     # about 1 row per aircraft every 5 s: an hour of n aircraft gives ~ n * 720 rows per hour
     hours = max(1, rows // 2_000_000)
     n = max(10, rows // (720 * hours))
-    frame = sample(fly(random_plans(n, 3600.0 * hours, seed=1), dt=2.0), seed=1, max_dt=9.0)
+    # a real density: about one aircraft per 1000 km2 (the Paris sample's order of magnitude)
+    radius_deg = max(1.0, np.sqrt(n * 1000.0) / 2.0 / 111.0)
+    plans = random_plans(n, 3600.0 * hours, seed=1, radius_deg=radius_deg)
+    frame = sample(fly(plans, dt=2.0), seed=1, max_dt=9.0)
     frame.to_parquet(path, index=False, row_group_size=1_000_000)
     return len(frame)
 

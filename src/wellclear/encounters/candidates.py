@@ -1,9 +1,10 @@
 """Candidate pairs from a spatial-temporal grid: near-linear in rows, never all pairs of flights.
 
 Time is cut into buckets of ``bucket_s``; an interval between merged sample times belongs to the
-bucket of its start. For each (bucket, aircraft) the box of its clean samples within ``max_gap`` of
-the bucket (so every path segment that can start or run through the bucket) is taken in ECEF,
-grown by the Hermite bulge bound and half the proximity range, and dropped into cubic cells of an
+bucket of its start. For each (bucket, aircraft) the box of the end points of its path segments
+that overlap the bucket (an interval starting in the bucket lies in such a segment of each
+aircraft) is taken in ECEF, grown by the Hermite bulge bound and half the proximity range, and
+dropped into cubic cells of an
 ECEF grid (which has no antimeridian and no poles). Aircraft sharing a cell in a bucket are
 candidates; boxes further apart than the proximity range (horizontally or vertically) are dropped.
 """
@@ -40,8 +41,14 @@ def candidate_pairs(tracks: Tracks, cfg: ScanConfig) -> tuple[IntArray, IntArray
     vz_in = np.zeros(n)
     vz_in[:-1] = np.abs(tracks.vz_in[1:])
     bulge_z = _BULGE * dt * (np.abs(tracks.vz_out) + vz_in)
-    b_lo = np.floor((t - cfg.max_gap_s) / tb).astype(np.int64)
-    b_hi = np.floor((t + cfg.max_gap_s) / tb).astype(np.int64)
+    # a sample belongs to every bucket that one of its two segments overlaps
+    own = np.floor(t / tb).astype(np.int64)
+    b_lo = own.copy()
+    b_hi = own.copy()
+    if n > 1:
+        nxt = tracks.seg_next[:-1]
+        b_hi[:-1] = np.where(nxt, own[1:], own[:-1])
+        b_lo[1:] = np.where(nxt, own[:-1], own[1:])
     reps = b_hi - b_lo + 1
     src = np.repeat(np.arange(n), reps)
     bucket = np.repeat(b_lo, reps) + (np.arange(src.size) - np.repeat(np.cumsum(reps) - reps, reps))
@@ -63,7 +70,7 @@ def candidate_pairs(tracks: Tracks, cfg: ScanConfig) -> tuple[IntArray, IntArray
     marg = g[["m", "mz"]].max()
     half = 0.5 * cfg.proximity_horizontal_m
     grow = (half + marg["m"]).to_numpy()
-    cell = max(4.0 * cfg.proximity_horizontal_m, 40_000.0)
+    cell = max(2.0 * cfg.proximity_horizontal_m, 20_000.0)
     keys = lo.index.to_frame(index=False)
     box_lo = lo[["x", "y", "z"]].to_numpy() - grow[:, None]
     box_hi = hi[["x", "y", "z"]].to_numpy() + grow[:, None]
