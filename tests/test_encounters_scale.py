@@ -81,6 +81,9 @@ def test_chunked_equals_unchunked(traffic: pd.DataFrame) -> None:
         same(whole, scan_source(FrameSource(traffic), cfg, window_s=window))
     shuffled = traffic.sample(frac=1.0, random_state=1)
     same(whole, scan_source(FrameSource(shuffled), cfg, window_s=777.0))
+    # Arrow-backed strings, as Parquet reads give them
+    strings = traffic.astype({"id": "string[pyarrow]", "callsign": "string[pyarrow]"})
+    same(whole, scan_source(FrameSource(strings), cfg, window_s=600.0))
 
 
 def test_dask_equals_one_machine(traffic: pd.DataFrame) -> None:

@@ -9,7 +9,10 @@ Classes, by precedence for the primary class (issue 5):
   the target's rear half (behind the target's track: relative bearing 90..270 deg) at some time
   between coming within 5 NM and the end of station keeping (overtaking included), and stays
   within 2 NM / 1000 ft for at least 30 s with at least 75 % of every 40 s window of that stretch
-  (standards.md 3, proposed classifier);
+  (standards.md 3, proposed classifier); and, so that a chance pass at a shallow angle does not
+  count, it keeps station (median relative speed at most ``intercept_comoving`` of the ground
+  speed, as the station-keeping phase of standards.md 3) or goes round the target (the line of
+  sight turns by ``intercept_orbit_deg`` or more);
 * ``los``: below the scan minima; ``close_approach``: within the proximity range only.
 
 Provisional airprox category (standards.md 7): A for NMAC, B when the geometry entered the TCAS
@@ -108,6 +111,21 @@ def _intercept(
     if sk is None:
         return None
     lo, hi, close_s = sk
+    # not a chance pass: co-moving (escort, weave) or going round the target (orbit)
+    held = pieces[(pieces["a"] >= lo) & (pieces["a"] <= hi)].sort_values("a")
+    if held.empty:
+        return None
+    speed = np.maximum(held["gs_i_a_mps"].to_numpy(), held["gs_j_a_mps"].to_numpy())
+    rel = float(np.median(held["vh_a_mps"].to_numpy() / np.maximum(speed, 1.0)))
+    turn = np.unwrap(np.radians(held["bearing_a_deg"].to_numpy()))
+    circled = float(np.degrees(turn.max() - turn.min()))
+    if rel > cfg.intercept_comoving and circled < cfg.intercept_orbit_deg:
+        return None
+    how = (
+        f"co-moving (median relative speed {rel:.0%} of ground speed)"
+        if rel <= cfg.intercept_comoving
+        else f"going {circled:.0f} deg round the target"
+    )
     before = pieces[pieces["a"] <= lo]
     if not (before["range_a_m"] > cfg.intercept_approach_m).any():
         return None
@@ -129,7 +147,7 @@ def _intercept(
         f"into the rear half of {enc['id_' + other]} (t={t_rear:.0f}), then within "
         f"{cfg.intercept_horizontal_m / NM_M:g} NM/{cfg.intercept_vertical_m / FT_M:g} ft "
         f"for {close_s:.0f} s from t={lo:.0f} to t={hi:.0f}, >= "
-        f"{cfg.intercept_fraction:.0%} of every {cfg.intercept_window_s:g} s window"
+        f"{cfg.intercept_fraction:.0%} of every {cfg.intercept_window_s:g} s window, {how}"
     )
 
 

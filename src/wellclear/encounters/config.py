@@ -36,6 +36,8 @@ class ScanConfig:
     intercept_min_s: float = 30.0
     intercept_window_s: float = 40.0
     intercept_fraction: float = 0.75
+    intercept_comoving: float = 0.3
+    intercept_orbit_deg: float = 270.0
     # same aircraft under two ids
     duplicate_horizontal_m: float = 100.0
     duplicate_vertical_m: float = 50.0 * FT_M

@@ -56,8 +56,10 @@ def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
     """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``)."""
     if frame.empty:
         return np.zeros(0, dtype=np.int64)
-    g = groups.assign(gidx=np.arange(len(groups)), start=groups["start"].astype(float))
-    left = frame[[*PAIR, time]].assign(_row=np.arange(len(frame)))
+    # one key dtype on both sides (object: inputs may carry Arrow-backed strings)
+    keys = {"id_i": object, "id_j": object}
+    g = groups.astype(keys).assign(gidx=np.arange(len(groups)), start=groups["start"].astype(float))
+    left = frame[[*PAIR, time]].astype(keys).assign(_row=np.arange(len(frame)))
     left = left.sort_values(time, kind="stable")
     g = g.sort_values("start", kind="stable")
     m = pd.merge_asof(

@@ -21,7 +21,7 @@ from wellclear.encounters import poly
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.tracks import Tracks
-from wellclear.geo import WGS84_E2
+from wellclear.geo import WGS84_E2, enu_basis
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -285,6 +285,10 @@ def _batch(
     with np.errstate(invalid="ignore", divide="ignore"):
         rdot_a = np.einsum("nk,nk->n", dpa, dva_h) / range_a
     dvz_a = (vzj_a - vzi_a)[r]
+    east, north, _ = enu_basis(*_latlon(pi_a[r]))
+    bearing_a = np.degrees(
+        np.arctan2(np.einsum("nk,nk->n", dpa, east), np.einsum("nk,nk->n", dpa, north))
+    )
     dvh_min = poly.polyval(poly.derivative(d_h[r]), ta) / h[r][:, None]
     ids = tracks.ids
     rows_f = tracks.row
@@ -324,6 +328,8 @@ def _batch(
             "vh_min_mps": np.linalg.norm(dvh_min, axis=1),
             "gs_i_a_mps": np.linalg.norm(vi_a[r], axis=1),
             "gs_j_a_mps": np.linalg.norm(vj_a[r], axis=1),
+            # direction of j from i (deg from north at i): its turning tells an orbit
+            "bearing_a_deg": bearing_a,
             # speed of each aircraft towards the other (the approacher has the larger one)
             "i_toward_mps": np.einsum("nk,nk->n", vi_a[r], dpa) / np.maximum(range_a, 1e-9),
             "j_toward_mps": -np.einsum("nk,nk->n", vj_a[r], dpa) / np.maximum(range_a, 1e-9),
