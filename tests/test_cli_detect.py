@@ -283,3 +283,18 @@ def test_read_states_units_and_counts() -> None:
     assert abs(row.vs_mps) <= 6000 * FPM_MPS and row.alt_m > 0
     assert row.alt_src == "baro"
     assert row.alt_baro_m == pytest.approx(row.alt_m) and row.alt_m < 45000 * FT_M
+
+
+def test_states_contract_is_an_input_schema(tmp_path: Path) -> None:
+    from wellclear.synthetic import box_traffic
+
+    states = box_traffic(300, side_m=100_000.0, seed=2, level=False)
+    path = tmp_path / "contract.csv"
+    states.drop(columns=["age_s"]).to_csv(path, index=False)
+    code, out, err = run(str(path), "--at", "0")
+    assert code == 0, err
+    cli = pd.read_csv(pd.io.common.StringIO(out), dtype={"id1": str, "id2": str})
+    api = detect_conflicts(states)
+    assert len(api) > 5
+    assert list(cli.id1) == list(api.id1) and list(cli.id2) == list(api.id2)
+    np.testing.assert_allclose(cli.t_in, api.t_in, rtol=1e-9, atol=1e-9)

@@ -14,6 +14,8 @@ Three column sets are recognised by name:
   ``longitude``, ``altitude`` (ft, barometric), ``groundspeed`` (kt), ``track`` (deg),
   ``vertical_rate`` (ft/min), optional ``geoaltitude`` (ft), ``callsign``, ``onground``.
 
+The states contract of :mod:`wellclear.states` itself (``id, t, lat, lon, alt_baro_m,
+alt_geo_m, gs_mps, trk_deg, vs_mps``, SI units; what ``wellclear simulate`` writes) is read too.
 Any of them may carry ``party``. Units are converted here, once, into the states contract of
 :mod:`wellclear.states`.
 
@@ -66,15 +68,28 @@ class Schema:
     geo: str
     pos_time: str | None = None
     onground: str = "onground"
+    ident: str = "icao24"
     gs_factor: float = 1.0
     vs_factor: float = 1.0
     alt_factor: float = 1.0
 
     def required(self) -> list[str]:
-        return ["icao24", self.lat, self.lon, self.gs, self.trk, self.vs]
+        return [self.ident, self.lat, self.lon, self.gs, self.trk, self.vs]
 
 
 SCHEMAS: dict[str, Schema] = {
+    "wellclear": Schema(
+        "wellclear",
+        ("t",),
+        "lat",
+        "lon",
+        "gs_mps",
+        "trk_deg",
+        "vs_mps",
+        "alt_baro_m",
+        "alt_geo_m",
+        ident="id",
+    ),
     "opensky": Schema(
         "opensky",
         ("time",),
@@ -244,7 +259,9 @@ def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
 def detect_schema(columns: list[str], source: str) -> Schema:
     """The column set of a file, recognised by its column names."""
     cols = set(columns)
-    if {"lat", "lon"} & cols or {"baroaltitude", "vertrate", "heading"} & cols:
+    if {"gs_mps", "trk_deg", "vs_mps"} & cols:
+        schema = SCHEMAS["wellclear"]
+    elif {"lat", "lon"} & cols or {"baroaltitude", "vertrate", "heading"} & cols:
         schema = SCHEMAS["opensky"]
     elif {"baro_altitude", "true_track", "time_position", "geo_altitude"} & cols:
         schema = SCHEMAS["opensky-rest"]
@@ -370,8 +387,8 @@ def convert(
     n = len(frame)
     check = _RowChecker(n)
 
-    ids = np.char.lower(_text(frame, "icao24").astype(str)).astype(object)
-    check.flag(ids == "", "icao24", "missing aircraft id")
+    ids = np.char.lower(_text(frame, schema.ident).astype(str)).astype(object)
+    check.flag(ids == "", schema.ident, "missing aircraft id")
     time_col = next(c for c in schema.time if c in frame.columns)
     t_row = _times(frame[time_col], time_col, check)
     check.flag(np.isnan(t_row) & ~check.bad, time_col, "missing time")
