@@ -63,17 +63,12 @@ def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> p
                 typer.echo(f"wellclear: {note}", err=True)
             frames.append(res.states)
             continue
-        reader = getattr(state_readers, "read_tracks", None)
-        if reader is not None:
-            frames.append(reader([f], invalid=invalid))
-        else:
-            reports = state_readers.read_reports([f], invalid=invalid)  # type: ignore[arg-type]
-            frame = reports.frame
-            if "alt_m" not in frame.columns:
-                baro = frame["alt_baro_m"]
-                frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
-                frame["alt_src"] = baro.notna().map({True: "baro", False: "geo"})
-            frames.append(frame)
+        reports = state_readers.read_reports([f], invalid=invalid)  # type: ignore[arg-type]
+        frame = reports.frame
+        baro = frame["alt_baro_m"]
+        frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
+        frame["alt_src"] = baro.notna().map({True: "baro", False: "geo"})
+        frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     missing = [c for c in STATES_COLUMNS if c not in frame.columns]
     if missing:
