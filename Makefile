@@ -15,9 +15,19 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
+DEMO := out/demo
+
+# The main job on embedded defaults: conflicts predicted in real Paris traffic, then the
+# built-in October 2015 Syria scenario scanned end to end into an HTML report.
 demo: install
 	$(BIN)/wellclear detect src/wellclear/data/paris_20211007_1320-1330.json.gz \
 		--at 2021-10-07T13:30:00Z --table
+	mkdir -p $(DEMO)
+	$(BIN)/wellclear simulate --scenario syria2015 --output $(DEMO)/syria2015.parquet
+	$(BIN)/wellclear scan $(DEMO)/syria2015.parquet --zones sovereign:TUR \
+		--party-state russia=RUS,turkey=TUR --output $(DEMO)/scan --format csv
+	$(BIN)/wellclear report $(DEMO)/scan --output $(DEMO)/report.html
+	@echo "demo: encounters and infringements in $(DEMO)/scan, report in $(DEMO)/report.html"
 
 lint: install-dev
 	$(BIN)/ruff check .
