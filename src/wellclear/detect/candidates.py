@@ -99,7 +99,9 @@ def candidate_pairs(
     zmin = int(zlo.min())
     zlo -= zmin
     zhi -= zmin
-    span = int(np.ceil(6.6e6 / cell)) + 2
+    # every swept box lies within this distance of the Earth's centre, whatever the lookahead
+    extent = float(np.abs(pos).max()) + float(travel.max()) + radius
+    span = int(np.ceil(extent / cell)) + 2
     xb = int(2 * span + 1).bit_length()
     zb = int(zhi.max() + 1).bit_length()
     ib = int(n).bit_length()
