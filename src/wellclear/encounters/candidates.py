@@ -96,8 +96,10 @@ def candidate_pairs(tracks: Tracks, cfg: ScanConfig) -> tuple[IntArray, IntArray
     keep = code[bi] < code[bj]
     bi, bj = bi[keep], bj[keep]
     # unique box pairs, then the exact box-distance filters
-    uniq = np.unique(np.stack([bi, bj], axis=1), axis=0) if bi.size else np.zeros((0, 2), int)
-    bi, bj = uniq[:, 0], uniq[:, 1]
+    # (one int64 key per pair: a 1-D unique, same lexicographic order as on the rows)
+    n_box = np.int64(len(keys))
+    uniq = np.unique(bi.astype(np.int64) * n_box + bj.astype(np.int64))
+    bi, bj = uniq // n_box, uniq % n_box
     gap = np.maximum(0.0, np.maximum(box_lo[bi] - box_hi[bj], box_lo[bj] - box_hi[bi]))
     near = np.linalg.norm(gap, axis=1) <= 1.0  # boxes grown by half the range each
     alt_lo = lo["alt"].to_numpy() - marg["mz"].to_numpy()
