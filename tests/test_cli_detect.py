@@ -298,3 +298,23 @@ def test_states_contract_is_an_input_schema(tmp_path: Path) -> None:
     assert len(api) > 5
     assert list(cli.id1) == list(api.id1) and list(cli.id2) == list(api.id2)
     np.testing.assert_allclose(cli.t_in, api.t_in, rtol=1e-9, atol=1e-9)
+
+
+def test_short_states_contract_with_one_altitude(tmp_path: Path) -> None:
+    from wellclear.synthetic import box_traffic
+
+    states = box_traffic(200, side_m=80_000.0, seed=3, level=False)
+    short = states[["id", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps"]]
+    full = detect_conflicts(states)
+    assert len(full) > 5
+    # straight into the detector, and through the reader
+    pd.testing.assert_frame_equal(
+        detect_conflicts(short).drop(columns=["party1", "party2", "callsign1", "callsign2"]),
+        full.drop(columns=["party1", "party2", "callsign1", "callsign2"]),
+    )
+    path = tmp_path / "short.parquet"
+    short.to_parquet(path)
+    via_reader = detect_conflicts(read_states(path, at=0.0))
+    assert list(via_reader.id1) == list(full.id1) and list(via_reader.id2) == list(full.id2)
+    with pytest.raises(ValueError, match="lacks column"):
+        detect_conflicts(short.drop(columns=["alt_m"]))

@@ -58,6 +58,53 @@ def check_states(frame: pd.DataFrame) -> None:
         raise ValueError(f"states table lacks column(s): {', '.join(missing)}")
 
 
+def complete_states(frame: pd.DataFrame) -> pd.DataFrame:
+    """A states table with every contract column, the optional ones filled from the others.
+
+    Tables written to the short contract (``id, party, callsign, t, lat, lon, alt_m, gs_mps,
+    trk_deg, vs_mps``) are accepted: ``alt_m`` is taken as barometric unless ``alt_src`` says
+    ``geo``; a missing ``party`` is ``unknown``, ``callsign`` empty, ``onground`` false.
+    """
+    required = ["id", "lat", "lon", "gs_mps", "trk_deg", "vs_mps"]
+    missing = [c for c in required if c not in frame.columns]
+    has_alt = {"alt_m", "alt_baro_m", "alt_geo_m"} & set(frame.columns)
+    if missing or not has_alt:
+        lacking = missing + ([] if has_alt else ["alt_m"])
+        raise ValueError(f"states table lacks column(s): {', '.join(lacking)}")
+    if all(c in frame.columns for c in STATES_COLUMNS):
+        return frame
+    out = frame.copy()
+    n = len(out)
+    if "alt_src" not in out.columns:
+        if "alt_baro_m" in out.columns:
+            baro_known = out["alt_baro_m"].notna().to_numpy()
+        else:
+            baro_known = np.full(n, "alt_m" in out.columns)
+        out["alt_src"] = np.where(baro_known, "baro", "geo")
+    geo_src = out["alt_src"].astype(str).eq("geo").to_numpy()
+    if "alt_m" in out.columns:
+        alt = out["alt_m"].to_numpy(np.float64)
+        if "alt_baro_m" not in out.columns:
+            out["alt_baro_m"] = np.where(geo_src, np.nan, alt)
+        if "alt_geo_m" not in out.columns:
+            out["alt_geo_m"] = np.where(geo_src, alt, np.nan)
+    else:
+        baro = out["alt_baro_m"] if "alt_baro_m" in out else pd.Series(np.nan, index=out.index)
+        geo = out["alt_geo_m"] if "alt_geo_m" in out else pd.Series(np.nan, index=out.index)
+        out["alt_baro_m"], out["alt_geo_m"] = baro, geo
+        out["alt_m"] = baro.where(baro.notna(), geo)
+    defaults: dict[str, str | float | bool] = {
+        "party": UNKNOWN_PARTY,
+        "callsign": "",
+        "t": 0.0,
+        "onground": False,
+    }
+    for column, value in defaults.items():
+        if column not in out.columns:
+            out[column] = value
+    return out
+
+
 def empty_states() -> pd.DataFrame:
     """An empty states table with the contract's columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in STATES_COLUMNS.items()})

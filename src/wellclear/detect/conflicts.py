@@ -18,7 +18,7 @@ import pandas as pd
 from wellclear.detect import cpa
 from wellclear.detect.candidates import candidate_pairs
 from wellclear.geo import ecef, enu_basis, velocity_ecef
-from wellclear.states import UNKNOWN_PARTY, common_altitudes
+from wellclear.states import UNKNOWN_PARTY, common_altitudes, complete_states
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -237,6 +237,7 @@ def detect(
     cell_m: float | None = None,
 ) -> Detection:
     """Candidate search then exact test: every predicted loss of separation in the snapshot."""
+    states = complete_states(states)
     traffic = Traffic.from_states(states)
     alt_lo, alt_hi = traffic.altitude_band(minima.lookahead_s)
     party = None

@@ -256,6 +256,11 @@ def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def _short_contract(schema: Schema, cols: set[str]) -> bool:
+    """The states contract with one ``alt_m`` (and ``alt_src``) instead of both altitudes."""
+    return schema.name == "wellclear" and "alt_m" in cols
+
+
 def detect_schema(columns: list[str], source: str) -> Schema:
     """The column set of a file, recognised by its column names."""
     cols = set(columns)
@@ -277,7 +282,7 @@ def detect_schema(columns: list[str], source: str) -> Schema:
     missing = [c for c in schema.required() if c not in cols]
     if not any(t in cols for t in schema.time):
         missing.insert(0, schema.time[0])
-    if schema.baro not in cols and schema.geo not in cols:
+    if schema.baro not in cols and schema.geo not in cols and not _short_contract(schema, cols):
         missing.append(schema.baro)
     if missing:
         raise StatesInputError(
@@ -412,6 +417,11 @@ def convert(
     vs = num(schema.vs, schema.vs_factor)
     baro = num(schema.baro, schema.alt_factor)
     geo = num(schema.geo, schema.alt_factor)
+    cols = set(frame.columns)
+    if schema.baro not in cols and schema.geo not in cols and _short_contract(schema, cols):
+        alt = num("alt_m")
+        is_geo = _text(frame, "alt_src") == "geo"
+        baro, geo = np.where(is_geo, np.nan, alt), np.where(is_geo, alt, np.nan)
     if schema.onground in frame.columns:
         onground = _booleans(frame[schema.onground], schema.onground, check)
     else:
