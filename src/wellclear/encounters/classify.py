@@ -173,6 +173,33 @@ def _duplicate(enc: pd.Series, together: float, cfg: ScanConfig) -> str | None:
     )
 
 
+def _ra_any(pieces: pd.DataFrame, gidx: np.ndarray, n: int) -> BoolArray:
+    """Per encounter, whether a piece entered the TCAS II RA volume, at its minimum or its start.
+
+    The detector is row by row, so all pieces go through it in one call.
+    """
+    if pieces.empty:
+        return np.zeros(n, dtype=bool)
+    low = np.minimum(pieces["alt_i_m"].to_numpy(), pieces["alt_j_m"].to_numpy())
+    ra = tcas_ra(
+        low,
+        pieces["h_min_m"].to_numpy(),
+        np.zeros(len(pieces)),
+        pieces["vh_min_mps"].to_numpy(),
+        pieces["dz_min_m"].to_numpy(),
+        pieces["dzdot_min_mps"].to_numpy(),
+    ) | tcas_ra(
+        low,
+        pieces["range_a_m"].to_numpy(),
+        pieces["range_rate_a_mps"].to_numpy(),
+        pieces["vh_a_mps"].to_numpy(),
+        pieces["dz_a_m"].to_numpy(),
+        pieces["dzdot_a_mps"].to_numpy(),
+    )
+    hit: BoolArray = np.bincount(gidx[ra], minlength=n) > 0
+    return hit
+
+
 def classify(
     encounters: pd.DataFrame,
     pieces: pd.DataFrame,
@@ -188,6 +215,7 @@ def classify(
     none_p = pieces.iloc[0:0]
     none_c = close.iloc[0:0]
     together = _together_s(pieces, gidx_pieces, len(encounters), cfg)
+    ra_any = _ra_any(pieces, gidx_pieces, len(encounters))
     classes: list[str] = []
     primary: list[str] = []
     rules: list[str] = []
@@ -226,22 +254,6 @@ def classify(
         primary.append(labels[0])
         cat = ""
         if enc["los_s"] > 0 and not dup:
-            low = np.minimum(pc["alt_i_m"].to_numpy(), pc["alt_j_m"].to_numpy())
-            ra = tcas_ra(
-                low,
-                pc["h_min_m"].to_numpy(),
-                np.zeros(len(pc)),
-                pc["vh_min_mps"].to_numpy(),
-                pc["dz_min_m"].to_numpy(),
-                pc["dzdot_min_mps"].to_numpy(),
-            ) | tcas_ra(
-                low,
-                pc["range_a_m"].to_numpy(),
-                pc["range_rate_a_mps"].to_numpy(),
-                pc["vh_a_mps"].to_numpy(),
-                pc["dz_a_m"].to_numpy(),
-                pc["dzdot_a_mps"].to_numpy(),
-            )
             epu = enc["position_uncertainty_m"]
             reasons = []
             if enc["min_interval_s"] > cfg.max_interpolation_s:
@@ -258,7 +270,7 @@ def classify(
                 found["airprox"] = "airprox D: " + ", ".join(reasons)
             elif "nmac" in found:
                 cat = "A"
-            elif bool(ra.any()):
+            elif bool(ra_any[g]):
                 cat = "B"
                 found["airprox"] = "airprox B: entered the TCAS II RA volume (standards.md 1.3)"
             else:
