@@ -258,3 +258,17 @@ def test_no_common_altitude_reference_is_not_compared() -> None:
     out = detect(a, b)
     assert out.iloc[0].alt_src == "geo"
     assert out.iloc[0].dalt_m == pytest.approx(-100.0)
+
+
+def test_states_of_different_ages_are_brought_to_a_common_time() -> None:
+    # b reported 10 s before a: 10 s later it is 10 s x 250 kt further along its track
+    lat_b, lon_b = offset(0.0, 0.0, 90.0, 20 * NM_M)
+    a = aircraft("a", 0.0, 0.0, 20000, 250, 90.0)
+    a["t"] = 10.0
+    b = aircraft("b", lat_b, lon_b, 20000, 250, 270.0)
+    row = detect(a, b).iloc[0]
+    closing = 500 * KT_MPS
+    gap = 20 * NM_M - 10.0 * 250 * KT_MPS
+    assert row.tcpa == pytest.approx(gap / closing, rel=2e-3)
+    assert row.age1_s == 0.0 and row.age2_s == pytest.approx(10.0)
+    assert row.distance_m == pytest.approx(gap, rel=1e-6)

@@ -128,3 +128,35 @@ def common_altitudes(
     alt_i = np.where(bad, np.nan, alt_i)
     alt_j = np.where(bad, np.nan, alt_j)
     return alt_i, alt_j, baro
+
+
+def bring_to_common_time(states: pd.DataFrame, at: float | None = None) -> pd.DataFrame:
+    """States of different times extrapolated to one time ``at`` (default: the latest ``t``).
+
+    Positions move along their geodesics (great circles), altitudes by their vertical rate;
+    ``age_s`` grows by the time moved. A table already at one time is returned as it is.
+    """
+    from wellclear.geo import extrapolate
+
+    t = states["t"].to_numpy(np.float64)
+    if len(t) == 0:
+        return states
+    target = float(np.nanmax(t)) if at is None else float(at)
+    dt = target - t
+    if not np.any(dt != 0.0):
+        return states
+    out = states.copy()
+    lat, lon, trk = extrapolate(
+        out["lat"].to_numpy(np.float64),
+        out["lon"].to_numpy(np.float64),
+        out["trk_deg"].to_numpy(np.float64),
+        out["gs_mps"].to_numpy(np.float64) * dt,
+    )
+    out["lat"], out["lon"], out["trk_deg"] = lat, lon, trk
+    climb = out["vs_mps"].to_numpy(np.float64) * dt
+    for column in ("alt_m", "alt_baro_m", "alt_geo_m"):
+        out[column] = out[column].to_numpy(np.float64) + climb
+    age = out["age_s"].to_numpy(np.float64) if "age_s" in out.columns else np.zeros(len(out))
+    out["age_s"] = age + dt
+    out["t"] = target
+    return out

@@ -18,7 +18,12 @@ import pandas as pd
 from wellclear.detect import cpa
 from wellclear.detect.candidates import candidate_pairs
 from wellclear.geo import ecef, enu_basis, velocity_ecef
-from wellclear.states import UNKNOWN_PARTY, common_altitudes, complete_states
+from wellclear.states import (
+    UNKNOWN_PARTY,
+    bring_to_common_time,
+    common_altitudes,
+    complete_states,
+)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -237,7 +242,7 @@ def detect(
     cell_m: float | None = None,
 ) -> Detection:
     """Candidate search then exact test: every predicted loss of separation in the snapshot."""
-    states = complete_states(states)
+    states = bring_to_common_time(complete_states(states))
     traffic = Traffic.from_states(states)
     alt_lo, alt_hi = traffic.altitude_band(minima.lookahead_s)
     party = None
@@ -279,7 +284,8 @@ def detect_conflicts(
 ) -> pd.DataFrame:
     """Every pair predicted to lose separation within the lookahead (see ``CONFLICT_COLUMNS``).
 
-    ``states`` is a snapshot (all states at one time), e.g. from :func:`wellclear.read_states`.
+    ``states`` is a snapshot, e.g. from :func:`wellclear.read_states`; states of different times
+    ``t`` are first brought to the latest of them (``age_s`` says by how much).
     """
     minima = Minima(horizontal_m, vertical_m, lookahead_s)
     return detect(states, minima, between_parties=between_parties, ownship=ownship).conflicts

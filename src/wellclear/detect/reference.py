@@ -19,7 +19,7 @@ from wellclear.detect.conflicts import (
     evaluate_pairs,
     select_pairs,
 )
-from wellclear.states import complete_states
+from wellclear.states import bring_to_common_time, complete_states
 
 
 def detect_bruteforce(
@@ -31,7 +31,7 @@ def detect_bruteforce(
     chunk_pairs: int = 2_000_000,
 ) -> pd.DataFrame:
     """Conflicts from all ``N (N - 1) / 2`` pairs; same table as the pruned detector."""
-    states = complete_states(states)
+    states = bring_to_common_time(complete_states(states))
     traffic = Traffic.from_states(states)
     n = len(states)
     rows = max(1, chunk_pairs // max(n, 1))
