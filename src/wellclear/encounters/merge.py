@@ -53,29 +53,50 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
 
 
 def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
-    """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``)."""
+    """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``).
+
+    The group of a row is the last group of its pair starting at or before ``time`` (an as-of
+    join), which must also end at or after it. Pairs are matched on integer codes of the ids
+    (inputs may carry Arrow-backed or object strings: both are compared as Python strings).
+    """
     if frame.empty:
         return np.zeros(0, dtype=np.int64)
-    # one key dtype on both sides (object: inputs may carry Arrow-backed strings)
-    keys = {"id_i": object, "id_j": object}
-    g = groups.astype(keys).assign(gidx=np.arange(len(groups)), start=groups["start"].astype(float))
-    left = frame[[*PAIR, time]].astype(keys).assign(_row=np.arange(len(frame)))
-    left = left.sort_values(time, kind="stable")
-    g = g.sort_values("start", kind="stable")
-    m = pd.merge_asof(
-        left,
-        g[[*PAIR, "start", "end", "gidx"]],
-        left_on=time,
-        right_on="start",
-        by=PAIR,
-        direction="backward",
-    )
-    m = m.sort_values("_row")
-    gidx = m["gidx"].to_numpy()
-    bad = np.isnan(gidx.astype(float)) | (m[time].to_numpy() > m["end"].to_numpy() + 1e-6)
+    n_g = len(groups)
+    codes = []
+    for c in PAIR:
+        both = np.concatenate([groups[c].to_numpy(object), frame[c].to_numpy(object)])
+        codes.append(pd.factorize(both)[0].astype(np.int64))
+    key = codes[0] * (int(codes[1].max(initial=0)) + 1) + codes[1]
+    g_key, f_key = key[:n_g], key[n_g:]
+    g_start = groups["start"].to_numpy(np.float64)
+    g_end = groups["end"].to_numpy(np.float64)
+    order = np.lexsort((g_start, g_key))
+    s_key, s_start = g_key[order], g_start[order]
+    t = frame[time].to_numpy(np.float64)
+    lo = np.searchsorted(s_key, f_key, side="left")
+    hi = np.searchsorted(s_key, f_key, side="right")
+    pos = _last_at_or_before(s_start, lo, hi, t)
+    found = pos >= lo
+    gidx = order[np.where(found, pos, 0)] if n_g else np.zeros(t.size, dtype=np.int64)
+    bad = ~found | ~(t <= g_end[gidx] + 1e-6) if n_g else np.ones(t.size, dtype=bool)
     if bad.any():
         raise AssertionError("a piece or span lies outside every proximity group")
-    return gidx.astype(np.int64)
+    return np.asarray(gidx, dtype=np.int64)
+
+
+def _last_at_or_before(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Vectorised bisection: the last index in ``[lo, hi)`` with ``x <= q`` (``lo - 1`` if none);
+    ``x`` is sorted within each ``[lo, hi)``."""
+    lo = lo.copy()
+    hi = hi.copy()
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo - 1
+        mid = (lo + hi) // 2
+        go_right = x[np.minimum(mid, max(x.size - 1, 0))] <= q
+        lo = np.where(active & go_right, mid + 1, lo)
+        hi = np.where(active & ~go_right, mid, hi)
 
 
 def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
