@@ -40,16 +40,21 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
         prox["id_j"].to_numpy() == np.roll(prox["id_j"].to_numpy(), 1)
     )
     same[0] = False
-    end_so_far = prox.groupby(PAIR, sort=False)["e"].cummax().to_numpy()
+    # rows are sorted by pair: each pair is one run (integer run codes, not string keys)
+    run = np.cumsum(~same)
+    e = prox["e"].to_numpy(np.float64)
+    end_so_far = pd.Series(e).groupby(run, sort=False).cummax().to_numpy()
     prev_end = np.roll(end_so_far, 1)
     new = ~same | (prox["s"].to_numpy() - prev_end >= merge_gap_s)
-    group = np.cumsum(new) - 1
-    out = (
-        prox.assign(group=group)
-        .groupby("group", sort=True)
-        .agg(id_i=("id_i", "first"), id_j=("id_j", "first"), start=("s", "min"), end=("e", "max"))
+    first = np.flatnonzero(new)
+    return pd.DataFrame(
+        {
+            "id_i": prox["id_i"].iloc[first].reset_index(drop=True),
+            "id_j": prox["id_j"].iloc[first].reset_index(drop=True),
+            "start": np.minimum.reduceat(prox["s"].to_numpy(np.float64), first),
+            "end": np.maximum.reduceat(e, first),
+        }
     )
-    return out.reset_index(drop=True)
 
 
 def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
