@@ -210,9 +210,10 @@ def classify(
 ) -> pd.DataFrame:
     """Add ``classes``, ``primary``, ``rules``, ``airprox`` and ``interceptor`` to encounters."""
     close = spans[spans["kind"] == "close"]
-    by_piece = {int(str(k)): v for k, v in pieces.assign(g=gidx_pieces).groupby("g")}
+    # the pieces of group g, in their order: rows order[bounds[g]:bounds[g + 1]], taken when used
+    order = np.argsort(gidx_pieces, kind="stable")
+    bounds = np.searchsorted(gidx_pieces[order], np.arange(len(encounters) + 1), side="left")
     by_close = {int(str(k)): v for k, v in close.assign(g=gidx_close).groupby("g")}
-    none_p = pieces.iloc[0:0]
     none_c = close.iloc[0:0]
     together = _together_s(pieces, gidx_pieces, len(encounters), cfg)
     ra_any = _ra_any(pieces, gidx_pieces, len(encounters))
@@ -222,7 +223,6 @@ def classify(
     airprox: list[str] = []
     for g_, enc in encounters.reset_index(drop=True).iterrows():
         g = int(g_)  # type: ignore[call-overload]
-        pc = by_piece.get(g, none_p)
         found: dict[str, str] = {}
         dup = _duplicate(enc, float(together[g]), cfg)
         if dup:
@@ -235,9 +235,13 @@ def classify(
                 "vertical (altitudes in 25 ft steps)"
             )
         if not dup:
-            icp = _intercept(enc, pc, by_close.get(g, none_c), cfg)
-            if icp:
-                found["intercept"] = icp
+            cl = by_close.get(g, none_c)
+            # without close spans there is no station keeping: the pieces are not needed
+            if len(cl):
+                pc = pieces.iloc[order[bounds[g] : bounds[g + 1]]]
+                icp = _intercept(enc, pc, cl, cfg)
+                if icp:
+                    found["intercept"] = icp
         if enc["los_s"] > 0:
             found["los"] = (
                 f"los: below {cfg.horizontal_m / NM_M:g} NM/{cfg.vertical_m / FT_M:g} ft for "
