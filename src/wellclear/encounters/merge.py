@@ -89,9 +89,16 @@ def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
     return np.asarray(gidx, dtype=np.int64)
 
 
-def _last_at_or_before(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Vectorised bisection: the last index in ``[lo, hi)`` with ``x <= q`` (``lo - 1`` if none);
-    ``x`` is sorted within each ``[lo, hi)``."""
+def _first_at_or_after(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The first index in ``[lo, hi)`` with ``x >= q`` (``hi`` if none), ``x`` sorted there."""
+    return _last_at_or_before(x, lo, hi, q, strict=True) + 1
+
+
+def _last_at_or_before(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray, strict: bool = False
+) -> np.ndarray:
+    """Vectorised bisection: the last index in ``[lo, hi)`` with ``x <= q`` (``x < q`` when
+    ``strict``; ``lo - 1`` if none); ``x`` is sorted within each ``[lo, hi)``."""
     lo = lo.copy()
     hi = hi.copy()
     while True:
@@ -99,7 +106,8 @@ def _last_at_or_before(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndar
         if not active.any():
             return lo - 1
         mid = (lo + hi) // 2
-        go_right = x[np.minimum(mid, max(x.size - 1, 0))] <= q
+        xm = x[np.minimum(mid, max(x.size - 1, 0))]
+        go_right = xm < q if strict else xm <= q
         lo = np.where(active & go_right, mid + 1, lo)
         hi = np.where(active & ~go_right, mid, hi)
 
@@ -125,25 +133,24 @@ def window_evidence(
     best = min_pieces(pieces, assign(pieces, groups, "t_min"))
     ids = frame["id"].to_numpy()
     t = frame["t"].to_numpy(np.float64)
-    uniq, first = np.unique(ids, return_index=True)
+    # the frame is sorted by (id, t): each aircraft is one run of rows
+    first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else np.zeros(0, int)
     last = np.append(first[1:], ids.size)
-    where = {k: (int(f), int(e)) for k, f, e in zip(uniq, first, last, strict=True)}
-    take: list[np.ndarray] = []
-    tags: list[tuple[str, str, float, int]] = []
-    for id_i, id_j, t_min in best[[*PAIR, "t_min"]].itertuples(index=False):
-        for name in (id_i, id_j):
-            lo, hi = where[name]
-            s = lo + np.searchsorted(t[lo:hi], t_min - cfg.evidence_s, side="left")
-            e = lo + np.searchsorted(t[lo:hi], t_min + cfg.evidence_s, side="right")
-            take.append(np.arange(s, e))
-            tags.append((id_i, id_j, t_min, e - s))
-    if not take:
-        return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
-    out = frame.iloc[np.concatenate(take)][cols].reset_index(drop=True)
-    counts = [n for *_, n in tags]
-    out.insert(0, "t_min", np.repeat([tg[2] for tg in tags], counts))
-    out.insert(0, "id_j", np.repeat(np.array([tg[1] for tg in tags], dtype=object), counts))
-    out.insert(0, "id_i", np.repeat(np.array([tg[0] for tg in tags], dtype=object), counts))
+    # both aircraft of every group minimum, i then j
+    names = np.stack([best["id_i"].to_numpy(object), best["id_j"].to_numpy(object)], axis=1)
+    k = pd.Index(ids[first]).get_indexer(names.ravel())
+    if (k < 0).any():
+        raise KeyError("an aircraft of a piece is not in the window")
+    t_min = np.repeat(best["t_min"].to_numpy(np.float64), 2)
+    s = _first_at_or_after(t, first[k], last[k], t_min - cfg.evidence_s)
+    e = _last_at_or_before(t, first[k], last[k], t_min + cfg.evidence_s) + 1
+    e = np.maximum(e, s)
+    cnt = e - s
+    idx = np.repeat(s, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    out = frame.iloc[idx][cols].reset_index(drop=True)
+    out.insert(0, "t_min", np.repeat(t_min, cnt))
+    out.insert(0, "id_j", np.repeat(np.repeat(names[:, 1], 2), cnt))
+    out.insert(0, "id_i", np.repeat(np.repeat(names[:, 0], 2), cnt))
     return out
 
 
