@@ -90,8 +90,14 @@ def clean(states: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
     check_states(states)
     frame = states.dropna(subset=["t", "lat", "lon"])
     frame = frame.assign(id=frame["id"].astype(str))
-    frame = frame.sort_values(["id", "t"], kind="stable")
-    frame = frame.drop_duplicates(subset=["id", "t"], keep="first").reset_index(drop=True)
+    # stable sort by (id, t) on integer codes of the ids (sorted codes: the order of the strings)
+    code = pd.factorize(frame["id"], sort=True)[0]
+    t = frame["t"].to_numpy(np.float64)
+    order = np.lexsort((t, code))
+    code, t = code[order], t[order]
+    dup = np.zeros(order.size, dtype=bool)
+    dup[1:] = (code[1:] == code[:-1]) & (t[1:] == t[:-1])
+    frame = frame.iloc[order[~dup]].reset_index(drop=True)
     flag = np.full(len(frame), "", dtype=object)
     has_alt = frame["alt_m"].notna().to_numpy().copy()
     flag[~has_alt] = "no_altitude"
@@ -115,7 +121,11 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig) -> Tracks:
     frame = clean(states, cfg)
     good = (frame["flag"] == "").to_numpy()
     sub = frame[good]
-    ids, code = np.unique(sub["id"].to_numpy().astype(str), return_inverse=True)
+    # sorted by id: each aircraft is one run, codes in the order of the names
+    names = sub["id"].to_numpy(object)
+    new = np.r_[True, names[1:] != names[:-1]] if names.size else np.zeros(0, dtype=bool)
+    ids = names[new]
+    code = np.cumsum(new) - 1
     t = sub["t"].to_numpy(np.float64)
     lat = sub["lat"].to_numpy(np.float64)
     lon = sub["lon"].to_numpy(np.float64)
