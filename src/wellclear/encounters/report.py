@@ -92,7 +92,8 @@ def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
         ident = enc[f"id_{who}"]
         g = ev[ev["id"] == ident].sort_values("t")
         tracks[who] = g
-        bad = g["flag"].fillna("").astype(str) != ""  # CSV reads an empty flag as NaN
+        flag = g["flag"]
+        bad = flag.notna() & (flag.astype(str) != "")  # CSV reads an empty flag as NaN
         label = f"{ident} {enc[f'callsign_{who}']}"
         line = plan.plot(g["lon"], g["lat"], ".-", label=label)[0]
         plan.plot(g.loc[bad, "lon"], g.loc[bad, "lat"], "x", color="red")
