@@ -318,3 +318,16 @@ def test_short_states_contract_with_one_altitude(tmp_path: Path) -> None:
     assert list(via_reader.id1) == list(full.id1) and list(via_reader.id2) == list(full.id2)
     with pytest.raises(ValueError, match="lacks column"):
         detect_conflicts(short.drop(columns=["alt_m"]))
+
+
+def test_each_altitude_is_extrapolated_from_its_own_time(tmp_path: Path) -> None:
+    # geometric altitude only at t-10, barometric at t: baro must not be moved by 10 s of climb
+    text = (
+        "time,icao24,lat,lon,velocity,heading,vertrate,baroaltitude,geoaltitude,lastposupdate\n"
+        "1633613390,aaaaaa,0.0,0.0,100,90,10,3000,3050,1633613390\n"
+        "1633613400,aaaaaa,0.0,0.01,100,90,10,3100,,1633613400\n"
+    )
+    states = read_states(write(tmp_path, "alt.csv", text), at=1633613400)
+    row = states.iloc[0]
+    assert row.alt_baro_m == pytest.approx(3100.0)
+    assert row.alt_geo_m == pytest.approx(3050.0 + 10 * 10.0)

@@ -15,7 +15,8 @@ from wellclear.geo import extrapolate
 from wellclear.states import STATES_COLUMNS
 
 _POSITION = ("lat", "lon")
-_FILLED = ("lat", "lon", "alt_baro_m", "alt_geo_m", "gs_mps", "trk_deg", "vs_mps")
+_ALTITUDES = ("alt_baro_m", "alt_geo_m")
+_FILLED = ("lat", "lon", *_ALTITUDES, "gs_mps", "trk_deg", "vs_mps")
 
 
 def fill_missing(reports: pd.DataFrame, max_age_s: float) -> pd.DataFrame:
@@ -23,10 +24,11 @@ def fill_missing(reports: pd.DataFrame, max_age_s: float) -> pd.DataFrame:
 
     Reports are sorted by (``id``, ``t_row``). A filled position keeps the time of the report it
     came from in ``t`` (it is extrapolated from there); a filled altitude keeps its own time in
-    ``t_alt``.
+    ``t_alt_baro_m`` or ``t_alt_geo_m``.
     """
     frame = reports.sort_values(["id", "t_row"], kind="stable").reset_index(drop=True)
-    frame["t_alt"] = frame["t"].to_numpy(np.float64)
+    for name in _ALTITUDES:
+        frame[f"t_{name}"] = frame["t"].to_numpy(np.float64)
     if frame.empty:
         return frame
     group = frame["id"]
@@ -45,9 +47,10 @@ def fill_missing(reports: pd.DataFrame, max_age_s: float) -> pd.DataFrame:
         if name == "lat":
             pos_t = pd.Series(np.where(present, frame["t"], np.nan)).groupby(group).ffill()
             frame["t"] = np.where(fresh, pos_t.to_numpy(), frame["t"].to_numpy())
-        if name in ("alt_baro_m", "alt_geo_m"):
+        if name in _ALTITUDES:
             alt_t = pd.Series(np.where(present, frame["t"], np.nan)).groupby(group).ffill()
-            frame["t_alt"] = np.where(fresh, alt_t.to_numpy(), frame["t_alt"].to_numpy())
+            own = frame[f"t_{name}"].to_numpy()
+            frame[f"t_{name}"] = np.where(fresh, alt_t.to_numpy(), own)
     return frame
 
 
@@ -106,9 +109,12 @@ def _extrapolate_to(states: pd.DataFrame, at: float) -> pd.DataFrame:
         states["gs_mps"].to_numpy(np.float64) * dt,
     )
     vs = states["vs_mps"].to_numpy(np.float64)
-    dt_alt = at - states["t_alt"].to_numpy(np.float64)
-    baro = states["alt_baro_m"].to_numpy(np.float64) + vs * dt_alt
-    geo = states["alt_geo_m"].to_numpy(np.float64) + vs * dt_alt
+    baro = states["alt_baro_m"].to_numpy(np.float64) + vs * (
+        at - states["t_alt_baro_m"].to_numpy(np.float64)
+    )
+    geo = states["alt_geo_m"].to_numpy(np.float64) + vs * (
+        at - states["t_alt_geo_m"].to_numpy(np.float64)
+    )
     has_baro = ~np.isnan(baro)
     out = pd.DataFrame(
         {
