@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from wellclear.formats.states import InvalidPolicy, Reports, read_reports
-from wellclear.geo import extrapolate
-from wellclear.states import STATES_COLUMNS
+from wellclear.states import STATES_COLUMNS, bring_to_common_time
 
 _POSITION = ("lat", "lon")
 _ALTITUDES = ("alt_baro_m", "alt_geo_m")
@@ -101,19 +100,13 @@ def snapshot(reports: pd.DataFrame, at: float | None, max_age_s: float) -> Snaps
 
 
 def _extrapolate_to(states: pd.DataFrame, at: float) -> pd.DataFrame:
-    dt = at - states["t"].to_numpy(np.float64)
-    lat, lon, trk = extrapolate(
-        states["lat"].to_numpy(np.float64),
-        states["lon"].to_numpy(np.float64),
-        states["trk_deg"].to_numpy(np.float64),
-        states["gs_mps"].to_numpy(np.float64) * dt,
-    )
+    """Latest reports as contract states at ``at``: each altitude first brought to the time of
+    the position, then everything moved to ``at`` by :func:`bring_to_common_time`."""
+    t = states["t"].to_numpy(np.float64)
     vs = states["vs_mps"].to_numpy(np.float64)
-    baro = states["alt_baro_m"].to_numpy(np.float64) + vs * (
-        at - states["t_alt_baro_m"].to_numpy(np.float64)
-    )
-    geo = states["alt_geo_m"].to_numpy(np.float64) + vs * (
-        at - states["t_alt_geo_m"].to_numpy(np.float64)
+    baro, geo = (
+        states[name].to_numpy(np.float64) + vs * (t - states[f"t_{name}"].to_numpy(np.float64))
+        for name in _ALTITUDES
     )
     has_baro = ~np.isnan(baro)
     out = pd.DataFrame(
@@ -121,24 +114,24 @@ def _extrapolate_to(states: pd.DataFrame, at: float) -> pd.DataFrame:
             "id": states["id"].to_numpy(object),
             "party": states["party"].to_numpy(object),
             "callsign": states["callsign"].to_numpy(object),
-            "t": np.full(len(states), at),
-            "lat": lat,
-            "lon": lon,
+            "t": t,
+            "lat": states["lat"].to_numpy(np.float64),
+            "lon": states["lon"].to_numpy(np.float64),
             "alt_m": np.where(has_baro, baro, geo),
             "alt_baro_m": baro,
             "alt_geo_m": geo,
             "alt_src": np.where(has_baro, "baro", "geo").astype(object),
             "gs_mps": states["gs_mps"].to_numpy(np.float64),
-            "trk_deg": trk,
+            "trk_deg": states["trk_deg"].to_numpy(np.float64),
             "vs_mps": vs,
             "onground": np.zeros(len(states), dtype=bool),
-            "age_s": dt,
+            "age_s": np.zeros(len(states)),
             "source": states["source"].to_numpy(object),
             "line": states["line"].to_numpy(np.int64),
         }
     )
     assert list(out.columns[: len(STATES_COLUMNS)]) == list(STATES_COLUMNS)
-    return out
+    return bring_to_common_time(out, at)
 
 
 def read_snapshot(
