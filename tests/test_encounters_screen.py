@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from wellclear.encounters import poly
+from wellclear.encounters._pairs import screen_many
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.pieces import _screen
 from wellclear.geo import WGS84_E2, ecef
 
 
@@ -35,9 +35,9 @@ def test_screen_keeps_every_interval_with_time_in_the_proximity_range() -> None:
     hm, vm = cfg.proximity_horizontal_m, cfg.proximity_vertical_m
     s, _ = poly.inside_intervals([(poly.square_sum(d_h), -np.inf, hm * hm), (dz, -vm, vm)])
     inside = ~np.all(np.isnan(s), axis=1)
-    rel = (pj_a - pi_a, pj_b - pi_b, z[1] - z[0], z[3] - z[2])
-    rel += (vel[1] - vel[0], vel[3] - vel[2], vz[1] - vz[0], vz[3] - vz[2])
-    kept = _screen(rel, h, up, cfg)
+    rel = (pj_a - pi_a, pj_b - pi_b, vel[1] - vel[0], vel[3] - vel[2])
+    rel += (z[1] - z[0], z[3] - z[2], vz[1] - vz[0], vz[3] - vz[2])
+    kept = screen_many(*rel, h, up, hm, vm)
     assert inside.sum() > 1000  # the test has cases on both sides
     assert (~kept).sum() > 1000
     assert not np.any(inside & ~kept)

@@ -1,0 +1,574 @@
+"""Compiled pair kernel of the scan (numba): merged intervals, screens and exact volumes.
+
+For each candidate ``(code_i, code_j, b0, b1)`` the merged sample times of both aircraft in
+``[b0, b1)`` start the intervals the candidate owns; on each interval ``[a, b]`` both aircraft
+follow one cubic Hermite segment, so (see :mod:`wellclear.encounters.pieces`) the horizontal
+separation squared ``h2`` is a polynomial of degree 6 in ``tau = (t - a) / (b - a)``, the
+vertical separation ``dz`` a cubic and the squared slant range ``h2 + dz^2`` of degree 6.
+
+Roots on ``[0, 1]`` come from the derivative cascade: the roots of ``p'`` cut ``[0, 1]`` into
+pieces on which ``p`` is monotone, so each piece holds at most one sign change, which a
+safeguarded Newton iteration (bisection whenever Newton leaves the bracket) converges to. The
+cascade starts from the linear derivative and climbs to ``p``; it finds every root where the
+polynomial changes sign, which is all that the volumes (strict inequalities) and the minima
+(a minimum inside an interval is a sign change of the derivative) need.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from wellclear.geo import WGS84_E2
+
+_MAXDEG = 6
+_NEWTON_IT = 60
+_TOL = 1e-14
+
+
+@numba.njit(cache=True, nogil=True)
+def _horner(c: np.ndarray, deg: int, x: float) -> float:
+    v = 0.0
+    for k in range(deg, -1, -1):
+        v = v * x + c[k]
+    return v
+
+
+@numba.njit(cache=True, nogil=True)
+def _refine(c: np.ndarray, dc: np.ndarray, deg: int, lo: float, hi: float, flo: float) -> float:
+    """The sign change of ``c`` in ``[lo, hi]`` (``c(lo)`` is ``flo``, of the other sign at hi)."""
+    x = 0.5 * (lo + hi)
+    for _ in range(_NEWTON_IT):
+        fx = _horner(c, deg, x)
+        if fx == 0.0:
+            return x
+        if (fx < 0.0) == (flo < 0.0):
+            lo = x
+            flo = fx
+        else:
+            hi = x
+        dfx = _horner(dc, deg - 1, x) if deg > 0 else 0.0
+        xn = x - fx / dfx if dfx != 0.0 else lo - 1.0
+        if not (lo < xn < hi):
+            xn = 0.5 * (lo + hi)
+        if abs(xn - x) <= _TOL or hi - lo <= _TOL:
+            return xn
+        x = xn
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def roots01(
+    c: np.ndarray, deg: int, out: np.ndarray, out_d: np.ndarray, ws: np.ndarray
+) -> tuple[int, int]:
+    """Sign changes of the polynomial ``c`` (ascending, degree ``deg``) in ``[0, 1]`` into
+    ``out``, sorted, and those of its derivative into ``out_d``: ``(count, count_d)``.
+
+    A root exactly at a piece's end (``p == 0`` there) is reported once. ``ws`` is scratch
+    space (:func:`workspace`), so that the inner loops allocate nothing.
+    """
+    # table of derivatives: row m holds the m-th derivative (degree deg - m)
+    table = ws[:7, :7]
+    for k in range(deg + 1):
+        table[0, k] = c[k]
+    for m in range(1, deg + 1):
+        for k in range(deg - m + 1):
+            table[m, k] = table[m - 1, k + 1] * (k + 1)
+    prev = ws[7]
+    cur = ws[8]
+    n_prev = 0  # roots of the (m+1)-th derivative; level deg is a constant: no roots
+    n_cur = 0
+    n_d = 0
+    for m in range(deg - 1, -1, -1):
+        d = deg - m
+        n_cur = 0
+        x0 = 0.0
+        f0 = _horner(table[m], d, x0)
+        if f0 == 0.0:
+            cur[n_cur] = 0.0
+            n_cur += 1
+        for s in range(n_prev + 1):
+            x1 = prev[s] if s < n_prev else 1.0
+            if x1 <= x0:
+                continue
+            f1 = _horner(table[m], d, x1)
+            if f1 == 0.0:
+                if n_cur == 0 or cur[n_cur - 1] < x1:
+                    cur[n_cur] = x1
+                    n_cur += 1
+            elif f0 != 0.0 and (f0 < 0.0) != (f1 < 0.0):
+                cur[n_cur] = _refine(table[m], table[m + 1], d, x0, x1, f0)
+                n_cur += 1
+            x0 = x1
+            f0 = f1
+        if m == 1:
+            for k in range(n_cur):
+                out_d[k] = cur[k]
+            n_d = n_cur
+        for k in range(n_cur):
+            prev[k] = cur[k]
+        n_prev = n_cur
+    for k in range(n_prev):
+        out[k] = prev[k]
+    if deg == 0:
+        return 0, 0
+    if deg == 1:
+        n_d = 0
+    return n_prev, n_d
+
+
+@numba.njit(cache=True, nogil=True)
+def workspace() -> np.ndarray:
+    """Scratch rows of :func:`roots01`, :func:`inside` and :func:`minimum_on` (see their use)."""
+    return np.zeros((16, 16))
+
+
+@numba.njit(cache=True, nogil=True)
+def _bern_min_max(c: np.ndarray, deg: int) -> tuple[float, float]:
+    """Smallest and largest Bernstein coefficient on [0, 1]: bounds of the polynomial there."""
+    lo = np.inf
+    hi = -np.inf
+    for k in range(deg + 1):
+        # b_k = sum_{j<=k} C(k, j) / C(deg, j) * c_j
+        b = 0.0
+        ck = 1.0  # C(k, j)
+        cd = 1.0  # C(deg, j)
+        for j in range(k + 1):
+            b += ck / cd * c[j]
+            ck = ck * (k - j) / (j + 1)
+            cd = cd * (deg - j) / (j + 1)
+        lo = min(lo, b)
+        hi = max(hi, b)
+    return lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def inside(
+    h2: np.ndarray,
+    dz: np.ndarray,
+    hm: float,
+    vm: float,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    ws: np.ndarray,
+) -> int:
+    """Sub-intervals of ``[0, 1]`` where ``h2 < hm^2`` and ``-vm < dz < vm``; adjacent pieces
+    joined. Writes ``starts``/``ends`` and returns their count."""
+    hh = hm * hm
+    lo, _ = _bern_min_max(h2, 6)
+    if lo >= hh:
+        return 0
+    zlo, zhi = _bern_min_max(dz, 3)
+    if zlo >= vm or zhi <= -vm:
+        return 0
+    bp = ws[9]
+    bp[0] = 0.0
+    bp[1] = 1.0
+    n = 2
+    tmp = ws[10]
+    tmp_d = ws[11]
+    c = ws[12]
+    c[:7] = h2[:7]
+    c[0] -= hh
+    r, _ = roots01(c, 6, tmp, tmp_d, ws)
+    for k in range(r):
+        bp[n] = tmp[k]
+        n += 1
+    z = ws[13]
+    z[:4] = dz[:4]
+    for bound in (vm, -vm):
+        z[0] = dz[0] - bound
+        r, _ = roots01(z, 3, tmp, tmp_d, ws)
+        for k in range(r):
+            bp[n] = tmp[k]
+            n += 1
+    bp[:n].sort()
+    m = 0
+    open_ = False
+    for k in range(n - 1):
+        x0 = bp[k]
+        x1 = bp[k + 1]
+        if not x1 > x0:
+            continue
+        mid = 0.5 * (x0 + x1)
+        vz = _horner(dz, 3, mid)
+        ok = _horner(h2, 6, mid) < hh and -vm < vz < vm
+        if ok:
+            if open_:
+                ends[m - 1] = x1
+            else:
+                starts[m] = x0
+                ends[m] = x1
+                m += 1
+                open_ = True
+        else:
+            open_ = False
+    return m
+
+
+@numba.njit(cache=True, nogil=True)
+def minimum_on(
+    c: np.ndarray, starts: np.ndarray, ends: np.ndarray, m: int, ws: np.ndarray
+) -> tuple[float, float]:
+    """Minimum of the degree-6 polynomial ``c`` over the union of ``m`` sub-intervals:
+    ``(value, tau)``; candidates are the ends of the sub-intervals and the critical points."""
+    tmp = ws[10]
+    crit = ws[14]
+    dc = ws[15]
+    for k in range(6):
+        dc[k] = c[k + 1] * (k + 1)
+    nc, _ = roots01(dc, 5, crit, tmp, ws)
+    best = np.inf
+    tau = np.nan
+    for k in range(m):
+        v = _horner(c, 6, starts[k])
+        if v < best:
+            best = v
+            tau = starts[k]
+    for k in range(m):
+        v = _horner(c, 6, ends[k])
+        if v < best:
+            best = v
+            tau = ends[k]
+    for q in range(nc):
+        x = crit[q]
+        member = False
+        for k in range(m):
+            if starts[k] <= x <= ends[k]:
+                member = True
+        if member:
+            v = _horner(c, 6, x)
+            if v < best:
+                best = v
+                tau = x
+    return best, tau
+
+
+@numba.njit(cache=True, nogil=True)
+def _lower_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
+    """First index in ``[lo, hi)`` with ``t >= q`` (``hi`` if none)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] < q:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True, nogil=True)
+def _upper_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
+    """First index in ``[lo, hi)`` with ``t > q`` (``hi`` if none)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] <= q:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True, nogil=True)
+def _state(
+    k: int,
+    q: float,
+    t: np.ndarray,
+    pos: np.ndarray,
+    vel_out: np.ndarray,
+    vel_in: np.ndarray,
+    alt: np.ndarray,
+    vz_out: np.ndarray,
+    vz_in: np.ndarray,
+    p: np.ndarray,
+    v: np.ndarray,
+) -> tuple[float, float]:
+    """Position ``p``, velocity ``v`` (written) and ``(alt, vz)`` on segment ``k`` at ``q``."""
+    t0 = t[k]
+    hh = t[k + 1] - t0
+    tau = (q - t0) / hh
+    t2 = tau * tau
+    t3 = t2 * tau
+    w0 = 2.0 * t3 - 3.0 * t2 + 1.0
+    w1 = (t3 - 2.0 * t2 + tau) * hh
+    w2 = -2.0 * t3 + 3.0 * t2
+    w3 = (t3 - t2) * hh
+    d0 = (6.0 * t2 - 6.0 * tau) / hh
+    d1 = 3.0 * t2 - 4.0 * tau + 1.0
+    d2 = (6.0 * tau - 6.0 * t2) / hh
+    d3 = 3.0 * t2 - 2.0 * tau
+    for x in range(3):
+        p[x] = w0 * pos[k, x] + w1 * vel_out[k, x] + w2 * pos[k + 1, x] + w3 * vel_in[k + 1, x]
+        v[x] = d0 * pos[k, x] + d1 * vel_out[k, x] + d2 * pos[k + 1, x] + d3 * vel_in[k + 1, x]
+    z = w0 * alt[k] + w1 * vz_out[k] + w2 * alt[k + 1] + w3 * vz_in[k + 1]
+    vz = d0 * alt[k] + d1 * vz_out[k] + d2 * alt[k + 1] + d3 * vz_in[k + 1]
+    return z, vz
+
+
+_CHORD_DEV = 0.1
+_BULGE = 4.0 / 27.0
+_SCREEN_MARGIN_M = 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _norm(x: np.ndarray) -> float:
+    return float(np.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _screens(
+    pa: np.ndarray,
+    pb: np.ndarray,
+    va: np.ndarray,
+    vb: np.ndarray,
+    za: float,
+    zb: float,
+    vza: float,
+    vzb: float,
+    h: float,
+    up: np.ndarray,
+    hp: float,
+    vp: float,
+    ws: np.ndarray,
+) -> bool:
+    """Whether the pair can come within ``(hp, vp)`` on the interval: a necessary condition.
+
+    ``pa, pb`` are the ECEF separations at both ends, ``va, vb`` the relative velocities,
+    ``za, zb, vza, vzb`` the vertical ones, ``up`` the pair's vertical. The separation is the
+    Hermite cubic of :func:`solve`; its horizontal part (projected off ``up``) stays within the
+    chord deviation bound of the straight segment between its projected ends: on ``[0, 1]`` a
+    cubic Hermite path minus that chord is ``g(tau) (p1 - p0) + h (h10(tau) v0 + h11(tau) v1)``
+    with ``|g| <= sqrt(3) / 18 < 0.1`` and ``|h10|, |h11| <= 4/27``; likewise for the vertical.
+    Dropping an interval whose lower bounds exceed the range (with a margin for rounding)
+    never drops an encounter.
+    """
+    zlo = 0.0 if za * zb <= 0.0 else min(abs(za), abs(zb))
+    vlow = zlo - _CHORD_DEV * abs(zb - za) - _BULGE * h * (abs(vza) + abs(vzb))
+    if not vlow < vp + _SCREEN_MARGIN_M + 1e-6 * vp:
+        return False
+    dab = ws[0, :3]
+    ha = ws[1, :3]
+    hb = ws[2, :3]
+    hva = ws[3, :3]
+    hvb = ws[4, :3]
+    sa = pa[0] * up[0] + pa[1] * up[1] + pa[2] * up[2]
+    sb = pb[0] * up[0] + pb[1] * up[1] + pb[2] * up[2]
+    sva = va[0] * up[0] + va[1] * up[1] + va[2] * up[2]
+    svb = vb[0] * up[0] + vb[1] * up[1] + vb[2] * up[2]
+    for x in range(3):
+        ha[x] = pa[x] - sa * up[x]
+        hb[x] = pb[x] - sb * up[x]
+        hva[x] = va[x] - sva * up[x]
+        hvb[x] = vb[x] - svb * up[x]
+        dab[x] = hb[x] - ha[x]
+    dev = _CHORD_DEV * _norm(dab) + _BULGE * h * (_norm(hva) + _norm(hvb))
+    dd = dab[0] * dab[0] + dab[1] * dab[1] + dab[2] * dab[2]
+    u = 0.0
+    if dd > 0.0:
+        u = -(ha[0] * dab[0] + ha[1] * dab[1] + ha[2] * dab[2]) / dd
+        u = min(max(u, 0.0), 1.0)
+    for x in range(3):
+        ha[x] = ha[x] + u * dab[x]
+    return _norm(ha) - dev < hp + _SCREEN_MARGIN_M + 1e-6 * hp
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_f(x: np.ndarray, n: int) -> np.ndarray:
+    out = np.empty((2 * x.shape[0], x.shape[1]), dtype=x.dtype)
+    out[:n] = x[:n]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def solve(
+    t: np.ndarray,
+    pos: np.ndarray,
+    vel_out: np.ndarray,
+    vel_in: np.ndarray,
+    alt: np.ndarray,
+    vz_out: np.ndarray,
+    vz_in: np.ndarray,
+    seg_next: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    ci: np.ndarray,
+    cj: np.ndarray,
+    b0: np.ndarray,
+    b1: np.ndarray,
+    limits: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces and spans of the candidates ``(ci, cj)`` owning ``[b0, b1)``.
+
+    ``limits`` holds the (horizontal, vertical) extent of the nested volumes, proximity first.
+    Returns ``(piece_int, piece_float, span_int, span_float, n_intervals)``: per piece
+    ``(candidate, ki, kj)`` and ``(a, b, hmin2, tau_h, smin2, tau_s)``; per span
+    ``(candidate, kind)`` and ``(s, e)`` in absolute time; the number of intervals examined.
+    """
+    n_lim = limits.shape[0]
+    cap_p = 1024
+    cap_s = 1024
+    p_int = np.empty((cap_p, 3), dtype=np.int64)
+    p_flt = np.empty((cap_p, 6))
+    s_int = np.empty((cap_s, 2), dtype=np.int64)
+    s_flt = np.empty((cap_s, 2))
+    n_p = 0
+    n_s = 0
+    n_iv = 0
+    pia = np.empty(3)
+    via = np.empty(3)
+    pib = np.empty(3)
+    vib = np.empty(3)
+    pja = np.empty(3)
+    vja = np.empty(3)
+    pjb = np.empty(3)
+    vjb = np.empty(3)
+    dpa = np.empty(3)
+    dpb = np.empty(3)
+    dva = np.empty(3)
+    dvb = np.empty(3)
+    up = np.empty(3)
+    coef = np.empty((4, 3))
+    h2 = np.zeros(7)
+    s2 = np.zeros(7)
+    dzc = np.empty(4)
+    st = np.empty((n_lim, 8))
+    en = np.empty((n_lim, 8))
+    cnt = np.zeros(n_lim, dtype=np.int64)
+    ws = workspace()
+    for c in range(ci.size):
+        i = ci[c]
+        j = cj[c]
+        fi, li = first[i], last[i]
+        fj, lj = first[j], last[j]
+        ii = _lower_bound(t, fi, li, b0[c])
+        ei = _lower_bound(t, fi, li, b1[c])
+        jj = _lower_bound(t, fj, lj, b0[c])
+        ej = _lower_bound(t, fj, lj, b1[c])
+        while ii < ei or jj < ej:
+            a = t[ii] if jj >= ej or (ii < ei and t[ii] <= t[jj]) else t[jj]
+            if ii < ei and t[ii] == a:
+                ii += 1
+            if jj < ej and t[jj] == a:
+                jj += 1
+            ki = _upper_bound(t, fi, li, a) - 1
+            kj = _upper_bound(t, fj, lj, a) - 1
+            if not (ki >= fi and ki < li - 1 and seg_next[ki]):
+                continue
+            if not (kj >= fj and kj < lj - 1 and seg_next[kj]):
+                continue
+            b = min(t[ki + 1], t[kj + 1])
+            h = b - a
+            n_iv += 1
+            zia, vzia = _state(ki, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pia, via)
+            zib, vzib = _state(ki, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pib, vib)
+            zja, vzja = _state(kj, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pja, vja)
+            zjb, vzjb = _state(kj, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pjb, vjb)
+            ni = _norm(pia)
+            nj = _norm(pja)
+            for x in range(3):
+                dpa[x] = pja[x] - pia[x]
+                dpb[x] = pjb[x] - pib[x]
+                dva[x] = vja[x] - via[x]
+                dvb[x] = vjb[x] - vib[x]
+                up[x] = pia[x] / ni + pja[x] / nj
+            up[2] /= 1.0 - WGS84_E2
+            nu = _norm(up)
+            for x in range(3):
+                up[x] /= nu
+            za = zja - zia
+            zb = zjb - zib
+            vza = vzja - vzia
+            vzb = vzjb - vzib
+            if not _screens(
+                dpa, dpb, dva, dvb, za, zb, vza, vzb, h, up, limits[0, 0], limits[0, 1], ws
+            ):
+                continue
+            # relative Hermite cubic, horizontal part (off ``up``), squared length
+            for x in range(3):
+                m0 = h * dva[x]
+                m1 = h * dvb[x]
+                coef[0, x] = dpa[x]
+                coef[1, x] = m0
+                coef[2, x] = -3.0 * dpa[x] - 2.0 * m0 + 3.0 * dpb[x] - m1
+                coef[3, x] = 2.0 * dpa[x] + m0 - 2.0 * dpb[x] + m1
+            for d in range(4):
+                s = coef[d, 0] * up[0] + coef[d, 1] * up[1] + coef[d, 2] * up[2]
+                for x in range(3):
+                    coef[d, x] -= s * up[x]
+            h2[:] = 0.0
+            for d in range(4):
+                for e in range(4):
+                    h2[d + e] += (
+                        coef[d, 0] * coef[e, 0]
+                        + coef[d, 1] * coef[e, 1]
+                        + (coef[d, 2] * coef[e, 2])
+                    )
+            m0 = h * vza
+            m1 = h * vzb
+            dzc[0] = za
+            dzc[1] = m0
+            dzc[2] = -3.0 * za - 2.0 * m0 + 3.0 * zb - m1
+            dzc[3] = 2.0 * za + m0 - 2.0 * zb + m1
+            cnt[:] = 0
+            for k in range(n_lim):
+                cnt[k] = inside(h2, dzc, limits[k, 0], limits[k, 1], st[k], en[k], ws)
+                if cnt[k] == 0:
+                    break
+            if cnt[0] == 0:
+                continue
+            for d in range(7):
+                s2[d] = h2[d]
+            for d in range(4):
+                for e in range(4):
+                    s2[d + e] += dzc[d] * dzc[e]
+            hmin2, tau_h = minimum_on(h2, st[0], en[0], cnt[0], ws)
+            smin2, tau_s = minimum_on(s2, st[0], en[0], cnt[0], ws)
+            if n_p == p_int.shape[0]:
+                p_int = _grow_f(p_int, n_p)
+                p_flt = _grow_f(p_flt, n_p)
+            p_int[n_p, 0] = c
+            p_int[n_p, 1] = ki
+            p_int[n_p, 2] = kj
+            p_flt[n_p, 0] = a
+            p_flt[n_p, 1] = b
+            p_flt[n_p, 2] = hmin2
+            p_flt[n_p, 3] = tau_h
+            p_flt[n_p, 4] = smin2
+            p_flt[n_p, 5] = tau_s
+            n_p += 1
+            for k in range(n_lim):
+                for q in range(cnt[k]):
+                    if n_s == s_int.shape[0]:
+                        s_int = _grow_f(s_int, n_s)
+                        s_flt = _grow_f(s_flt, n_s)
+                    s_int[n_s, 0] = c
+                    s_int[n_s, 1] = k
+                    s_flt[n_s, 0] = a + h * st[k, q]
+                    s_flt[n_s, 1] = a + h * en[k, q]
+                    n_s += 1
+    counts = np.array([n_iv], dtype=np.int64)
+    return p_int[:n_p], p_flt[:n_p], s_int[:n_s], s_flt[:n_s], counts
+
+
+@numba.njit(cache=True, nogil=True)
+def screen_many(
+    pa: np.ndarray,
+    pb: np.ndarray,
+    va: np.ndarray,
+    vb: np.ndarray,
+    za: np.ndarray,
+    zb: np.ndarray,
+    vza: np.ndarray,
+    vzb: np.ndarray,
+    h: np.ndarray,
+    up: np.ndarray,
+    hp: float,
+    vp: float,
+) -> np.ndarray:
+    """:func:`_screens` row by row (relative states of many intervals): which are kept."""
+    out = np.empty(h.size, dtype=np.bool_)
+    ws = workspace()
+    for r in range(h.size):
+        out[r] = _screens(
+            pa[r], pb[r], va[r], vb[r], za[r], zb[r], vza[r], vzb[r], h[r], up[r], hp, vp, ws
+        )
+    return out
