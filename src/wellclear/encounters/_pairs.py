@@ -22,6 +22,37 @@ import numpy as np
 from wellclear.geo import WGS84_E2
 
 _MAXDEG = 6
+
+# the float columns of a piece, in the order :func:`solve` writes them
+PIECE_FLOATS = (
+    "a",
+    "b",
+    "h_min_m",
+    "t_min",
+    "dz_min_m",
+    "dzdot_min_mps",
+    "slant_min_m",
+    "t_slant_min",
+    "lat_i",
+    "lon_i",
+    "alt_i_m",
+    "lat_j",
+    "lon_j",
+    "alt_j_m",
+    "range_a_m",
+    "dz_a_m",
+    "range_rate_a_mps",
+    "dzdot_a_mps",
+    "rel_speed_a_mps",
+    "vh_a_mps",
+    "vh_min_mps",
+    "gs_i_a_mps",
+    "gs_j_a_mps",
+    "bearing_a_deg",
+    "i_toward_mps",
+    "j_toward_mps",
+)
+_NF = len(PIECE_FLOATS)
 _NEWTON_IT = 60
 _TOL = 1e-14
 
@@ -379,6 +410,97 @@ def _grow_f(x: np.ndarray, n: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _latlon(p: np.ndarray) -> tuple[float, float]:
+    """Geodetic latitude and longitude (deg) of an ECEF point on the ellipsoid surface."""
+    lon = np.degrees(np.arctan2(p[1], p[0]))
+    lat = np.degrees(np.arctan2(p[2], (1.0 - WGS84_E2) * np.hypot(p[0], p[1])))
+    return lat, lon
+
+
+@numba.njit(cache=True, nogil=True)
+def _features(
+    out: np.ndarray,
+    a: float,
+    b: float,
+    hmin2: float,
+    tau_h: float,
+    smin2: float,
+    tau_s: float,
+    ki: int,
+    kj: int,
+    t: np.ndarray,
+    pos: np.ndarray,
+    vel_out: np.ndarray,
+    vel_in: np.ndarray,
+    alt: np.ndarray,
+    vz_out: np.ndarray,
+    vz_in: np.ndarray,
+    pia: np.ndarray,
+    via: np.ndarray,
+    vja: np.ndarray,
+    dva: np.ndarray,
+    za: float,
+    vza: float,
+    coef: np.ndarray,
+    up: np.ndarray,
+    pm: np.ndarray,
+    vm_i: np.ndarray,
+    qm: np.ndarray,
+    vm_j: np.ndarray,
+) -> None:
+    """The columns :data:`PIECE_FLOATS` of one piece into ``out``: the minimum (positions of
+    both aircraft then), and the state at the start ``a`` (``coef[0]`` is the horizontal
+    separation there, ``dva`` the relative velocity)."""
+    h = b - a
+    t_min = a + h * tau_h
+    zi, vzi = _state(ki, t_min, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pm, vm_i)
+    zj, vzj = _state(kj, t_min, t, pos, vel_out, vel_in, alt, vz_out, vz_in, qm, vm_j)
+    out[0] = a
+    out[1] = b
+    out[2] = np.sqrt(max(hmin2, 0.0))
+    out[3] = t_min
+    out[4] = zj - zi
+    out[5] = vzj - vzi
+    out[6] = np.sqrt(max(smin2, 0.0))
+    out[7] = a + h * tau_s
+    out[8], out[9] = _latlon(pm)
+    out[10] = zi
+    out[11], out[12] = _latlon(qm)
+    out[13] = zi + (zj - zi)
+    # horizontal relative velocity at the minimum and at the start
+    for x in range(3):
+        vm_j[x] -= vm_i[x]
+    s = vm_j[0] * up[0] + vm_j[1] * up[1] + vm_j[2] * up[2]
+    for x in range(3):
+        vm_j[x] -= s * up[x]
+    s = dva[0] * up[0] + dva[1] * up[1] + dva[2] * up[2]
+    for x in range(3):
+        qm[x] = dva[x] - s * up[x]
+    dpa = coef[0]
+    rng = _norm(dpa)
+    rdot = (dpa[0] * qm[0] + dpa[1] * qm[1] + dpa[2] * qm[2]) / rng if rng > 0.0 else 0.0
+    out[14] = rng
+    out[15] = za
+    out[16] = rdot if np.isfinite(rdot) else 0.0
+    out[17] = vza
+    out[18] = np.sqrt(dva[0] ** 2 + dva[1] ** 2 + dva[2] ** 2 + vza * vza)
+    out[19] = _norm(qm)
+    out[20] = _norm(vm_j)
+    out[21] = _norm(via)
+    out[22] = _norm(vja)
+    # direction of j from i (deg from north at i)
+    lat, lon = _latlon(pia)
+    sl, cl = np.sin(np.radians(lat)), np.cos(np.radians(lat))
+    so, co = np.sin(np.radians(lon)), np.cos(np.radians(lon))
+    east = -so * dpa[0] + co * dpa[1]
+    north = -sl * co * dpa[0] - sl * so * dpa[1] + cl * dpa[2]
+    out[23] = np.degrees(np.arctan2(east, north))
+    den = max(rng, 1e-9)
+    out[24] = (via[0] * dpa[0] + via[1] * dpa[1] + via[2] * dpa[2]) / den
+    out[25] = -(vja[0] * dpa[0] + vja[1] * dpa[1] + vja[2] * dpa[2]) / den
+
+
+@numba.njit(cache=True, nogil=True)
 def solve(
     t: np.ndarray,
     pos: np.ndarray,
@@ -400,14 +522,18 @@ def solve(
 
     ``limits`` holds the (horizontal, vertical) extent of the nested volumes, proximity first.
     Returns ``(piece_int, piece_float, span_int, span_float, n_intervals)``: per piece
-    ``(candidate, ki, kj)`` and ``(a, b, hmin2, tau_h, smin2, tau_s)``; per span
+    ``(candidate, ki, kj)`` and the columns :data:`PIECE_FLOATS`; per span
     ``(candidate, kind)`` and ``(s, e)`` in absolute time; the number of intervals examined.
     """
     n_lim = limits.shape[0]
     cap_p = 1024
     cap_s = 1024
     p_int = np.empty((cap_p, 3), dtype=np.int64)
-    p_flt = np.empty((cap_p, 6))
+    p_flt = np.empty((cap_p, _NF))
+    pm = np.empty(3)
+    vm_i = np.empty(3)
+    qm = np.empty(3)
+    vm_j = np.empty(3)
     s_int = np.empty((cap_s, 2), dtype=np.int64)
     s_flt = np.empty((cap_s, 2))
     n_p = 0
@@ -528,12 +654,36 @@ def solve(
             p_int[n_p, 0] = c
             p_int[n_p, 1] = ki
             p_int[n_p, 2] = kj
-            p_flt[n_p, 0] = a
-            p_flt[n_p, 1] = b
-            p_flt[n_p, 2] = hmin2
-            p_flt[n_p, 3] = tau_h
-            p_flt[n_p, 4] = smin2
-            p_flt[n_p, 5] = tau_s
+            _features(
+                p_flt[n_p],
+                a,
+                b,
+                hmin2,
+                tau_h,
+                smin2,
+                tau_s,
+                ki,
+                kj,
+                t,
+                pos,
+                vel_out,
+                vel_in,
+                alt,
+                vz_out,
+                vz_in,
+                pia,
+                via,
+                vja,
+                dva,
+                za,
+                vza,
+                coef,
+                up,
+                pm,
+                vm_i,
+                qm,
+                vm_j,
+            )
             n_p += 1
             for k in range(n_lim):
                 for q in range(cnt[k]):
