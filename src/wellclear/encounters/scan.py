@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -184,10 +185,14 @@ def window_bounds(t0: float, t1: float, window_s: float) -> list[tuple[float, fl
     return [(k * window_s, (k + 1) * window_s) for k in range(first, last + 1)]
 
 
+def _read_context(source: Source, lo: float, hi: float, cfg: ScanConfig) -> pd.DataFrame:
+    """The states of window ``[lo, hi)`` with :attr:`ScanConfig.overlap_s` of context."""
+    return source.read(lo - cfg.overlap_s, hi + cfg.overlap_s)
+
+
 def read_window(source: Source, lo: float, hi: float, cfg: ScanConfig) -> WindowResult:
     """Read one window with its context and scan it (what a Dask task runs)."""
-    frame = source.read(lo - cfg.overlap_s, hi + cfg.overlap_s)
-    return scan_window(frame, cfg, lo, hi)
+    return scan_window(_read_context(source, lo, hi, cfg), cfg, lo, hi)
 
 
 def iter_windows(
@@ -241,15 +246,26 @@ def scan_source(
     done: list[ScanResult] = []
     pending: WindowResult | None = None
     rows = 0
-    for k, n, res in iter_windows(source, cfg, window_s):
-        rows += res.rows
-        pending = res if pending is None else _concat([pending, res])
-        if k + 1 < n and len(pending.spans):
-            closed, pending = split_closed(pending, window_bounds_of(source, window_s, k + 1), cfg)
-            if len(closed.spans):
-                done.append(finish([closed], cfg))
-        if progress is not None:
-            progress(k + 1, n)
+    t0, t1 = source.time_range()
+    bounds = window_bounds(t0, t1, window_s)
+    n = len(bounds)
+    # the next window is read while this one is scanned (Arrow reads release the GIL)
+    with ThreadPoolExecutor(1) as reader:
+        ahead = reader.submit(_read_context, source, *bounds[0], cfg)
+        for k, (lo, hi) in enumerate(bounds):
+            frame = ahead.result()
+            if k + 1 < n:
+                ahead = reader.submit(_read_context, source, *bounds[k + 1], cfg)
+            res = scan_window(frame, cfg, lo, hi)
+            del frame
+            rows += res.rows
+            pending = res if pending is None else _concat([pending, res])
+            if k + 1 < n and len(pending.spans):
+                closed, pending = split_closed(pending, bounds[k + 1][0], cfg)
+                if len(closed.spans):
+                    done.append(finish([closed], cfg))
+            if progress is not None:
+                progress(k + 1, n)
     if pending is not None:
         done.append(finish([pending], cfg))
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
@@ -257,12 +273,6 @@ def scan_source(
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
     ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
     return ScanResult(enc, ev, rows)
-
-
-def window_bounds_of(source: Source, window_s: float, k: int) -> float:
-    """Start of window ``k`` of ``source`` (the first time a later window owns)."""
-    t0, _ = source.time_range()
-    return (math.floor(t0 / window_s) + k) * window_s
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
