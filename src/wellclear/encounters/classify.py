@@ -25,6 +25,9 @@ minimum (:func:`tcas_ra`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -102,7 +105,7 @@ def station_keeping(
 
 
 def _intercept(
-    enc: pd.Series, pieces: pd.DataFrame, close: pd.DataFrame, cfg: ScanConfig
+    enc: Mapping[Any, Any], pieces: pd.DataFrame, close: pd.DataFrame, cfg: ScanConfig
 ) -> str | None:
     """The rule text when the encounter is an intercept, else None."""
     if enc["party_i"] == enc["party_j"]:
@@ -163,7 +166,7 @@ def _together_s(pieces: pd.DataFrame, gidx: np.ndarray, n: int, cfg: ScanConfig)
     return np.bincount(gidx[co], weights=dur[co], minlength=n).astype(np.float64)
 
 
-def _duplicate(enc: pd.Series, together: float, cfg: ScanConfig) -> str | None:
+def _duplicate(enc: Mapping[Any, Any], together: float, cfg: ScanConfig) -> str | None:
     if together < cfg.duplicate_min_s or together < cfg.duplicate_fraction * enc["los_s"]:
         return None
     return (
@@ -173,11 +176,15 @@ def _duplicate(enc: pd.Series, together: float, cfg: ScanConfig) -> str | None:
     )
 
 
-def _ra_any(pieces: pd.DataFrame, gidx: np.ndarray, n: int) -> BoolArray:
+def _ra_any(pieces: pd.DataFrame, gidx: np.ndarray, n: int, need: BoolArray) -> BoolArray:
     """Per encounter, whether a piece entered the TCAS II RA volume, at its minimum or its start.
 
-    The detector is row by row, so all pieces go through it in one call.
+    Only the encounters flagged in ``need`` are tested (the others are False); the detector is
+    row by row, so all their pieces go through it in one call.
     """
+    use = need[gidx]
+    pieces = pieces[use]
+    gidx = gidx[use]
     if pieces.empty:
         return np.zeros(n, dtype=bool)
     low = np.minimum(pieces["alt_i_m"].to_numpy(), pieces["alt_j_m"].to_numpy())
@@ -216,13 +223,14 @@ def classify(
     by_close = {int(str(k)): v for k, v in close.assign(g=gidx_close).groupby("g")}
     none_c = close.iloc[0:0]
     together = _together_s(pieces, gidx_pieces, len(encounters), cfg)
-    ra_any = _ra_any(pieces, gidx_pieces, len(encounters))
+    # the RA volume grades losses of separation only (airprox B)
+    need_ra = (encounters["los_s"] > 0).to_numpy()
     classes: list[str] = []
     primary: list[str] = []
     rules: list[str] = []
     airprox: list[str] = []
-    for g_, enc in encounters.reset_index(drop=True).iterrows():
-        g = int(g_)  # type: ignore[call-overload]
+    ra_any = _ra_any(pieces, gidx_pieces, len(encounters), need_ra)
+    for g, enc in enumerate(encounters.to_dict("records")):
         found: dict[str, str] = {}
         dup = _duplicate(enc, float(together[g]), cfg)
         if dup:
