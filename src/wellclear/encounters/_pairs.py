@@ -186,12 +186,17 @@ def inside(
     """Sub-intervals of ``[0, 1]`` where ``h2 < hm^2`` and ``-vm < dz < vm``; adjacent pieces
     joined. Writes ``starts``/``ends`` and returns their count."""
     hh = hm * hm
-    lo, _ = _bern_min_max(h2, 6)
+    lo, hi = _bern_min_max(h2, 6)
     if lo >= hh:
         return 0
     zlo, zhi = _bern_min_max(dz, 3)
     if zlo >= vm or zhi <= -vm:
         return 0
+    if hi < hh and -vm < zlo and zhi < vm:
+        # inside all along (the Bernstein coefficients bound the polynomials): no roots needed
+        starts[0] = 0.0
+        ends[0] = 1.0
+        return 1
     bp = ws[9]
     bp[0] = 0.0
     bp[1] = 1.0
@@ -248,7 +253,9 @@ def minimum_on(
     dc = ws[15]
     for k in range(6):
         dc[k] = c[k + 1] * (k + 1)
-    nc, _ = roots01(dc, 5, crit, tmp, ws)
+    dlo, dhi = _bern_min_max(dc, 5)
+    # a derivative of one sign has no sign change: the minimum is at an end
+    nc = 0 if dlo >= 0.0 or dhi <= 0.0 else roots01(dc, 5, crit, tmp, ws)[0]
     best = np.inf
     tau = np.nan
     for k in range(m):
