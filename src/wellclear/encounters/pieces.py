@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from wellclear.encounters import _pairs
 from wellclear.encounters.candidates import candidate_pairs
@@ -47,10 +48,18 @@ def _epu(frame: pd.DataFrame, r0: IntArray, r1: IntArray) -> FloatArray:
     return np.fmax(_NACP_EPU_M[idx[r0]], _NACP_EPU_M[idx[r1]])
 
 
-def _take(frame: pd.DataFrame, column: str, rows: IntArray) -> npt.NDArray[np.object_]:
-    """Values of a (string) column at positional ``rows``, as Python objects; taken before
-    converting, so that a long Arrow-backed column is not converted whole."""
-    return np.asarray(frame[column].take(rows).to_numpy(dtype=object))
+def _take(frame: pd.DataFrame, column: str, rows: IntArray) -> ExtensionArray:
+    """A string column at positional ``rows``, kept as pandas strings (taken, not converted to
+    Python objects and back)."""
+    col = frame[column]
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.array.take(rows)
+    return _names(col.to_numpy(dtype=object), rows)
+
+
+def _names(names: npt.NDArray[np.object_], codes: IntArray) -> ExtensionArray:
+    """``names[codes]`` as pandas strings (the few names converted once, then taken)."""
+    return pd.array(names, dtype="str").take(codes)
 
 
 def _limits(cfg: ScanConfig) -> FloatArray:
@@ -127,9 +136,9 @@ def scan_pieces(
     sc = sc[order]
     spans = pd.DataFrame(
         {
-            "kind": np.asarray(SPAN_KINDS, dtype=object)[s_int[order, 1]],
-            "id_i": ids[ci[sc]],
-            "id_j": ids[cj[sc]],
+            "kind": _names(np.asarray(SPAN_KINDS, dtype=object), s_int[order, 1]),
+            "id_i": _names(ids, ci[sc]),
+            "id_j": _names(ids, cj[sc]),
             "s": s_flt[order, 0],
             "e": s_flt[order, 1],
         }
@@ -148,8 +157,8 @@ def _piece_frame(
     frame = tracks.frame
     ids = tracks.ids
     cols: dict[str, object] = {
-        "id_i": ids[ci],
-        "id_j": ids[cj],
+        "id_i": _names(ids, ci),
+        "id_j": _names(ids, cj),
         "party_i": _take(frame, "party", rows_f[ki]),
         "party_j": _take(frame, "party", rows_f[kj]),
         "callsign_i": _take(frame, "callsign", rows_f[ki]),
