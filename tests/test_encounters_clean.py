@@ -28,6 +28,9 @@ def test_clean_matches_the_pandas_sort_and_dedup() -> None:
     ref = ref.drop_duplicates(subset=["id", "t"], keep="first").reset_index(drop=True)
     pd.testing.assert_frame_equal(got.drop(columns=["flag"]), ref, check_exact=True)
     tracks = build_tracks(states, cfg)
-    ids, codes = np.unique(got["id"].to_numpy()[tracks.row].astype(str), return_inverse=True)
+    # ``row`` points into the input table (tracks.frame), which is not reordered
+    assert tracks.frame is states
+    names = tracks.frame["id"].to_numpy()[tracks.row].astype(str)
+    ids, codes = np.unique(names, return_inverse=True)
     assert list(tracks.ids) == list(ids)
     assert np.array_equal(tracks.code, codes)

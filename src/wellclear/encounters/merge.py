@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.tracks import QUALITY_COLUMNS, SOURCE_COLUMNS
+from wellclear.encounters.tracks import FLAGS, QUALITY_COLUMNS, SOURCE_COLUMNS, Tracks
 
 PAIR = ["id_i", "id_j"]
 EVIDENCE_COLUMNS = [
@@ -119,35 +119,38 @@ def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
 
 
 def window_evidence(
-    frame: pd.DataFrame, pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig
+    tracks: Tracks, pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig
 ) -> pd.DataFrame:
     """Raw samples of both aircraft within ``evidence_s`` of each window group's minimum.
 
-    ``frame`` is the cleaned window (sorted by ``id``, ``t``, with ``flag``). Rows are tagged with
+    The samples are every deduplicated row of the window, clean or flagged, found through the
+    (aircraft, time) order of ``tracks`` (:attr:`~.tracks.Tracks.all_row`) and read from
+    ``tracks.frame`` (ids as strings, with the ``flag`` of each sample). Rows are tagged with
     the pair and ``t_min`` so that the final pass keeps those of each encounter's minimum.
     """
     groups = group_spans(spans, cfg.merge_gap_s)
-    cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
+    frame = tracks.frame
+    cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns or c == "flag"]
     if pieces.empty:
         return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
     best = min_pieces(pieces, assign(pieces, groups, "t_min"))
-    ids = frame["id"].to_numpy()
-    t = frame["t"].to_numpy(np.float64)
-    # the frame is sorted by (id, t): each aircraft is one run of rows
-    first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else np.zeros(0, int)
-    last = np.append(first[1:], ids.size)
-    # both aircraft of every group minimum, i then j
+    # both aircraft of every group minimum, i then j; each aircraft is one run of the order
     names = np.stack([best["id_i"].to_numpy(object), best["id_j"].to_numpy(object)], axis=1)
-    k = pd.Index(ids[first]).get_indexer(names.ravel())
+    k = pd.Index(tracks.all_ids).get_indexer(pd.Index(names.ravel()))
     if (k < 0).any():
         raise KeyError("an aircraft of a piece is not in the window")
+    first, last = tracks.all_start[k], tracks.all_start[k + 1]
+    t = tracks.all_t
     t_min = np.repeat(best["t_min"].to_numpy(np.float64), 2)
-    s = _first_at_or_after(t, first[k], last[k], t_min - cfg.evidence_s)
-    e = _last_at_or_before(t, first[k], last[k], t_min + cfg.evidence_s) + 1
+    s = _first_at_or_after(t, first, last, t_min - cfg.evidence_s)
+    e = _last_at_or_before(t, first, last, t_min + cfg.evidence_s) + 1
     e = np.maximum(e, s)
     cnt = e - s
     idx = np.repeat(s, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-    out = frame.iloc[idx][cols].reset_index(drop=True)
+    out = frame.iloc[tracks.all_row[idx]][[c for c in cols if c != "flag"]]
+    out = out.reset_index(drop=True)
+    out["id"] = out["id"].astype(str)
+    out.insert(cols.index("flag"), "flag", np.asarray(FLAGS, dtype=object)[tracks.all_flag[idx]])
     out.insert(0, "t_min", np.repeat(t_min, cnt))
     out.insert(0, "id_j", np.repeat(np.repeat(names[:, 1], 2), cnt))
     out.insert(0, "id_i", np.repeat(np.repeat(names[:, 0], 2), cnt))

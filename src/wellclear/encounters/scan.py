@@ -133,7 +133,7 @@ def scan_window(
     """Pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must hold the context."""
     tracks = build_tracks(states, cfg)
     pieces, spans = scan_pieces(tracks, cfg, t_lo, t_hi)
-    evidence = window_evidence(tracks.frame, pieces, spans, cfg)
+    evidence = window_evidence(tracks, pieces, spans, cfg)
     return WindowResult(
         pieces, spans, evidence, rows=int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
     )

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
 from wellclear.formats.errors import StatesInputError
-from wellclear.states import STATES_COLUMNS
+from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
 
 STATE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".json", ".jsonl", ".json.gz", ".jsonl.gz")
 FEED_SUFFIXES = (".sbs", ".txt", ".log", ".bin", ".beast")
@@ -174,22 +174,42 @@ class DatasetSource:
             table = self._dataset().to_table(filter=f)
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
-        frame = table.to_pandas()
+        # missing text filled in Arrow (party "unknown", the others empty): text columns stay
+        # Arrow-backed strings, not converted to Python objects
+        other = []
         for c, d in STATES_COLUMNS.items():
-            if d == "object":
-                fill = "unknown" if c == "party" else ""
-                frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
+            if d != "object":
+                continue
+            k = table.schema.get_field_index(c)
+            col = table.column(k)
+            if pa.types.is_null(col.type):
+                col = col.cast(pa.string())
+            if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+                other.append(c)
+            elif col.null_count:
+                fill = pa.scalar(UNKNOWN_PARTY if c == "party" else "", type=col.type)
+                table = table.set_column(k, c, pc.fill_null(col, fill))
+            elif col is not table.column(k):
+                table = table.set_column(k, c, col)
+        frame = table.to_pandas()
+        for c in other:  # not text in the file (numbers, dictionaries): as Python objects
+            fill = UNKNOWN_PARTY if c == "party" else ""
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
         return frame
 
 
 def time_clustered(
-    files: tuple[str, ...], slack_s: float = 3600.0, max_rows: int = 250_000
+    files: tuple[str, ...], slack_s: float = 3600.0, max_rows: int = 2_000_000
 ) -> bool:
-    """Whether Parquet row groups are ordered by time (each window then reads few of them).
+    """Whether Parquet row groups are ordered by time, so that each window reads few of them
+    and the files need no sort.
 
-    True when every row group has at most ``max_rows`` rows and, with row groups sorted by their
-    smallest ``t``, none reaches more than ``slack_s`` past the start of the next one. CSV files
-    are never clustered.
+    True when, with row groups sorted by their smallest ``t``, none reaches more than
+    ``slack_s`` past the start of the next one, and every row group has at most ``max_rows``
+    rows: a window reads whole the row groups its time range overlaps, so the largest row
+    group bounds the memory of a read (2,000,000 rows: a few hundred MB decoded), whatever the
+    number of row groups. Larger row groups are rewritten sorted (:func:`sort_out_of_core`, row
+    groups of 100,000 rows). CSV files are never clustered.
     """
     import pyarrow.parquet as pq
 

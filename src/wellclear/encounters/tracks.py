@@ -3,7 +3,8 @@
 Cleaning, in order, each step local in time so that a time window with :attr:`ScanConfig.overlap_s`
 of context gives the same flags as the whole data:
 
-1. rows sorted by (``id``, ``t``) (stable), repeated (``id``, ``t``) removed (first kept);
+1. rows without an id, a time or a position are left out; the others are sorted by (``id``,
+   ``t``) (stable, ids compared as strings), repeated (``id``, ``t``) removed (first kept);
 2. rows without altitude flagged ``no_altitude``, rows reported on the ground ``onground``
    (encounters are between airborne aircraft);
 3. a sample is an impossible jump when every leg to its neighbours (within ``max_gap``) needs a
@@ -15,36 +16,56 @@ of context gives the same flags as the whole data:
 Velocities: ground speed and track give an ECEF velocity at each sample; where they are missing
 the chord to the neighbouring sample of the segment is used, so the path falls back to the great
 circle (a straight line in the local frame). The same for altitude and vertical rate.
+
+The input table is not reordered: integer codes of the ids (in the order of the names) and the
+times are sorted, and the compiled loops of :mod:`wellclear.encounters._tracks` read the columns
+through that order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from wellclear.encounters import _tracks
 from wellclear.encounters.config import ScanConfig
-from wellclear.geo import ecef, velocity_ecef
 from wellclear.states import check_states
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+FlagArray = npt.NDArray[np.int8]
 
 QUALITY_COLUMNS = ("nacp", "nic", "nucp", "source_type")
 SOURCE_COLUMNS = ("source", "line")
+# the flag of a sample, by its code in Tracks.all_flag
+FLAGS = ("", "jump", "no_altitude", "onground")
+
+
+def _empty_int() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Tracks:
     """Clean samples of every aircraft, sorted by (aircraft, time).
 
-    ``frame`` is the whole (deduplicated) input with a ``flag`` column (``""``, ``jump``,
-    ``no_altitude`` or ``onground``); the arrays hold its clean rows only, ``row`` pointing
-    back into ``frame``.
+    ``ids`` are the names of the aircraft with clean samples (sorted), ``code`` the index in
+    ``ids`` of each sample's aircraft. ``frame`` is the input table as given (not reordered, not
+    copied); ``row[k]`` is the position (``iloc``) in ``frame`` of clean sample ``k``, so that
+    ``frame["party"].to_numpy()[row]`` are the parties of the samples (on a large table of
+    Arrow-backed strings, ``frame["party"].array.take(row)`` converts only those rows).
     ``seg_next[k]`` is true when sample ``k`` and ``k + 1`` belong to one segment.
+
+    Every deduplicated sample (clean or flagged), sorted by (aircraft, time), for the evidence:
+    ``all_row`` (positions in ``frame``), ``all_t`` and ``all_flag`` (indices into
+    :data:`FLAGS`); aircraft ``a`` (named ``all_ids[a]``, names sorted) owns
+    ``all_row[all_start[a]:all_start[a + 1]]``.
     """
 
     frame: pd.DataFrame
@@ -60,113 +81,137 @@ class Tracks:
     vz_in: FloatArray
     seg_next: BoolArray
     row: IntArray
+    all_ids: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    all_start: IntArray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    all_row: IntArray = field(default_factory=_empty_int)
+    all_t: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    all_flag: FlagArray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     @property
     def size(self) -> int:
         return int(self.t.size)
 
 
-def _legs_impossible(frame: pd.DataFrame, cfg: ScanConfig) -> tuple[BoolArray, BoolArray]:
-    """For each row: whether the leg from the previous row is impossible, and whether it exists."""
-    t = frame["t"].to_numpy(np.float64)
-    same = np.zeros(len(frame), dtype=bool)
-    ids = frame["id"].to_numpy()
-    same[1:] = ids[1:] == ids[:-1]
-    dt = np.diff(t, prepend=np.nan)
-    near = same & (dt <= cfg.max_gap_s)
-    p = ecef(frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64))
-    dist = np.zeros(len(frame))
-    dist[1:] = np.linalg.norm(p[1:] - p[:-1], axis=1)
-    alt = frame["alt_m"].to_numpy(np.float64)
-    dz = np.abs(np.diff(alt, prepend=np.nan))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fast = dist / np.maximum(dt, 1e-3) > cfg.max_speed_mps
-        steep = np.nan_to_num(dz / np.maximum(dt, 1e-3)) > cfg.max_climb_mps
-    return near & (fast | steep), near
+def _floats(frame: pd.DataFrame, column: str) -> FloatArray:
+    """A column as float64 (no copy for a float64 column), missing values NaN."""
+    col = frame[column]
+    if col.dtype == np.float64:
+        return np.asarray(col.to_numpy(), dtype=np.float64)
+    return np.asarray(col.to_numpy(np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _ground(frame: pd.DataFrame) -> BoolArray:
+    col = frame["onground"]
+    if col.dtype == np.bool_:
+        return np.asarray(col.to_numpy(), dtype=np.bool_)
+    return np.asarray(col.astype("boolean").fillna(False).to_numpy(dtype=bool), dtype=np.bool_)
+
+
+def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tracks:
+    """Clean ``states`` and build the arrays of the Hermite paths (see the module docstring).
+
+    ``states`` is not reordered nor copied (it is :attr:`Tracks.frame`). With ``threads`` > 1
+    the ECEF positions and velocities of the rows are computed while the ids are coded and
+    sorted (the compiled loop releases the GIL); the result does not depend on it.
+    """
+    check_states(states)
+    t = _floats(states, "t")
+    lat = _floats(states, "lat")
+    lon = _floats(states, "lon")
+    n_rows = t.size
+    rec = np.empty((n_rows, _tracks.RECORD))
+    columns = (
+        t,
+        lat,
+        lon,
+        _floats(states, "alt_m"),
+        _floats(states, "alt_baro_m"),
+        _ground(states),
+        _floats(states, "gs_mps"),
+        _floats(states, "trk_deg"),
+        _floats(states, "vs_mps"),
+    )
+    with ThreadPoolExecutor(1) if threads > 1 else nullcontext() as pool:
+        if pool is None:
+            _tracks.records(0, n_rows, *columns, rec)
+        else:
+            done = pool.submit(_tracks.records, 0, n_rows, *columns, rec)
+        # integer codes of the ids in the order of the names (fast on Arrow strings)
+        codes, uniques = pd.factorize(states["id"].astype(str), sort=True)
+        names = np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+        codes = np.asarray(codes, dtype=np.int64)
+        if not codes.flags.writeable:
+            codes = codes.copy()
+        order = np.empty(n_rows, dtype=np.int64)
+        start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
+        if pool is not None:
+            done.result()
+    m = int(start[-1])
+    all_t = np.empty(m)
+    all_flag = np.empty(m, dtype=np.int8)
+    code = np.empty(m, dtype=np.int64)
+    row = np.empty(m, dtype=np.int64)
+    t_out = np.empty(m)
+    pos = np.empty((m, 3))
+    vel_out = np.empty((m, 3))
+    vel_in = np.empty((m, 3))
+    alt = np.empty(m)
+    alt_baro = np.empty(m)
+    vz_out = np.empty(m)
+    vz_in = np.empty(m)
+    seg_next = np.empty(m, dtype=np.bool_)
+    all_start, aircraft, n = _tracks.clean_paths(
+        start,
+        order,
+        rec,
+        float(cfg.max_gap_s),
+        float(cfg.max_speed_mps),
+        float(cfg.max_climb_mps),
+        all_t,
+        all_flag,
+        code,
+        row,
+        t_out,
+        pos,
+        vel_out,
+        vel_in,
+        alt,
+        alt_baro,
+        vz_out,
+        vz_in,
+        seg_next,
+    )
+    # aircraft with at least one deduplicated sample
+    present = np.flatnonzero(np.diff(all_start) > 0)
+    k = int(all_start[-1])
+    return Tracks(
+        frame=states,
+        ids=names[aircraft],
+        code=code[:n],
+        t=t_out[:n],
+        pos=pos[:n],
+        vel_out=vel_out[:n],
+        vel_in=vel_in[:n],
+        alt=alt[:n],
+        alt_baro=alt_baro[:n],
+        vz_out=vz_out[:n],
+        vz_in=vz_in[:n],
+        seg_next=seg_next[:n],
+        row=row[:n],
+        all_ids=names[present],
+        all_start=np.append(all_start[present], k),
+        all_row=order[:k],
+        all_t=all_t[:k],
+        all_flag=all_flag[:k],
+    )
 
 
 def clean(states: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
-    """Sort, deduplicate and flag a states table (steps 1-3 of the module docstring)."""
-    check_states(states)
-    frame = states.dropna(subset=["t", "lat", "lon"])
+    """The deduplicated states sorted by (``id``, ``t``), ids as strings, with a ``flag`` column
+    (``""``, ``jump``, ``no_altitude`` or ``onground``): steps 1-3 of the module docstring as
+    a table (the scan uses the arrays of :func:`build_tracks`)."""
+    tracks = build_tracks(states, cfg)
+    frame = states.iloc[tracks.all_row].reset_index(drop=True)
     frame = frame.assign(id=frame["id"].astype(str))
-    # stable sort by (id, t) on integer codes of the ids (sorted codes: the order of the strings)
-    code = pd.factorize(frame["id"], sort=True)[0]
-    t = frame["t"].to_numpy(np.float64)
-    order = np.lexsort((t, code))
-    code, t = code[order], t[order]
-    dup = np.zeros(order.size, dtype=bool)
-    dup[1:] = (code[1:] == code[:-1]) & (t[1:] == t[:-1])
-    frame = frame.iloc[order[~dup]].reset_index(drop=True)
-    flag = np.full(len(frame), "", dtype=object)
-    has_alt = frame["alt_m"].notna().to_numpy().copy()
-    flag[~has_alt] = "no_altitude"
-    ground = frame["onground"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    flag[ground] = "onground"
-    has_alt &= ~ground
-    sub = frame[has_alt]
-    bad_in, near_in = _legs_impossible(sub, cfg)
-    bad_out = np.append(bad_in[1:], False)
-    near_out = np.append(near_in[1:], False)
-    legs = near_in.astype(int) + near_out.astype(int)
-    bad = (bad_in | ~near_in) & (bad_out | ~near_out) & (legs > 0)
-    idx = np.flatnonzero(has_alt)
-    flag[idx[bad]] = "jump"
-    frame["flag"] = flag
+    frame["flag"] = np.asarray(FLAGS, dtype=object)[tracks.all_flag]
     return frame
-
-
-def build_tracks(states: pd.DataFrame, cfg: ScanConfig) -> Tracks:
-    """Clean ``states`` and build the arrays of the Hermite paths (see the module docstring)."""
-    frame = clean(states, cfg)
-    good = (frame["flag"] == "").to_numpy()
-    sub = frame[good]
-    # sorted by id: each aircraft is one run, codes in the order of the names
-    names = sub["id"].to_numpy(object)
-    new = np.r_[True, names[1:] != names[:-1]] if names.size else np.zeros(0, dtype=bool)
-    ids = names[new]
-    code = np.cumsum(new) - 1
-    t = sub["t"].to_numpy(np.float64)
-    lat = sub["lat"].to_numpy(np.float64)
-    lon = sub["lon"].to_numpy(np.float64)
-    pos = ecef(lat, lon)
-    n = t.size
-    seg_next = np.zeros(n, dtype=bool)
-    if n > 1:
-        seg_next[:-1] = (code[1:] == code[:-1]) & (np.diff(t) <= cfg.max_gap_s)
-    gs = sub["gs_mps"].to_numpy(np.float64)
-    trk = sub["trk_deg"].to_numpy(np.float64)
-    vel = velocity_ecef(lat, lon, np.nan_to_num(gs), np.nan_to_num(trk))
-    has_v = ~(np.isnan(gs) | np.isnan(trk))
-    alt = sub["alt_m"].to_numpy(np.float64)
-    vs = sub["vs_mps"].to_numpy(np.float64)
-    # chords of each segment leg (k -> k+1), used where a velocity is missing
-    chord = np.zeros((n, 3))
-    chord_z = np.zeros(n)
-    if n > 1:
-        dt = np.where(seg_next[:-1], np.diff(t), 1.0)
-        chord[:-1] = (pos[1:] - pos[:-1]) / dt[:, None]
-        chord_z[:-1] = np.diff(alt) / dt
-    prev_ok = np.concatenate([[False], seg_next[:-1]])
-    chord_in = np.concatenate([np.zeros((1, 3)), chord[:-1]])[:n]
-    chord_z_in = np.concatenate([[0.0], chord_z[:-1]])[:n]
-    vel_out = np.where(has_v[:, None], vel, chord)
-    vel_in = np.where(has_v[:, None], vel, np.where(prev_ok[:, None], chord_in, chord))
-    has_vs = ~np.isnan(vs)
-    vz_out = np.where(has_vs, vs, chord_z)
-    vz_in = np.where(has_vs, vs, np.where(prev_ok, chord_z_in, chord_z))
-    return Tracks(
-        frame=frame,
-        ids=ids.astype(object),
-        code=code.astype(np.int64),
-        t=t,
-        pos=pos,
-        vel_out=vel_out,
-        vel_in=vel_in,
-        alt=alt,
-        alt_baro=sub["alt_baro_m"].to_numpy(np.float64),
-        vz_out=vz_out,
-        vz_in=vz_in,
-        seg_next=seg_next,
-        row=np.flatnonzero(good).astype(np.int64),
-    )
