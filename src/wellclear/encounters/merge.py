@@ -31,27 +31,45 @@ EVIDENCE_COLUMNS = [
 ]
 
 
+def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """One int64 key per row of each frame for its pair ``(id_i, id_j)``, the same key for the
+    same pair in every frame, ordered as the pairs of names are.
+
+    The ids are coded by factorising them as pandas strings (Arrow dictionary encoding), never
+    as Python objects.
+    """
+    sizes = np.cumsum([0, *(len(f) for f in frames)])
+    codes = []
+    for c in PAIR:
+        col = pd.concat([f[c].astype("str") for f in frames], ignore_index=True)
+        codes.append(pd.factorize(col, sort=True)[0].astype(np.int64))
+    key = codes[0] * (int(codes[1].max(initial=0)) + 1) + codes[1]
+    return [key[sizes[k] : sizes[k + 1]] for k in range(len(frames))]
+
+
 def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
-    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted)."""
-    prox = spans[spans["kind"] == "prox"].sort_values([*PAIR, "s", "e"], kind="stable")
+    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted by pair, start)."""
+    prox = spans[(spans["kind"] == "prox").to_numpy(dtype=bool)]
     if prox.empty:
         return pd.DataFrame({"id_i": [], "id_j": [], "start": [], "end": []})
-    same = (prox["id_i"].to_numpy() == np.roll(prox["id_i"].to_numpy(), 1)) & (
-        prox["id_j"].to_numpy() == np.roll(prox["id_j"].to_numpy(), 1)
-    )
-    same[0] = False
-    # rows are sorted by pair: each pair is one run (integer run codes, not string keys)
-    run = np.cumsum(~same)
+    (key,) = pair_keys(prox)
+    s = prox["s"].to_numpy(np.float64)
     e = prox["e"].to_numpy(np.float64)
+    order = np.lexsort((e, s, key))
+    key, s, e = key[order], s[order], e[order]
+    same = np.r_[False, key[1:] == key[:-1]]
+    # rows are sorted by pair: each pair is one run (integer run codes)
+    run = np.cumsum(~same)
     end_so_far = pd.Series(e).groupby(run, sort=False).cummax().to_numpy()
-    prev_end = np.roll(end_so_far, 1)
-    new = ~same | (prox["s"].to_numpy() - prev_end >= merge_gap_s)
+    prev_end = np.r_[-np.inf, end_so_far[:-1]]
+    new = ~same | (s - prev_end >= merge_gap_s)
     first = np.flatnonzero(new)
+    rows = order[first]
     return pd.DataFrame(
         {
-            "id_i": prox["id_i"].iloc[first].reset_index(drop=True),
-            "id_j": prox["id_j"].iloc[first].reset_index(drop=True),
-            "start": np.minimum.reduceat(prox["s"].to_numpy(np.float64), first),
+            "id_i": prox["id_i"].iloc[rows].reset_index(drop=True),
+            "id_j": prox["id_j"].iloc[rows].reset_index(drop=True),
+            "start": np.minimum.reduceat(s, first),
             "end": np.maximum.reduceat(e, first),
         }
     )
@@ -61,18 +79,12 @@ def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
     """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``).
 
     The group of a row is the last group of its pair starting at or before ``time`` (an as-of
-    join), which must also end at or after it. Pairs are matched on integer codes of the ids
-    (inputs may carry Arrow-backed or object strings: both are compared as Python strings).
+    join), which must also end at or after it. Pairs are matched on :func:`pair_keys`.
     """
     if frame.empty:
         return np.zeros(0, dtype=np.int64)
     n_g = len(groups)
-    codes = []
-    for c in PAIR:
-        both = np.concatenate([groups[c].to_numpy(object), frame[c].to_numpy(object)])
-        codes.append(pd.factorize(both)[0].astype(np.int64))
-    key = codes[0] * (int(codes[1].max(initial=0)) + 1) + codes[1]
-    g_key, f_key = key[:n_g], key[n_g:]
+    g_key, f_key = pair_keys(groups, frame)
     g_start = groups["start"].to_numpy(np.float64)
     g_end = groups["end"].to_numpy(np.float64)
     order = np.lexsort((g_start, g_key))
@@ -112,10 +124,20 @@ def _last_at_or_before(
         hi = np.where(active & ~go_right, mid, hi)
 
 
+def _first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Row of each group (in group order) that comes first by ``keys`` (ties: row order)."""
+    order = np.lexsort((np.arange(gidx.size), *reversed(keys), gidx))
+    g = gidx[order]
+    return order[np.r_[True, g[1:] != g[:-1]]] if g.size else order
+
+
 def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
-    """The piece of smallest horizontal distance in each group (ties: earliest), with ``gidx``."""
-    p = pieces.assign(gidx=gidx).sort_values(["gidx", "h_min_m", "t_min"], kind="stable")
-    return p.drop_duplicates("gidx", keep="first")
+    """The piece of smallest horizontal distance in each group (ties: earliest), with ``gidx``,
+    in group order."""
+    rows = _first_of_groups(
+        gidx, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
+    )
+    return pieces.iloc[rows].assign(gidx=gidx[rows])
 
 
 def window_evidence(
@@ -163,10 +185,12 @@ def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.D
     if groups.empty:
         return groups
     gidx = assign(pieces, groups, "t_min")
-    best = min_pieces(pieces, gidx).set_index("gidx").sort_index()
-    p = pieces.assign(gidx=gidx)
-    first = p.sort_values(["gidx", "a"], kind="stable").drop_duplicates("gidx").set_index("gidx")
-    slant = p.groupby("gidx")["slant_min_m"].min()
+    best = min_pieces(pieces, gidx)
+    if not np.array_equal(best["gidx"].to_numpy(), np.arange(len(groups))):
+        raise AssertionError("a proximity group without pieces")
+    first = pieces.iloc[_first_of_groups(gidx, pieces["a"].to_numpy(np.float64))]
+    slant = np.full(len(groups), np.inf)
+    np.minimum.at(slant, gidx, pieces["slant_min_m"].to_numpy(np.float64))
     out = groups.copy()
     out["duration_s"] = out["end"] - out["start"]
     keep_best = [
@@ -186,15 +210,17 @@ def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.D
     ]
     for c in keep_best:
         out[c] = best[c].to_numpy()
-    out["slant_min_m"] = slant.sort_index().to_numpy()
+    out["slant_min_m"] = slant
     out["rel_speed_start_mps"] = first["rel_speed_a_mps"].to_numpy()
     out["range_rate_start_mps"] = first["range_rate_a_mps"].to_numpy()
     out["min_interval_s"] = (best["b"] - best["a"]).to_numpy()
     out["alt_baro"] = best["alt_baro"].to_numpy()
     out["position_uncertainty_m"] = best["epu_m"].to_numpy()
+    g_all = assign(spans, groups, "s")
     for kind in ("los", "nmac", "close"):
-        sk = spans[spans["kind"] == kind]
-        gk = assign(sk, groups, "s")
+        use = (spans["kind"] == kind).to_numpy(dtype=bool)
+        sk = spans[use]
+        gk = g_all[use]
         dur = pd.Series((sk["e"] - sk["s"]).to_numpy()).groupby(gk).sum()
         out[f"{kind}_s"] = dur.reindex(range(len(out)), fill_value=0.0).to_numpy()
         if kind == "los":
