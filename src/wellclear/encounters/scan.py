@@ -89,7 +89,12 @@ class ScanResult:
 
 
 class Source(Protocol):
-    """Anything that gives the states of a time range (picklable, for Dask workers)."""
+    """Anything that gives the states of a time range (picklable, for Dask workers).
+
+    A source may also have ``windows(bounds, overlap_s)``, an iterator of the states of each
+    window with its context (what :meth:`read` would give): :func:`scan_source` then streams
+    it, e.g. reading each Parquet row group once (:meth:`.sources.DatasetSource.windows`).
+    """
 
     def time_range(self) -> tuple[float, float]: ...
 
@@ -249,13 +254,19 @@ def scan_source(
     t0, t1 = source.time_range()
     bounds = window_bounds(t0, t1, window_s)
     n = len(bounds)
+    stream = getattr(source, "windows", None)
+    frames = (
+        stream(bounds, cfg.overlap_s)
+        if stream is not None
+        else (_read_context(source, lo, hi, cfg) for lo, hi in bounds)
+    )
     # the next window is read while this one is scanned (Arrow reads release the GIL)
     with ThreadPoolExecutor(1) as reader:
-        ahead = reader.submit(_read_context, source, *bounds[0], cfg)
+        ahead = reader.submit(next, frames)
         for k, (lo, hi) in enumerate(bounds):
             frame = ahead.result()
             if k + 1 < n:
-                ahead = reader.submit(_read_context, source, *bounds[k + 1], cfg)
+                ahead = reader.submit(next, frames)
             res = scan_window(frame, cfg, lo, hi)
             del frame
             rows += res.rows

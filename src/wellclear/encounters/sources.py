@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,7 +151,35 @@ class DatasetSource:
                 parts.append(ds.dataset(fs, format="parquet", partitioning="hive"))
         return parts[0] if len(parts) == 1 else ds.dataset(parts)
 
+    def _groups(self) -> list[tuple[float, float, str, int]] | None:
+        """``(t_min, t_max, file, row_group)`` of every row group, sorted, when every file is
+        Parquet with ``t`` statistics in every row group (None otherwise)."""
+        import pyarrow.parquet as pq
+
+        out = []
+        try:
+            for f in self.files:
+                if _fmt(f) != "parquet":
+                    return None
+                meta = pq.ParquetFile(f).metadata
+                col = meta.schema.names.index("t")
+                for g in range(meta.num_row_groups):
+                    if meta.row_group(g).num_rows == 0:
+                        continue
+                    stats = meta.row_group(g).column(col).statistics
+                    if stats is None or not stats.has_min_max:
+                        return None
+                    out.append((float(stats.min), float(stats.max), f, g))
+        except (pa.ArrowInvalid, OSError) as e:
+            raise _error(e, ",".join(self.files)) from None
+        return sorted(out)
+
     def time_range(self) -> tuple[float, float]:
+        groups = self._groups()
+        if groups is not None:  # from the row-group statistics, no data read
+            if not groups:
+                return (0.0, 0.0)
+            return min(g[0] for g in groups), max(g[1] for g in groups)
         lo, hi = np.inf, -np.inf
         try:
             for batch in self._dataset().to_batches(columns=["t"]):
@@ -161,6 +190,47 @@ class DatasetSource:
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
         return (0.0, 0.0) if lo > hi else (float(lo), float(hi))
+
+    def windows(
+        self, bounds: list[tuple[float, float]], overlap_s: float
+    ) -> Iterator[pd.DataFrame]:
+        """The states of each window ``[lo - overlap, hi + overlap)`` of ``bounds`` (in time
+        order), as :meth:`read` gives them.
+
+        When the row groups are ordered by time (:func:`time_clustered`), each row group is
+        read once and kept while a window still needs it: the windows cost one pass over the
+        data whatever the row-group size. Otherwise each window is read with a filter.
+        """
+        import pyarrow.parquet as pq
+
+        groups = self._groups() if time_clustered(self.files) else None
+        if groups is None:
+            for lo, hi in bounds:
+                yield self.read(lo - overlap_s, hi + overlap_s)
+            return
+        names = list(STATES_COLUMNS)
+        files: dict[str, pq.ParquetFile] = {}
+        held: list[tuple[float, pa.Table]] = []  # (t_max, table) of the row groups read
+        nxt = 0
+        for lo, hi in bounds:
+            a, b = lo - overlap_s, hi + overlap_s
+            held = [h for h in held if h[0] >= a]
+            try:
+                while nxt < len(groups) and groups[nxt][0] < b:
+                    t_max, f, g = groups[nxt][1], groups[nxt][2], groups[nxt][3]
+                    pf = files.get(f) or files.setdefault(f, pq.ParquetFile(f))
+                    if t_max >= a:
+                        held.append((t_max, pf.read_row_group(g, columns=names)))
+                    nxt += 1
+            except (pa.ArrowInvalid, OSError) as e:
+                raise _error(e, ",".join(self.files)) from None
+            if held:
+                table = pa.concat_tables([h[1] for h in held], promote_options="permissive")
+                t = table.column("t")
+                table = table.filter(pc.and_(pc.greater_equal(t, a), pc.less(t, b)))
+            else:
+                table = self._dataset().schema.empty_table()
+            yield _frame(table)
 
     def count(self) -> int:
         try:
@@ -174,28 +244,32 @@ class DatasetSource:
             table = self._dataset().to_table(filter=f)
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
-        # missing text filled in Arrow (party "unknown", the others empty): text columns stay
-        # Arrow-backed strings, not converted to Python objects
-        other = []
-        for c, d in STATES_COLUMNS.items():
-            if d != "object":
-                continue
-            k = table.schema.get_field_index(c)
-            col = table.column(k)
-            if pa.types.is_null(col.type):
-                col = col.cast(pa.string())
-            if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-                other.append(c)
-            elif col.null_count:
-                fill = pa.scalar(UNKNOWN_PARTY if c == "party" else "", type=col.type)
-                table = table.set_column(k, c, pc.fill_null(col, fill))
-            elif col is not table.column(k):
-                table = table.set_column(k, c, col)
-        frame = table.to_pandas()
-        for c in other:  # not text in the file (numbers, dictionaries): as Python objects
-            fill = UNKNOWN_PARTY if c == "party" else ""
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
-        return frame
+        return _frame(table)
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """A states table from Arrow: missing text filled in Arrow (party "unknown", the others
+    empty); text columns stay Arrow-backed strings, not converted to Python objects."""
+    other = []
+    for c, d in STATES_COLUMNS.items():
+        if d != "object":
+            continue
+        k = table.schema.get_field_index(c)
+        col = table.column(k)
+        if pa.types.is_null(col.type):
+            col = col.cast(pa.string())
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            other.append(c)
+        elif col.null_count:
+            fill = pa.scalar(UNKNOWN_PARTY if c == "party" else "", type=col.type)
+            table = table.set_column(k, c, pc.fill_null(col, fill))
+        elif col is not table.column(k):
+            table = table.set_column(k, c, col)
+    frame = table.to_pandas()
+    for c in other:  # not text in the file (numbers, dictionaries): as Python objects
+        fill = UNKNOWN_PARTY if c == "party" else ""
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), fill)
+    return frame
 
 
 def time_clustered(
