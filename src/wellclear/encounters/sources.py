@@ -22,7 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
+from wellclear.encounters.tracks import SOURCE_COLUMNS
 from wellclear.formats.errors import StatesInputError
 from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
 
@@ -151,11 +153,9 @@ class DatasetSource:
                 parts.append(ds.dataset(fs, format="parquet", partitioning="hive"))
         return parts[0] if len(parts) == 1 else ds.dataset(parts)
 
-    def _groups(self) -> list[tuple[float, float, str, int]] | None:
-        """``(t_min, t_max, file, row_group)`` of every row group, sorted, when every file is
-        Parquet with ``t`` statistics in every row group (None otherwise)."""
-        import pyarrow.parquet as pq
-
+    def _groups(self) -> list[tuple[float, float, str, int, int]] | None:
+        """``(t_min, t_max, file, row_group, first_row)`` of every row group, sorted, when every
+        file is Parquet with ``t`` statistics in every row group (None otherwise)."""
         out = []
         try:
             for f in self.files:
@@ -163,13 +163,15 @@ class DatasetSource:
                     return None
                 meta = pq.ParquetFile(f).metadata
                 col = meta.schema.names.index("t")
+                first = 0
                 for g in range(meta.num_row_groups):
-                    if meta.row_group(g).num_rows == 0:
-                        continue
+                    rows = meta.row_group(g).num_rows
                     stats = meta.row_group(g).column(col).statistics
-                    if stats is None or not stats.has_min_max:
+                    if rows and (stats is None or not stats.has_min_max):
                         return None
-                    out.append((float(stats.min), float(stats.max), f, g))
+                    if rows:
+                        out.append((float(stats.min), float(stats.max), f, g, first))
+                    first += rows
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
         return sorted(out)
@@ -199,16 +201,16 @@ class DatasetSource:
 
         When the row groups are ordered by time (:func:`time_clustered`), each row group is
         read once and kept while a window still needs it: the windows cost one pass over the
-        data whatever the row-group size. Otherwise each window is read with a filter.
+        data whatever the row-group size; each row then carries its ``source`` file and
+        ``line`` (record number + 1, as the readers of :mod:`wellclear.formats` count Parquet
+        records), or those the file already holds (a copy sorted by :func:`sort_out_of_core`).
+        Otherwise each window is read with a filter.
         """
-        import pyarrow.parquet as pq
-
         groups = self._groups() if time_clustered(self.files) else None
         if groups is None:
             for lo, hi in bounds:
                 yield self.read(lo - overlap_s, hi + overlap_s)
             return
-        names = list(STATES_COLUMNS)
         files: dict[str, pq.ParquetFile] = {}
         held: list[tuple[float, pa.Table]] = []  # (t_max, table) of the row groups read
         nxt = 0
@@ -217,10 +219,10 @@ class DatasetSource:
             held = [h for h in held if h[0] >= a]
             try:
                 while nxt < len(groups) and groups[nxt][0] < b:
-                    t_max, f, g = groups[nxt][1], groups[nxt][2], groups[nxt][3]
+                    _, t_max, f, g, first = groups[nxt]
                     pf = files.get(f) or files.setdefault(f, pq.ParquetFile(f))
                     if t_max >= a:
-                        held.append((t_max, pf.read_row_group(g, columns=names)))
+                        held.append((t_max, _with_origin(pf, f, g, first)))
                     nxt += 1
             except (pa.ArrowInvalid, OSError) as e:
                 raise _error(e, ",".join(self.files)) from None
@@ -245,6 +247,19 @@ class DatasetSource:
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
         return _frame(table)
+
+
+def _with_origin(pf: pq.ParquetFile, file: str, group: int, first: int) -> pa.Table:
+    """Row group ``group`` of a states file with ``source`` and ``line`` of every row."""
+    has = set(pf.schema_arrow.names)
+    names = list(STATES_COLUMNS) + [c for c in SOURCE_COLUMNS if c in has]
+    table = pf.read_row_group(group, columns=names)
+    if all(c in has for c in SOURCE_COLUMNS):
+        return table
+    n = table.num_rows
+    source = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([file]))
+    line = pa.array(np.arange(first + 1, first + 1 + n, dtype=np.int64))
+    return table.append_column("source", source).append_column("line", line)
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -285,8 +300,6 @@ def time_clustered(
     number of row groups. Larger row groups are rewritten sorted (:func:`sort_out_of_core`, row
     groups of 100,000 rows). CSV files are never clustered.
     """
-    import pyarrow.parquet as pq
-
     spans: list[tuple[float, float]] = []
     for f in files:
         if _fmt(f) != "parquet":
@@ -318,13 +331,21 @@ def sort_out_of_core(
     pq_files = [f for f in source.files if _fmt(f) == "parquet"]
     csv_files = [f for f in source.files if _fmt(f) == "csv"]
     if pq_files:
-        parts.append(f"SELECT {cols} FROM read_parquet({pq_files!r}, union_by_name=true)")
+        parts.append(
+            f"SELECT {cols}, filename AS source, file_row_number + 1 AS line "
+            f"FROM read_parquet({pq_files!r}, union_by_name=true, filename=true, "
+            "file_row_number=true)"
+        )
     if csv_files:
         types = {
             c: "VARCHAR" if d == "object" else "BOOLEAN" if d == "bool" else "DOUBLE"
             for c, d in STATES_COLUMNS.items()
         }
-        parts.append(f"SELECT {cols} FROM read_csv({csv_files!r}, header=true, types={types!r})")
+        # CSV rows keep their file; their line is not known after the sort
+        parts.append(
+            f"SELECT {cols}, filename AS source, CAST(NULL AS BIGINT) AS line "
+            f"FROM read_csv({csv_files!r}, header=true, types={types!r}, filename=true)"
+        )
     query = " UNION ALL ".join(parts)
     con = duckdb.connect()
     try:
