@@ -47,7 +47,8 @@ def test_inside_and_minimum_match_numpy() -> None:
     en = np.empty(8)
     both = 0
     for r in range(h2.shape[0]):
-        m = _pairs.inside(h2[r], dz[r], hm, vm, st, en, ws)
+        bounds = np.array([*_pairs._bern_min_max(h2[r], 6), *_pairs._bern_min_max(dz[r], 3)])
+        m = _pairs.inside(h2[r], dz[r], hm, vm, st, en, ws, bounds)
         s = s_ref[r][~np.isnan(s_ref[r])]
         e = e_ref[r][~np.isnan(e_ref[r])]
         # numpy may split one piece at a repeated breakpoint: compare the unions
@@ -67,3 +68,19 @@ def test_inside_and_minimum_match_numpy() -> None:
             assert any(st[k] - 1e-12 <= tau <= en[k] + 1e-12 for k in range(m))
             assert np.isfinite(ref_t[0])
     assert both > 300
+
+
+def test_bernstein_bounds_hold() -> None:
+    """The Bernstein coefficients bound each polynomial on [0, 1] (what the fast paths use)."""
+    rng = np.random.default_rng(13)
+    grid = np.linspace(0.0, 1.0, 501)
+    for deg in (3, 5, 6):
+        for _ in range(300):
+            c = rng.normal(size=deg + 1) * 10.0 ** rng.integers(-2, 4)
+            lo, hi = _pairs._bern_min_max(c, deg)
+            val = np.polyval(c[::-1], grid)
+            tol = 1e-12 * np.abs(c).sum()
+            assert lo <= val.min() + tol and val.max() <= hi + tol
+            # the end coefficients are the end values
+            b0 = c[0]
+            assert min(lo, b0) == lo and max(hi, b0) == hi

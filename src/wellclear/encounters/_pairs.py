@@ -16,6 +16,8 @@ polynomial changes sign, which is all that the volumes (strict inequalities) and
 
 from __future__ import annotations
 
+from math import comb
+
 import numba
 import numpy as np
 
@@ -154,20 +156,29 @@ def workspace() -> np.ndarray:
     return np.zeros((16, 16))
 
 
+def _bernstein_table() -> np.ndarray:
+    """``[deg, k, j]``: the matrix taking ascending power coefficients of degree ``deg`` on
+    [0, 1] to Bernstein coefficients, ``b_k = sum_{j <= k} C(k, j) / C(deg, j) c_j``."""
+    out = np.zeros((_MAXDEG + 1, _MAXDEG + 1, _MAXDEG + 1))
+    for deg in range(_MAXDEG + 1):
+        for k in range(deg + 1):
+            for j in range(k + 1):
+                out[deg, k, j] = comb(k, j) / comb(deg, j)
+    return out
+
+
+_BERNSTEIN = _bernstein_table()
+
+
 @numba.njit(cache=True, nogil=True)
 def _bern_min_max(c: np.ndarray, deg: int) -> tuple[float, float]:
     """Smallest and largest Bernstein coefficient on [0, 1]: bounds of the polynomial there."""
     lo = np.inf
     hi = -np.inf
     for k in range(deg + 1):
-        # b_k = sum_{j<=k} C(k, j) / C(deg, j) * c_j
         b = 0.0
-        ck = 1.0  # C(k, j)
-        cd = 1.0  # C(deg, j)
         for j in range(k + 1):
-            b += ck / cd * c[j]
-            ck = ck * (k - j) / (j + 1)
-            cd = cd * (deg - j) / (j + 1)
+            b += _BERNSTEIN[deg, k, j] * c[j]
         lo = min(lo, b)
         hi = max(hi, b)
     return lo, hi
@@ -182,14 +193,15 @@ def inside(
     starts: np.ndarray,
     ends: np.ndarray,
     ws: np.ndarray,
+    bounds: np.ndarray,
 ) -> int:
     """Sub-intervals of ``[0, 1]`` where ``h2 < hm^2`` and ``-vm < dz < vm``; adjacent pieces
-    joined. Writes ``starts``/``ends`` and returns their count."""
+    joined. Writes ``starts``/``ends`` and returns their count. ``bounds`` holds the Bernstein
+    bounds of ``h2`` and ``dz`` on [0, 1] (:func:`_bern_min_max`): ``(lo, hi, zlo, zhi)``."""
     hh = hm * hm
-    lo, hi = _bern_min_max(h2, 6)
+    lo, hi, zlo, zhi = bounds[0], bounds[1], bounds[2], bounds[3]
     if lo >= hh:
         return 0
-    zlo, zhi = _bern_min_max(dz, 3)
     if zlo >= vm or zhi <= -vm:
         return 0
     if hi < hh and -vm < zlo and zhi < vm:
@@ -353,6 +365,39 @@ def _norm(x: np.ndarray) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
+def _zstate(
+    k: int, q: float, t: np.ndarray, alt: np.ndarray, vz_out: np.ndarray, vz_in: np.ndarray
+) -> tuple[float, float]:
+    """``(alt, vz)`` on segment ``k`` at ``q`` (the vertical part of :func:`_state`)."""
+    t0 = t[k]
+    hh = t[k + 1] - t0
+    tau = (q - t0) / hh
+    t2 = tau * tau
+    t3 = t2 * tau
+    z = (
+        (2.0 * t3 - 3.0 * t2 + 1.0) * alt[k]
+        + (t3 - 2.0 * t2 + tau) * hh * vz_out[k]
+        + (-2.0 * t3 + 3.0 * t2) * alt[k + 1]
+        + (t3 - t2) * hh * vz_in[k + 1]
+    )
+    vz = (
+        (6.0 * t2 - 6.0 * tau) / hh * alt[k]
+        + (3.0 * t2 - 4.0 * tau + 1.0) * vz_out[k]
+        + (6.0 * tau - 6.0 * t2) / hh * alt[k + 1]
+        + (3.0 * t2 - 2.0 * tau) * vz_in[k + 1]
+    )
+    return z, vz
+
+
+@numba.njit(cache=True, nogil=True)
+def _vscreen(za: float, zb: float, vza: float, vzb: float, h: float, vp: float) -> bool:
+    """The vertical half of :func:`_screens`: can ``|dz|`` come below ``vp`` on the interval."""
+    zlo = 0.0 if za * zb <= 0.0 else min(abs(za), abs(zb))
+    vlow = zlo - _CHORD_DEV * abs(zb - za) - _BULGE * h * (abs(vza) + abs(vzb))
+    return bool(vlow < vp + _SCREEN_MARGIN_M + 1e-6 * vp)
+
+
+@numba.njit(cache=True, nogil=True)
 def _screens(
     pa: np.ndarray,
     pb: np.ndarray,
@@ -379,9 +424,7 @@ def _screens(
     Dropping an interval whose lower bounds exceed the range (with a margin for rounding)
     never drops an encounter.
     """
-    zlo = 0.0 if za * zb <= 0.0 else min(abs(za), abs(zb))
-    vlow = zlo - _CHORD_DEV * abs(zb - za) - _BULGE * h * (abs(vza) + abs(vzb))
-    if not vlow < vp + _SCREEN_MARGIN_M + 1e-6 * vp:
+    if not _vscreen(za, zb, vza, vzb, h, vp):
         return False
     dab = ws[0, :3]
     ha = ws[1, :3]
@@ -567,6 +610,7 @@ def solve(
     en = np.empty((n_lim, 8))
     cnt = np.zeros(n_lim, dtype=np.int64)
     ws = workspace()
+    bnd = np.empty(4)
     for c in range(ci.size):
         i = ci[c]
         j = cj[c]
@@ -591,10 +635,17 @@ def solve(
             b = min(t[ki + 1], t[kj + 1])
             h = b - a
             n_iv += 1
-            zia, vzia = _state(ki, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pia, via)
-            zib, vzib = _state(ki, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pib, vib)
-            zja, vzja = _state(kj, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pja, vja)
-            zjb, vzjb = _state(kj, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pjb, vjb)
+            # the vertical screen first: it needs the four altitudes only
+            zia, vzia = _zstate(ki, a, t, alt, vz_out, vz_in)
+            zib, vzib = _zstate(ki, b, t, alt, vz_out, vz_in)
+            zja, vzja = _zstate(kj, a, t, alt, vz_out, vz_in)
+            zjb, vzjb = _zstate(kj, b, t, alt, vz_out, vz_in)
+            if not _vscreen(zja - zia, zjb - zib, vzja - vzia, vzjb - vzib, h, limits[0, 1]):
+                continue
+            _state(ki, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pia, via)
+            _state(ki, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pib, vib)
+            _state(kj, a, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pja, vja)
+            _state(kj, b, t, pos, vel_out, vel_in, alt, vz_out, vz_in, pjb, vjb)
             ni = _norm(pia)
             nj = _norm(pja)
             for x in range(3):
@@ -642,8 +693,10 @@ def solve(
             dzc[2] = -3.0 * za - 2.0 * m0 + 3.0 * zb - m1
             dzc[3] = 2.0 * za + m0 - 2.0 * zb + m1
             cnt[:] = 0
+            bnd[0], bnd[1] = _bern_min_max(h2, 6)
+            bnd[2], bnd[3] = _bern_min_max(dzc, 3)
             for k in range(n_lim):
-                cnt[k] = inside(h2, dzc, limits[k, 0], limits[k, 1], st[k], en[k], ws)
+                cnt[k] = inside(h2, dzc, limits[k, 0], limits[k, 1], st[k], en[k], ws, bnd)
                 if cnt[k] == 0:
                     break
             if cnt[0] == 0:
