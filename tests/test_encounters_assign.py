@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wellclear.encounters.merge import PAIR, assign
+from wellclear.encounters.merge import PAIR, assign, group_spans, name_hashes, pair_hash
 
 
 def _reference(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
@@ -59,3 +59,46 @@ def test_assign_rejects_a_row_outside_every_group() -> None:
         frame = pd.DataFrame({"id_i": [pair[0]], "id_j": [pair[1]], "s": [s]})
         with pytest.raises(AssertionError):
             assign(frame, groups, "s")
+
+
+def _spans(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    names = ["a", "B", "c10", "c9", "Ω", "a b"]
+    for i, ni in enumerate(names):
+        for nj in names[i + 1 :]:
+            t = 0.0
+            for _ in range(int(rng.integers(1, 6))):
+                t += float(rng.uniform(0.0, 30.0))
+                e = t + float(rng.uniform(0.1, 20.0))
+                rows.append({"kind": "prox", "id_i": ni, "id_j": nj, "s": t, "e": e})
+                t = e
+    frame = pd.DataFrame(rows).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    return frame.astype({"id_i": "str", "id_j": "str"})
+
+
+def test_hashed_pair_keys_group_as_the_names_do() -> None:
+    spans = _spans(np.random.default_rng(8))
+    names = np.unique(np.r_[spans["id_i"], spans["id_j"]].astype(object))
+    h = dict(zip(names, name_hashes(names), strict=True))
+    hashed = spans.assign(
+        pair=pair_hash(
+            np.array([h[n] for n in spans["id_i"]], dtype=np.uint64),
+            np.array([h[n] for n in spans["id_j"]], dtype=np.uint64),
+        )
+    )
+    by_name = group_spans(spans, 10.0)
+    by_hash = group_spans(hashed, 10.0)
+    assert len(by_name) > 20
+    key = [*PAIR, "start"]
+    pd.testing.assert_frame_equal(
+        by_hash.drop(columns="pair").sort_values(key).reset_index(drop=True),
+        by_name.sort_values(key).reset_index(drop=True),
+    )
+    # the same group for every span, whichever key found it
+    g_name = by_name.iloc[assign(spans, by_name, "s")][key].reset_index(drop=True)
+    g_hash = by_hash.iloc[assign(hashed, by_hash, "s")][key].reset_index(drop=True)
+    pd.testing.assert_frame_equal(g_name, g_hash)
+    # a hash shared by two different pairs is detected, not merged
+    clash = hashed.assign(pair=np.int64(7))
+    with pytest.raises(ValueError, match="share a hashed pair key"):
+        group_spans(clash, 10.0)

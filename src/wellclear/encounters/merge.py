@@ -9,6 +9,8 @@ kept around that group's minimum is exactly the evidence around the encounter's 
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -31,13 +33,38 @@ EVIDENCE_COLUMNS = [
 ]
 
 
+def name_hashes(names: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each aircraft name (BLAKE2b of its UTF-8 text): the same in every
+    window, process and Dask worker."""
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(str(n).encode(), digest_size=8).digest(), "little")
+            for n in names
+        ],
+        dtype=np.uint64,
+    )
+
+
+def pair_hash(h_i: np.ndarray, h_j: np.ndarray) -> np.ndarray:
+    """The key of each ordered pair from the :func:`name_hashes` of its two aircraft (int64).
+
+    Two different pairs sharing a key (about one chance in 2^64 per pair of pairs) is detected
+    by :func:`group_spans`, which compares the names of each run of equal keys.
+    """
+    with np.errstate(over="ignore"):
+        k = h_i * np.uint64(0x9E3779B97F4A7C15) + (h_j ^ np.uint64(0xC2B2AE3D27D4EB4F))
+    return k.view(np.int64)
+
+
 def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     """One int64 key per row of each frame for its pair ``(id_i, id_j)``, the same key for the
-    same pair in every frame, ordered as the pairs of names are.
+    same pair in every frame.
 
-    The ids are coded by factorising them as pandas strings (Arrow dictionary encoding), never
-    as Python objects.
+    The ``pair`` column (:func:`pair_hash`) when every frame has it; otherwise the ids are
+    coded by factorising them as pandas strings (Arrow dictionary encoding, in name order).
     """
+    if all("pair" in f.columns for f in frames):
+        return [f["pair"].to_numpy(np.int64) for f in frames]
     sizes = np.cumsum([0, *(len(f) for f in frames)])
     codes = []
     for c in PAIR:
@@ -58,6 +85,11 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
     order = np.lexsort((e, s, key))
     key, s, e = key[order], s[order], e[order]
     same = np.r_[False, key[1:] == key[:-1]]
+    if "pair" in prox.columns and key.size > 1:  # hashed keys: the names of a run must agree
+        ii, jj = (prox[c].array.take(order) for c in PAIR)
+        agree = np.asarray((ii[1:] == ii[:-1]) & (jj[1:] == jj[:-1]), dtype=bool)
+        if np.any(same[1:] & ~agree):
+            raise ValueError("two pairs of aircraft share a hashed pair key")
     # rows are sorted by pair: each pair is one run (integer run codes)
     run = np.cumsum(~same)
     end_so_far = pd.Series(e).groupby(run, sort=False).cummax().to_numpy()
@@ -65,7 +97,7 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
     new = ~same | (s - prev_end >= merge_gap_s)
     first = np.flatnonzero(new)
     rows = order[first]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "id_i": prox["id_i"].iloc[rows].reset_index(drop=True),
             "id_j": prox["id_j"].iloc[rows].reset_index(drop=True),
@@ -73,6 +105,9 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
             "end": np.maximum.reduceat(e, first),
         }
     )
+    if "pair" in prox.columns:
+        out["pair"] = key[first]
+    return out
 
 
 def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
@@ -176,6 +211,8 @@ def window_evidence(
     out.insert(0, "t_min", np.repeat(t_min, cnt))
     out.insert(0, "id_j", np.repeat(np.repeat(names[:, 1], 2), cnt))
     out.insert(0, "id_i", np.repeat(np.repeat(names[:, 0], 2), cnt))
+    if "pair" in best.columns:
+        out.insert(2, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
     return out
 
 

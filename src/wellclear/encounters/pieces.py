@@ -25,6 +25,7 @@ from pandas.api.extensions import ExtensionArray
 from wellclear.encounters import _pairs
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.merge import name_hashes, pair_hash
 from wellclear.encounters.tracks import Tracks
 
 FloatArray = npt.NDArray[np.float64]
@@ -130,6 +131,8 @@ def scan_pieces(
     s_int = np.concatenate([p[2] for p in parts])
     s_flt = np.concatenate([p[3] for p in parts])
     pieces = _piece_frame(tracks, ci[p_int[:, 0]], cj[p_int[:, 0]], p_int[:, 1], p_int[:, 2], p_flt)
+    hashes = name_hashes(tracks.ids)
+    pieces.insert(2, "pair", pair_hash(hashes[ci[p_int[:, 0]]], hashes[cj[p_int[:, 0]]]))
     ids = tracks.ids
     sc = s_int[:, 0]
     order = np.lexsort((s_flt[:, 0], cj[sc], ci[sc]))
@@ -139,6 +142,7 @@ def scan_pieces(
             "kind": _names(np.asarray(SPAN_KINDS, dtype=object), s_int[order, 1]),
             "id_i": _names(ids, ci[sc]),
             "id_j": _names(ids, cj[sc]),
+            "pair": pair_hash(hashes[ci[sc]], hashes[cj[sc]]),
             "s": s_flt[order, 0],
             "e": s_flt[order, 1],
         }

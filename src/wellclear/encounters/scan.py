@@ -151,7 +151,8 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     enc = episodes(pieces, spans, cfg)
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
-        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in (*PAIR, "t_min")]]
+        drop = (*PAIR, "pair", "t_min")
+        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in drop]]
         return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), rows)
     groups = group_spans(spans, cfg.merge_gap_s)
     close = spans[spans["kind"] == "close"]
@@ -166,10 +167,13 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
             for i, j, s in zip(enc["id_i"], enc["id_j"], enc["start"], strict=True)
         ],
     )
+    # evidence joined on the hashed pair key where both carry it (no string join)
+    on = ["pair", "t_min"] if "pair" in enc.columns and "pair" in evidence.columns else []
+    on = on or [*PAIR, "t_min"]
+    keys = enc[["encounter_id", *on]]
     enc = enc[list(ENCOUNTER_COLUMNS)].sort_values(["start", *PAIR], kind="stable")
-    keys = enc[["encounter_id", *PAIR, "t_min"]]
-    ev = evidence.merge(keys, on=[*PAIR, "t_min"], how="inner")
-    ev = ev.drop(columns=[*PAIR, "t_min"])
+    ev = evidence.merge(keys, on=on, how="inner")
+    ev = ev.drop(columns=[c for c in (*PAIR, "pair", "t_min") if c in ev.columns])
     ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
     ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
     return ScanResult(enc.reset_index(drop=True), ev, rows)
