@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wellclear.encounters.merge import PAIR, assign, group_spans, name_hashes, pair_hash
+from wellclear.encounters.merge import (
+    PAIR,
+    _first_of_groups,
+    assign,
+    group_spans,
+    name_hashes,
+    pair_hash,
+)
 
 
 def _reference(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
@@ -102,3 +109,17 @@ def test_hashed_pair_keys_group_as_the_names_do() -> None:
     clash = hashed.assign(pair=np.int64(7))
     with pytest.raises(ValueError, match="share a hashed pair key"):
         group_spans(clash, 10.0)
+
+
+def test_first_of_groups_matches_a_sort() -> None:
+    rng = np.random.default_rng(21)
+    for _ in range(20):
+        n = int(rng.integers(1, 400))
+        gidx = np.sort(rng.choice(60, n)).astype(np.int64)
+        gidx = rng.permutation(gidx)
+        k1 = rng.integers(0, 4, n).astype(float)  # many ties
+        k2 = rng.integers(0, 3, n).astype(float)
+        order = np.lexsort((np.arange(n), k2, k1, gidx))
+        g = gidx[order]
+        ref = order[np.r_[True, g[1:] != g[:-1]]]
+        np.testing.assert_array_equal(_first_of_groups(gidx, k1, k2), ref)

@@ -160,10 +160,22 @@ def _last_at_or_before(
 
 
 def _first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
-    """Row of each group (in group order) that comes first by ``keys`` (ties: row order)."""
-    order = np.lexsort((np.arange(gidx.size), *reversed(keys), gidx))
-    g = gidx[order]
-    return order[np.r_[True, g[1:] != g[:-1]]] if g.size else order
+    """Row of each group (in group order) that comes first by ``keys`` (ties: row order).
+
+    Linear, not a sort: the smallest value of the first key per group (``ufunc.at``), then
+    among the rows holding it the smallest of the next key, and so on; the first row last.
+    """
+    if gidx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    n_g = int(gidx.max()) + 1
+    cand = np.arange(gidx.size)
+    for key in keys:
+        best = np.full(n_g, np.inf)
+        np.minimum.at(best, gidx[cand], key[cand])
+        cand = cand[key[cand] == best[gidx[cand]]]
+    first = np.full(n_g, gidx.size, dtype=np.int64)
+    np.minimum.at(first, gidx[cand], cand)
+    return first[first < gidx.size]
 
 
 def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:

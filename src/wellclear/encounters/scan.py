@@ -175,8 +175,15 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     ev = evidence.merge(keys, on=on, how="inner")
     ev = ev.drop(columns=[c for c in (*PAIR, "pair", "t_min") if c in ev.columns])
     ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
-    ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
+    ev = _in_encounter_order(ev.sort_values(["id", "t"], kind="stable"), enc)
     return ScanResult(enc.reset_index(drop=True), ev, rows)
+
+
+def _in_encounter_order(evidence: pd.DataFrame, encounters: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows in the order of their encounters (a stable sort on the encounter's rank,
+    so each encounter keeps its own row order)."""
+    rank = pd.Index(encounters["encounter_id"]).get_indexer(evidence["encounter_id"])
+    return evidence.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
 def scan(states: pd.DataFrame, cfg: ScanConfig | None = None) -> ScanResult:
@@ -286,8 +293,7 @@ def scan_source(
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
     ev = pd.concat([d.evidence for d in done if len(d.evidence)] or [done[0].evidence])
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    ev = ev.sort_values(["encounter_id", "id", "t"], kind="stable").reset_index(drop=True)
-    return ScanResult(enc, ev, rows)
+    return ScanResult(enc, _in_encounter_order(ev, enc), rows)
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
