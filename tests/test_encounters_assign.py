@@ -108,7 +108,7 @@ def test_hashed_pair_keys_group_as_the_names_do() -> None:
     # a hash shared by two different pairs is detected, not merged
     clash = hashed.assign(pair=np.int64(7))
     with pytest.raises(ValueError, match="share a hashed pair key"):
-        group_spans(clash, 10.0)
+        group_spans(clash, 10.0, verify=True)
 
 
 def test_first_of_groups_matches_a_sort() -> None:

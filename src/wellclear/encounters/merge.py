@@ -74,8 +74,12 @@ def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     return [key[sizes[k] : sizes[k + 1]] for k in range(len(frames))]
 
 
-def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
-    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted by pair, start)."""
+def group_spans(spans: pd.DataFrame, merge_gap_s: float, verify: bool = False) -> pd.DataFrame:
+    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted by pair, start).
+
+    With ``verify``, hashed pair keys (:func:`pair_hash`) are checked against the names: the
+    final pass (:func:`wellclear.encounters.scan.finish`) verifies every group it reports.
+    """
     prox = spans[(spans["kind"] == "prox").to_numpy(dtype=bool)]
     if prox.empty:
         return pd.DataFrame({"id_i": [], "id_j": [], "start": [], "end": []})
@@ -85,7 +89,7 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
     order = np.lexsort((e, s, key))
     key, s, e = key[order], s[order], e[order]
     same = np.r_[False, key[1:] == key[:-1]]
-    if "pair" in prox.columns and key.size > 1:  # hashed keys: the names of a run must agree
+    if verify and "pair" in prox.columns and key.size > 1:  # the names of a run must agree
         ii, jj = (prox[c].array.take(order) for c in PAIR)
         agree = np.asarray((ii[1:] == ii[:-1]) & (jj[1:] == jj[:-1]), dtype=bool)
         if np.any(same[1:] & ~agree):
@@ -228,12 +232,27 @@ def window_evidence(
     return out
 
 
-def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
-    """One row per encounter: pair, start, end and the measured quantities (no classes yet)."""
-    groups = group_spans(spans, cfg.merge_gap_s)
+def episodes(
+    pieces: pd.DataFrame,
+    spans: pd.DataFrame,
+    cfg: ScanConfig,
+    groups: pd.DataFrame | None = None,
+    gidx: np.ndarray | None = None,
+    g_all: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """One row per encounter: pair, start, end and the measured quantities (no classes yet).
+
+    ``groups`` (:func:`group_spans`) and the group of each piece and span (:func:`assign`)
+    are computed here unless given.
+    """
+    if groups is None:
+        groups = group_spans(spans, cfg.merge_gap_s)
     if groups.empty:
         return groups
-    gidx = assign(pieces, groups, "t_min")
+    if gidx is None:
+        gidx = assign(pieces, groups, "t_min")
+    if g_all is None:
+        g_all = assign(spans, groups, "s")
     best = min_pieces(pieces, gidx)
     if not np.array_equal(best["gidx"].to_numpy(), np.arange(len(groups))):
         raise AssertionError("a proximity group without pieces")
@@ -265,7 +284,6 @@ def episodes(pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig) -> pd.D
     out["min_interval_s"] = (best["b"] - best["a"]).to_numpy()
     out["alt_baro"] = best["alt_baro"].to_numpy()
     out["position_uncertainty_m"] = best["epu_m"].to_numpy()
-    g_all = assign(spans, groups, "s")
     for kind in ("los", "nmac", "close"):
         use = (spans["kind"] == kind).to_numpy(dtype=bool)
         sk = spans[use]

@@ -148,17 +148,17 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     """Merge the windows: encounters (classified) and the evidence of each encounter's minimum."""
     merged = _concat(list(results))
     pieces, spans, evidence, rows = merged.pieces, merged.spans, merged.evidence, merged.rows
-    enc = episodes(pieces, spans, cfg)
+    groups = group_spans(spans, cfg.merge_gap_s, verify=True)
+    g_pieces = assign(pieces, groups, "t_min")
+    g_spans = assign(spans, groups, "s")
+    enc = episodes(pieces, spans, cfg, groups, g_pieces, g_spans)
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
         drop = (*PAIR, "pair", "t_min")
         ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in drop]]
         return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), rows)
-    groups = group_spans(spans, cfg.merge_gap_s)
-    close = spans[spans["kind"] == "close"]
-    enc = classify(
-        enc, pieces, spans, assign(pieces, groups, "t_min"), assign(close, groups, "s"), cfg
-    )
+    is_close = (spans["kind"] == "close").to_numpy(dtype=bool)
+    enc = classify(enc, pieces, spans, g_pieces, g_spans[is_close], cfg)
     enc.insert(
         0,
         "encounter_id",
