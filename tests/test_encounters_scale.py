@@ -89,6 +89,12 @@ def test_chunked_equals_unchunked(traffic: pd.DataFrame) -> None:
     assert len(esc) == 1 and esc.iloc[0]["duration_s"] > 1800
     assert esc.iloc[0]["primary"] == "intercept"
     assert not whole.evidence.empty
+    # evidence in encounter order, then by aircraft and time
+    ev = whole.evidence
+    rank = pd.Index(whole.encounters["encounter_id"]).get_indexer(ev["encounter_id"])
+    assert (rank >= 0).all()
+    expect = ev.assign(_r=rank).sort_values(["_r", "id", "t"], kind="stable")
+    pd.testing.assert_frame_equal(ev, expect.drop(columns="_r").reset_index(drop=True))
     for window in (600.0, 1000.0):
         same(whole, scan_source(FrameSource(traffic), cfg, window_s=window))
     shuffled = traffic.sample(frac=1.0, random_state=1)

@@ -170,13 +170,15 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     # evidence joined on the hashed pair key where both carry it (no string join)
     on = ["pair", "t_min"] if "pair" in enc.columns and "pair" in evidence.columns else []
     on = on or [*PAIR, "t_min"]
-    keys = enc[["encounter_id", *on]]
-    enc = enc[list(ENCOUNTER_COLUMNS)].sort_values(["start", *PAIR], kind="stable")
+    enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
+    keys = enc[["encounter_id", *on]].assign(_rank=np.arange(len(enc)))
+    # an inner merge keeps the evidence order: per group, aircraft i (the smaller id) then j,
+    # each by time; a stable sort on the encounter's rank keeps it within each encounter
     ev = evidence.merge(keys, on=on, how="inner")
-    ev = ev.drop(columns=[c for c in (*PAIR, "pair", "t_min") if c in ev.columns])
+    ev = ev.iloc[np.argsort(ev["_rank"].to_numpy(), kind="stable")].reset_index(drop=True)
+    ev = ev.drop(columns=[c for c in (*PAIR, "pair", "t_min", "_rank") if c in ev.columns])
     ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
-    ev = _in_encounter_order(ev.sort_values(["id", "t"], kind="stable"), enc)
-    return ScanResult(enc.reset_index(drop=True), ev, rows)
+    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], ev, rows)
 
 
 def _in_encounter_order(evidence: pd.DataFrame, encounters: pd.DataFrame) -> pd.DataFrame:
