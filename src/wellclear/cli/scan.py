@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -113,6 +114,7 @@ def scan_command(
     ] = None,
 ) -> None:
     """Find and classify every encounter in recorded traffic; write encounters and evidence."""
+    from wellclear.encounters.output import TableWriter
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
     from wellclear.encounters.sources import (
         DatasetSource,
@@ -161,23 +163,22 @@ def scan_command(
                 source = sort_out_of_core(source, spill)
         if window_s == 0.0:
             window_s = auto_window(source, ROWS_PER_WINDOW)
-        if dask or scheduler:
-            result = scan_dask(source, cfg, window_s, scheduler=scheduler)
-        else:
-            result = _scan_with_progress(source, cfg, window_s)
-        if terminal:
-            from wellclear.encounters.terminal import drop_terminal
-
-            result = drop_terminal(
-                result,
-                parse_length(terminal_radius, "--terminal-radius"),
-                parse_length(terminal_height, "--terminal-height"),
-            )
+        keep = _terminal_filter(terminal, terminal_radius, terminal_height)
         output.mkdir(parents=True, exist_ok=True)
-        written = [
-            _write(result.encounters, output / "encounters", fmt),
-            _write(result.evidence, output / "evidence", fmt),
-        ]
+        if dask or scheduler:
+            result = keep(scan_dask(source, cfg, window_s, scheduler=scheduler))
+            evidence = _write(result.evidence, output / "evidence", fmt)
+        else:
+            # the evidence is written as encounters are finished: memory does not grow with it
+            with TableWriter(output / "evidence", fmt) as ev_out:
+                result = keep(
+                    _scan_with_progress(
+                        source, cfg, window_s, sink=lambda r: ev_out.write(keep(r).evidence)
+                    )
+                )
+                ev_out.columns = list(result.evidence.columns)
+            evidence = ev_out.path
+        written = [_write(result.encounters, output / "encounters", fmt), evidence]
         if rejects is not None:
             written.append(_write(rejects, output / "rejects", "csv"))
             typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
@@ -194,12 +195,28 @@ def scan_command(
     _summary(result.encounters, result.rows, time.perf_counter() - started, written)
 
 
-def _scan_with_progress(source: Source, cfg: ScanConfig, window_s: float) -> ScanResult:
+def _terminal_filter(on: bool, radius: str, height: str) -> Callable[[ScanResult], ScanResult]:
+    """What ``--terminal`` keeps of a (partial) result: everything when off."""
+    if not on:
+        return lambda r: r
+    from wellclear.encounters.terminal import drop_terminal
+
+    r_m = parse_length(radius, "--terminal-radius")
+    h_m = parse_length(height, "--terminal-height")
+    return lambda r: drop_terminal(r, r_m, h_m)
+
+
+def _scan_with_progress(
+    source: Source,
+    cfg: ScanConfig,
+    window_s: float,
+    sink: Callable[[ScanResult], None] | None = None,
+) -> ScanResult:
     """Stream ``source`` with a rich progress bar when stderr is a terminal."""
     from wellclear.encounters.scan import scan_source
 
     if not sys.stderr.isatty():
-        return scan_source(source, cfg, window_s)
+        return scan_source(source, cfg, window_s, sink=sink)
     from rich.console import Console
     from rich.progress import Progress
 
@@ -209,7 +226,7 @@ def _scan_with_progress(source: Source, cfg: ScanConfig, window_s: float) -> Sca
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return scan_source(source, cfg, window_s, progress=tick)
+        return scan_source(source, cfg, window_s, progress=tick, sink=sink)
 
 
 def _summary(enc: pd.DataFrame, rows: int, seconds: float, written: list[Path]) -> None:

@@ -254,11 +254,14 @@ def scan_source(
     cfg: ScanConfig | None = None,
     window_s: float = 3600.0,
     progress: Callable[[int, int], None] | None = None,
+    sink: Callable[[ScanResult], None] | None = None,
 ) -> ScanResult:
     """Stream ``source`` window by window in time order.
 
     Memory is bounded by one window plus the encounters still open: after each window the
-    encounters that no later window can extend are finished and their pieces dropped.
+    encounters that no later window can extend are finished and their pieces dropped. With a
+    ``sink``, each batch of finished encounters goes to it with its evidence as it is finished
+    (e.g. to a file), and only the encounters are kept: the result's evidence is then empty.
     """
     cfg = cfg or ScanConfig()
     done: list[ScanResult] = []
@@ -287,15 +290,23 @@ def scan_source(
             if k + 1 < n and len(pending.spans):
                 closed, pending = split_closed(pending, bounds[k + 1][0], cfg)
                 if len(closed.spans):
-                    done.append(finish([closed], cfg))
+                    done.append(_deliver(finish([closed], cfg), sink))
             if progress is not None:
                 progress(k + 1, n)
     if pending is not None:
-        done.append(finish([pending], cfg))
+        done.append(_deliver(finish([pending], cfg), sink))
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
     ev = pd.concat([d.evidence for d in done if len(d.evidence)] or [done[0].evidence])
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
     return ScanResult(enc, _in_encounter_order(ev, enc), rows)
+
+
+def _deliver(result: ScanResult, sink: Callable[[ScanResult], None] | None) -> ScanResult:
+    """Hand ``result`` to the sink and keep its encounters only (no sink: keep it whole)."""
+    if sink is None:
+        return result
+    sink(result)
+    return ScanResult(result.encounters, result.evidence.iloc[:0], result.rows)
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:

@@ -1,0 +1,92 @@
+"""Result tables written batch by batch, so that a scan's memory does not grow with its output.
+
+The evidence of an archive scan (tens of raw samples per encounter) can outgrow memory long
+before the encounters do: :class:`TableWriter` appends each batch to one Parquet, CSV or JSON
+file as the scan finishes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class TableWriter:
+    """One table written in batches: Parquet (one row group per batch), CSV (one header) or
+    JSON (one array of records). The first non-empty batch fixes the columns and types; a
+    table with no batch is written empty, with ``columns``."""
+
+    def __init__(self, path: Path, fmt: str, columns: list[str] | None = None) -> None:
+        if fmt not in ("parquet", "csv", "json"):
+            raise ValueError(f"unknown table format {fmt!r}")
+        self.path = path.with_suffix(f".{fmt}")
+        self.fmt = fmt
+        self.columns = columns or []
+        self.rows = 0
+        self._parquet: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._text: IO[str] | None = None
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append the rows of ``frame``."""
+        if frame.empty:
+            if not self.columns:
+                self.columns = list(frame.columns)
+            return
+        # text as plain strings: a category in one batch and a string in the next would not
+        # make one schema
+        frame = frame.astype({c: "str" for c in frame.columns if frame[c].dtype == "category"})
+        if self.fmt == "parquet":
+            table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+            if self._parquet is None:
+                self._schema = table.schema
+                self._parquet = pq.ParquetWriter(self.path, table.schema)
+            self._parquet.write_table(table)
+        else:
+            first = self._text is None
+            if self._text is None:
+                self._text = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+                if self.fmt == "json":
+                    self._text.write("[\n")
+            if self.fmt == "csv":
+                frame.to_csv(self._text, index=False, header=first)
+            else:
+                body = frame.to_json(orient="records", lines=True, double_precision=15)
+                records = body.strip().splitlines()
+                self._text.write(("" if first else ",\n") + ",\n".join(records))
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        """Finish the file (an empty table when nothing was written)."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        elif self._text is not None:
+            if self.fmt == "json":
+                self._text.write("\n]\n")
+            self._text.close()
+            self._text = None
+        elif self.rows == 0 and not self.path.exists():
+            empty = pd.DataFrame(columns=self.columns)
+            if self.fmt == "parquet":
+                empty.to_parquet(self.path, index=False)
+            elif self.fmt == "csv":
+                empty.to_csv(self.path, index=False)
+            else:
+                self.path.write_text("[]\n", encoding="utf-8")
