@@ -167,7 +167,8 @@ def _evidence(path: Path) -> pd.DataFrame:
     else:
         ev = pd.read_json(path)
     cols = ["encounter_id", "id", "t", "lat", "lon", "alt_m", "flag"]
-    ev = ev[cols].fillna({"flag": ""}).astype({"encounter_id": str, "id": str, "flag": str})
+    ev = ev[cols].assign(flag=ev["flag"].astype(object).where(ev["flag"].notna(), ""))
+    ev = ev.astype({"encounter_id": str, "id": str, "flag": str})
     return ev.sort_values(["encounter_id", "id", "t"]).reset_index(drop=True)
 
 
