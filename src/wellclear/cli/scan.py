@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import typer
 
 from wellclear.cli import app
@@ -165,20 +167,27 @@ def scan_command(
             window_s = auto_window(source, ROWS_PER_WINDOW)
         keep = _terminal_filter(terminal, terminal_radius, terminal_height)
         output.mkdir(parents=True, exist_ok=True)
+        batches: list[pa.Table] = []
         if dask or scheduler:
             result = keep(scan_dask(source, cfg, window_s, scheduler=scheduler))
+            batches.append(pa.Table.from_pandas(result.encounters, preserve_index=False))
             evidence = _write(result.evidence, output / "evidence", fmt)
         else:
-            # the evidence is written as encounters are finished: memory does not grow with it
+            # evidence written and encounters kept compact (Arrow) as they are finished, so
+            # that memory does not grow with the archive
             with TableWriter(output / "evidence", fmt) as ev_out:
-                result = keep(
-                    _scan_with_progress(
-                        source, cfg, window_s, sink=lambda r: ev_out.write(keep(r).evidence)
-                    )
-                )
+
+                def sink(r: ScanResult) -> None:
+                    kept = keep(r)
+                    ev_out.write(kept.evidence)
+                    if len(kept.encounters):
+                        batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
+
+                result = _scan_with_progress(source, cfg, window_s, sink=sink)
                 ev_out.columns = list(result.evidence.columns)
             evidence = ev_out.path
-        written = [_write(result.encounters, output / "encounters", fmt), evidence]
+        encounters = _by_start(batches, result.encounters)
+        written = [_write_arrow(encounters, output / "encounters", fmt), evidence]
         if rejects is not None:
             written.append(_write(rejects, output / "rejects", "csv"))
             typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
@@ -192,7 +201,7 @@ def scan_command(
     finally:
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
-    _summary(result.encounters, result.rows, time.perf_counter() - started, written)
+    _summary(encounters, result.rows, time.perf_counter() - started, written)
 
 
 def _terminal_filter(on: bool, radius: str, height: str) -> Callable[[ScanResult], ScanResult]:
@@ -229,12 +238,30 @@ def _scan_with_progress(
         return scan_source(source, cfg, window_s, progress=tick, sink=sink)
 
 
-def _summary(enc: pd.DataFrame, rows: int, seconds: float, written: list[Path]) -> None:
-    counts = enc["primary"].value_counts().to_dict() if len(enc) else {}
-    cats = enc.loc[enc["airprox"] != "", "airprox"].value_counts().sort_index().to_dict()
+def _by_start(batches: list[pa.Table], empty: pd.DataFrame) -> pa.Table:
+    """The encounters of all batches in one Arrow table, by start time and pair."""
+    if not batches:
+        return pa.Table.from_pandas(empty, preserve_index=False)
+    table = pa.concat_tables(batches, promote_options="permissive")
+    return table.sort_by([("start", "ascending"), ("id_i", "ascending"), ("id_j", "ascending")])
+
+
+def _write_arrow(table: pa.Table, path: Path, fmt: str) -> Path:
+    """Write an Arrow table as :func:`_write` writes a frame (Parquet straight from Arrow)."""
+    if fmt != "parquet":
+        return _write(table.to_pandas(), path, fmt)
+    out = path.with_suffix(".parquet")
+    pq.write_table(table, out)
+    return out
+
+
+def _summary(enc: pa.Table, rows: int, seconds: float, written: list[Path]) -> None:
+    frame = enc.select(["primary", "airprox"]).to_pandas()
+    counts = frame["primary"].value_counts().to_dict() if len(frame) else {}
+    cats = frame.loc[frame["airprox"] != "", "airprox"].value_counts().sort_index().to_dict()
     parts = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
     typer.echo(
-        f"wellclear scan: {rows} rows, {len(enc)} encounters ({parts}); airprox "
+        f"wellclear scan: {rows} rows, {enc.num_rows} encounters ({parts}); airprox "
         f"{', '.join(f'{k} {v}' for k, v in cats.items()) or 'none'}; "
         f"{seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s); wrote "
         + ", ".join(str(p) for p in written),

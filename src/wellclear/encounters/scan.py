@@ -261,7 +261,8 @@ def scan_source(
     Memory is bounded by one window plus the encounters still open: after each window the
     encounters that no later window can extend are finished and their pieces dropped. With a
     ``sink``, each batch of finished encounters goes to it with its evidence as it is finished
-    (e.g. to a file), and only the encounters are kept: the result's evidence is then empty.
+    (e.g. to a file) and nothing is kept: the result then holds the row count and empty tables
+    with the columns, so that memory does not grow with the archive.
     """
     cfg = cfg or ScanConfig()
     done: list[ScanResult] = []
@@ -302,11 +303,13 @@ def scan_source(
 
 
 def _deliver(result: ScanResult, sink: Callable[[ScanResult], None] | None) -> ScanResult:
-    """Hand ``result`` to the sink and keep its encounters only (no sink: keep it whole)."""
+    """Hand ``result`` to the sink and keep its columns only (no sink: keep it whole)."""
     if sink is None:
         return result
     sink(result)
-    return ScanResult(result.encounters, result.evidence.iloc[:0], result.rows)
+    # copies: an empty slice would be a view keeping the whole batch alive
+    empty = (result.encounters.iloc[:0].copy(), result.evidence.iloc[:0].copy())
+    return ScanResult(*empty, result.rows)
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
