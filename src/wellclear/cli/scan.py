@@ -5,6 +5,8 @@ A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, e
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import shutil
 import sys
 import tempfile
@@ -128,6 +130,7 @@ def scan_command(
     )
 
     started = time.perf_counter()
+    _lean_allocators()
     cleanup: list[Path] = []
     try:
         if fmt not in FORMATS:
@@ -202,6 +205,17 @@ def scan_command(
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
     _summary(encounters, result.rows, time.perf_counter() - started, written)
+
+
+def _lean_allocators() -> None:
+    """Return freed memory to the system as the scan goes, so that its peak stays that of a
+    window, not of the whole run: Arrow allocates from the system allocator (its default pool
+    keeps freed pages), and glibc maps each block of 1 MiB or more on its own (by default its
+    threshold grows with the first large frees, after which window-sized arrays come from a
+    heap that fragments). Elsewhere than glibc the second part is skipped."""
+    pa.set_memory_pool(pa.system_memory_pool())
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
 
 
 def _terminal_filter(on: bool, radius: str, height: str) -> Callable[[ScanResult], ScanResult]:

@@ -307,9 +307,13 @@ def _deliver(result: ScanResult, sink: Callable[[ScanResult], None] | None) -> S
     if sink is None:
         return result
     sink(result)
-    # copies: an empty slice would be a view keeping the whole batch alive
-    empty = (result.encounters.iloc[:0].copy(), result.evidence.iloc[:0].copy())
-    return ScanResult(*empty, result.rows)
+    return ScanResult(_empty_like(result.encounters), _empty_like(result.evidence), result.rows)
+
+
+def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new empty table with the columns and types of ``frame``: an empty slice (even a
+    copied one: Arrow-backed strings share their buffers) would keep the whole batch alive."""
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in frame.dtypes.items()})
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
