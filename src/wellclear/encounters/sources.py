@@ -153,31 +153,8 @@ class DatasetSource:
                 parts.append(ds.dataset(fs, format="parquet", partitioning="hive"))
         return parts[0] if len(parts) == 1 else ds.dataset(parts)
 
-    def _groups(self) -> list[tuple[float, float, str, int, int]] | None:
-        """``(t_min, t_max, file, row_group, first_row)`` of every row group, sorted, when every
-        file is Parquet with ``t`` statistics in every row group (None otherwise)."""
-        out = []
-        try:
-            for f in self.files:
-                if _fmt(f) != "parquet":
-                    return None
-                meta = pq.ParquetFile(f).metadata
-                col = meta.schema.names.index("t")
-                first = 0
-                for g in range(meta.num_row_groups):
-                    rows = meta.row_group(g).num_rows
-                    stats = meta.row_group(g).column(col).statistics
-                    if rows and (stats is None or not stats.has_min_max):
-                        return None
-                    if rows:
-                        out.append((float(stats.min), float(stats.max), f, g, first))
-                    first += rows
-        except (pa.ArrowInvalid, OSError) as e:
-            raise _error(e, ",".join(self.files)) from None
-        return sorted(out)
-
     def time_range(self) -> tuple[float, float]:
-        groups = self._groups()
+        groups = row_groups(self.files)
         if groups is not None:  # from the row-group statistics, no data read
             if not groups:
                 return (0.0, 0.0)
@@ -206,8 +183,8 @@ class DatasetSource:
         records), or those the file already holds (a copy sorted by :func:`sort_out_of_core`).
         Otherwise each window is read with a filter.
         """
-        groups = self._groups() if time_clustered(self.files) else None
-        if groups is None:
+        groups = row_groups(self.files)
+        if groups is None or not _clustered(groups):
             for lo, hi in bounds:
                 yield self.read(lo - overlap_s, hi + overlap_s)
             return
@@ -219,7 +196,7 @@ class DatasetSource:
             held = [h for h in held if h[0] >= a]
             try:
                 while nxt < len(groups) and groups[nxt][0] < b:
-                    _, t_max, f, g, first = groups[nxt]
+                    _, t_max, f, g, first, _ = groups[nxt]
                     pf = files.get(f) or files.setdefault(f, pq.ParquetFile(f))
                     if t_max >= a:
                         held.append((t_max, _with_origin(pf, f, g, first)))
@@ -287,6 +264,41 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
+RowGroup = tuple[float, float, str, int, int, int]
+
+
+def row_groups(files: tuple[str, ...]) -> list[RowGroup] | None:
+    """``(t_min, t_max, file, row_group, first_row, rows)`` of every non-empty row group,
+    sorted, when every file is Parquet with ``t`` statistics in every such row group (None
+    otherwise): read from the footers, no data."""
+    out: list[RowGroup] = []
+    try:
+        for f in files:
+            if _fmt(f) != "parquet":
+                return None
+            meta = pq.ParquetFile(f).metadata
+            col = meta.schema.names.index("t")
+            first = 0
+            for g in range(meta.num_row_groups):
+                rows = meta.row_group(g).num_rows
+                stats = meta.row_group(g).column(col).statistics
+                if rows and (stats is None or not stats.has_min_max):
+                    return None
+                if rows:
+                    out.append((float(stats.min), float(stats.max), f, g, first, rows))
+                first += rows
+    except (pa.ArrowInvalid, OSError) as e:
+        raise _error(e, ",".join(files)) from None
+    return sorted(out)
+
+
+def _clustered(groups: list[RowGroup], slack_s: float = 3600.0, max_rows: int = 2_000_000) -> bool:
+    """The test of :func:`time_clustered` on :func:`row_groups`."""
+    if any(g[5] > max_rows for g in groups):
+        return False
+    return all(a[1] <= b[0] + slack_s for a, b in itertools.pairwise(groups))
+
+
 def time_clustered(
     files: tuple[str, ...], slack_s: float = 3600.0, max_rows: int = 2_000_000
 ) -> bool:
@@ -298,23 +310,10 @@ def time_clustered(
     rows: a window reads whole the row groups its time range overlaps, so the largest row
     group bounds the memory of a read (2,000,000 rows: a few hundred MB decoded), whatever the
     number of row groups. Larger row groups are rewritten sorted (:func:`sort_out_of_core`, row
-    groups of 100,000 rows). CSV files are never clustered.
+    groups of 100,000 rows). CSV files are never clustered; empty row groups do not count.
     """
-    spans: list[tuple[float, float]] = []
-    for f in files:
-        if _fmt(f) != "parquet":
-            return False
-        meta = pq.ParquetFile(f).metadata
-        col = meta.schema.names.index("t")
-        for g in range(meta.num_row_groups):
-            if meta.row_group(g).num_rows > max_rows:
-                return False
-            stats = meta.row_group(g).column(col).statistics
-            if stats is None or not stats.has_min_max:
-                return False
-            spans.append((float(stats.min), float(stats.max)))
-    spans.sort()
-    return all(hi <= nxt_lo + slack_s for (_, hi), (nxt_lo, _) in itertools.pairwise(spans))
+    groups = row_groups(files)
+    return groups is not None and _clustered(groups, slack_s, max_rows)
 
 
 def sort_out_of_core(
