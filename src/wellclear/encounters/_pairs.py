@@ -349,9 +349,7 @@ def _state(
     for x in range(3):
         p[x] = w0 * pos[k, x] + w1 * vel_out[k, x] + w2 * pos[k + 1, x] + w3 * vel_in[k + 1, x]
         v[x] = d0 * pos[k, x] + d1 * vel_out[k, x] + d2 * pos[k + 1, x] + d3 * vel_in[k + 1, x]
-    z = w0 * alt[k] + w1 * vz_out[k] + w2 * alt[k + 1] + w3 * vz_in[k + 1]
-    vz = d0 * alt[k] + d1 * vz_out[k] + d2 * alt[k + 1] + d3 * vz_in[k + 1]
-    return z, vz
+    return _zstate(k, q, t, alt, vz_out, vz_in)
 
 
 _CHORD_DEV = 0.1

@@ -35,22 +35,6 @@ def hermite(
     return np.stack([p0, m0, c2, c3], axis=1)
 
 
-def hermite_eval(
-    p0: FloatArray, v0: FloatArray, p1: FloatArray, v1: FloatArray, h: FloatArray, tau: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Position and velocity (per second) on the Hermite paths of :func:`hermite` at ``tau``."""
-    t2 = tau * tau
-    t3 = t2 * tau
-    w = [2 * t3 - 3 * t2 + 1, (t3 - 2 * t2 + tau) * h, -2 * t3 + 3 * t2, (t3 - t2) * h]
-    dw = [(6 * t2 - 6 * tau) / h, 3 * t2 - 4 * tau + 1, (6 * tau - 6 * t2) / h, 3 * t2 - 2 * tau]
-    if p0.ndim == 2:
-        w = [x[:, None] for x in w]
-        dw = [x[:, None] for x in dw]
-    pos = w[0] * p0 + w[1] * v0 + w[2] * p1 + w[3] * v1
-    vel = dw[0] * p0 + dw[1] * v0 + dw[2] * p1 + dw[3] * v1
-    return pos, vel
-
-
 def polyval(coef: FloatArray, tau: FloatArray) -> FloatArray:
     """Evaluate rows of ``coef`` (``(N, D)`` or ``(N, D, K)``) at ``tau`` (``(N,)`` or ``(N, M)``).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -213,16 +213,6 @@ def read_window(source: Source, lo: float, hi: float, cfg: ScanConfig) -> Window
     return scan_window(_read_context(source, lo, hi, cfg), cfg, lo, hi)
 
 
-def iter_windows(
-    source: Source, cfg: ScanConfig, window_s: float
-) -> Iterator[tuple[int, int, WindowResult]]:
-    """Scan window after window, in time order: ``(index, count, result)``."""
-    t0, t1 = source.time_range()
-    bounds = window_bounds(t0, t1, window_s)
-    for k, (lo, hi) in enumerate(bounds):
-        yield k, len(bounds), read_window(source, lo, hi, cfg)
-
-
 def split_closed(
     pending: WindowResult, before: float, cfg: ScanConfig
 ) -> tuple[WindowResult, WindowResult]:
@@ -384,7 +374,6 @@ __all__ = [
     "Source",
     "WindowResult",
     "finish",
-    "iter_windows",
     "scan",
     "scan_dask",
     "scan_source",
