@@ -22,6 +22,7 @@ import typer
 
 from wellclear.cli import app
 from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.output import TableWriter
 from wellclear.encounters.scan import ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
@@ -36,14 +37,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
-    out = path.with_suffix(f".{fmt}")
-    if fmt == "parquet":
-        frame.to_parquet(out, index=False)
-    elif fmt == "csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_json(out, orient="records", indent=1)
-    return out
+    with TableWriter(path, fmt) as out:
+        out.write(frame)
+    return out.path
 
 
 def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> pd.DataFrame:
@@ -118,7 +114,6 @@ def scan_command(
     ] = None,
 ) -> None:
     """Find and classify every encounter in recorded traffic; write encounters and evidence."""
-    from wellclear.encounters.output import TableWriter
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
     from wellclear.encounters.sources import (
         DatasetSource,
@@ -187,7 +182,6 @@ def scan_command(
                         batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
 
                 result = _scan_with_progress(source, cfg, window_s, sink=sink)
-                ev_out.columns = list(result.evidence.columns)
             evidence = ev_out.path
         encounters = _by_start(batches, result.encounters)
         written = [_write_arrow(encounters, output / "encounters", fmt), evidence]

@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 class TableWriter:
     """One table written in batches: Parquet (one row group per batch), CSV (one header) or
     JSON (one array of records). The first non-empty batch fixes the columns and types; a
-    table with no batch is written empty, with ``columns``."""
+    table with no rows is written empty, with the columns and types of the empty batches it
+    was given (else ``columns``)."""
 
     def __init__(self, path: Path, fmt: str, columns: list[str] | None = None) -> None:
         if fmt not in ("parquet", "csv", "json"):
@@ -31,6 +32,7 @@ class TableWriter:
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
         self._text: IO[str] | None = None
+        self._empty: pd.DataFrame | None = None  # the columns and types of an empty table
 
     def __enter__(self) -> TableWriter:
         return self
@@ -46,8 +48,8 @@ class TableWriter:
     def write(self, frame: pd.DataFrame) -> None:
         """Append the rows of ``frame``."""
         if frame.empty:
-            if not self.columns:
-                self.columns = list(frame.columns)
+            if self._empty is None:
+                self._empty = frame.iloc[:0].copy()
             return
         # text as plain strings: a category in one batch and a string in the next would not
         # make one schema
@@ -83,7 +85,7 @@ class TableWriter:
             self._text.close()
             self._text = None
         elif self.rows == 0 and not self.path.exists():
-            empty = pd.DataFrame(columns=self.columns)
+            empty = self._empty if self._empty is not None else pd.DataFrame(columns=self.columns)
             if self.fmt == "parquet":
                 empty.to_parquet(self.path, index=False)
             elif self.fmt == "csv":
