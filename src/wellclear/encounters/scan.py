@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -267,15 +268,23 @@ def scan_source(
         if stream is not None
         else (_read_context(source, lo, hi, cfg) for lo, hi in bounds)
     )
-    # the next window is read while this one is scanned (Arrow reads release the GIL)
-    with ThreadPoolExecutor(1) as reader:
-        ahead = reader.submit(next, frames)
-        for k, (lo, hi) in enumerate(bounds):
-            frame = ahead.result()
+    # pipelined: while window k is merged and delivered here, window k + 1 is scanned by the
+    # worker and window k + 2 read by the reader (Arrow reads, tracks and the pair kernel
+    # release the GIL); the worker runs its windows in order, the merge takes them in order
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as worker:
+        reads: deque[Future[pd.DataFrame]] = deque(reader.submit(next, frames) for _ in bounds[:2])
+
+        def read_and_scan(k: int) -> WindowResult:
+            frame = reads.popleft().result()
+            if k + 2 < n:
+                reads.append(reader.submit(next, frames))
+            return scan_window(frame, cfg, *bounds[k])
+
+        ahead = worker.submit(read_and_scan, 0)
+        for k in range(n):
+            res = ahead.result()
             if k + 1 < n:
-                ahead = reader.submit(next, frames)
-            res = scan_window(frame, cfg, lo, hi)
-            del frame
+                ahead = worker.submit(read_and_scan, k + 1)
             rows += res.rows
             pending = res if pending is None else _concat([pending, res])
             if k + 1 < n and len(pending.spans):
