@@ -8,8 +8,9 @@ import pytest
 
 from wellclear.encounters.merge import (
     PAIR,
-    _first_of_groups,
     assign,
+    check_names,
+    first_of_groups,
     group_spans,
     name_hashes,
     pair_hash,
@@ -107,11 +108,13 @@ def test_hashed_pair_keys_group_as_the_names_do() -> None:
     pd.testing.assert_frame_equal(g_name, g_hash)
     # a hash shared by two different pairs is detected, not merged
     clash = hashed.assign(pair=np.int64(7))
+    merged = group_spans(clash, 10.0)
     with pytest.raises(ValueError, match="share a hashed pair key"):
-        group_spans(clash, 10.0, verify=True)
+        check_names(clash, assign(clash, merged, "s"))
+    check_names(hashed, assign(hashed, by_hash, "s"))  # distinct keys: nothing to report
 
 
-def test_first_of_groups_matches_a_sort() -> None:
+def testfirst_of_groups_matches_a_sort() -> None:
     rng = np.random.default_rng(21)
     for _ in range(20):
         n = int(rng.integers(1, 400))
@@ -122,4 +125,4 @@ def test_first_of_groups_matches_a_sort() -> None:
         order = np.lexsort((np.arange(n), k2, k1, gidx))
         g = gidx[order]
         ref = order[np.r_[True, g[1:] != g[:-1]]]
-        np.testing.assert_array_equal(_first_of_groups(gidx, k1, k2), ref)
+        np.testing.assert_array_equal(first_of_groups(gidx, k1, k2), ref)

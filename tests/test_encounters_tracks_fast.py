@@ -12,7 +12,6 @@ import pytest
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
     EVIDENCE_COLUMNS,
-    PAIR,
     _first_at_or_after,
     _last_at_or_before,
     assign,
@@ -131,13 +130,11 @@ def _reference_build_tracks(states: pd.DataFrame, cfg: ScanConfig) -> dict[str, 
 
 
 def _reference_window_evidence(
-    frame: pd.DataFrame, pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig
+    frame: pd.DataFrame, best: pd.DataFrame, cfg: ScanConfig
 ) -> pd.DataFrame:
-    groups = group_spans(spans, cfg.merge_gap_s)
     cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
-    if pieces.empty:
-        return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
-    best = min_pieces(pieces, assign(pieces, groups, "t_min"))
+    if best.empty:
+        return pd.DataFrame(columns=["pair", "t_min", *cols])
     ids = frame["id"].to_numpy()
     t = frame["t"].to_numpy(np.float64)
     first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else np.zeros(0, int)
@@ -154,8 +151,7 @@ def _reference_window_evidence(
     idx = np.repeat(s, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     out = frame.iloc[idx][cols].reset_index(drop=True)
     out.insert(0, "t_min", np.repeat(t_min, cnt))
-    out.insert(0, "id_j", np.repeat(np.repeat(names[:, 1], 2), cnt))
-    out.insert(0, "id_i", np.repeat(np.repeat(names[:, 0], 2), cnt))
+    out.insert(0, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
     return out
 
 
@@ -301,15 +297,18 @@ def test_window_evidence_matches_the_reference() -> None:
     states = _traffic(2)
     cfg = ScanConfig(proximity_horizontal_m=30_000.0)
     tracks = build_tracks(states, cfg)
-    pieces, spans = scan_pieces(tracks, cfg)
-    assert not pieces.empty
-    ref = _reference_window_evidence(_reference_clean(states, cfg), pieces, spans, cfg)
-    got = window_evidence(tracks, pieces, spans, cfg)
+    found = scan_pieces(tracks, cfg)
+    assert not found.pieces.empty
+    # the window-group minima are the smallest pieces of their groups
+    groups = group_spans(found.spans, cfg.merge_gap_s)
+    low = min_pieces(found.pieces, assign(found.pieces, groups, "t_min"))
+    assert len(found.best) == len(groups) == len(low)
+    np.testing.assert_array_equal(found.best["t_min"].to_numpy(), low["t_min"].to_numpy())
+    np.testing.assert_array_equal(found.best["pair"].to_numpy(), low["pair"].to_numpy())
+    ref = _reference_window_evidence(_reference_clean(states, cfg), found.best, cfg)
+    got = window_evidence(tracks, found.best, cfg)
     assert len(got) > 100 and (got["flag"] != "").any()
-    pd.testing.assert_frame_equal(got.drop(columns="pair"), ref)
-    # no pieces: the empty table with the same columns
-    none = pieces.iloc[:0]
-    pd.testing.assert_frame_equal(
-        window_evidence(tracks, none, spans, cfg),
-        _reference_window_evidence(_reference_clean(states, cfg), none, spans, cfg),
-    )
+    pd.testing.assert_frame_equal(got, ref)
+    # no minima: the empty table with the same columns
+    none = found.best.iloc[:0]
+    assert list(window_evidence(tracks, none, cfg).columns) == list(got.columns)

@@ -74,26 +74,25 @@ def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     return [key[sizes[k] : sizes[k + 1]] for k in range(len(frames))]
 
 
-def group_spans(spans: pd.DataFrame, merge_gap_s: float, verify: bool = False) -> pd.DataFrame:
-    """Proximity spans merged per pair: ``id_i, id_j, start, end`` (sorted by pair, start).
+def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
+    """Proximity spans merged per pair: ``start, end`` and the pair (``pair`` and/or
+    ``id_i, id_j``, as the spans have them), sorted by pair key and start.
 
-    With ``verify``, hashed pair keys (:func:`pair_hash`) are checked against the names: the
-    final pass (:func:`wellclear.encounters.scan.finish`) verifies every group it reports.
+    Groups are pairs' runs of spans closer than ``merge_gap_s``; hashed keys are trusted here
+    and checked against the names by :func:`check_names`.
     """
     prox = spans[(spans["kind"] == "prox").to_numpy(dtype=bool)]
+    names = [c for c in PAIR if c in prox.columns]
     if prox.empty:
-        return pd.DataFrame({"id_i": [], "id_j": [], "start": [], "end": []})
+        cols = (["pair"] if "pair" in prox.columns else []) + names
+        empty = {c: prox[c].iloc[:0].to_numpy() for c in cols}
+        return pd.DataFrame({**empty, "start": [], "end": []})
     (key,) = pair_keys(prox)
     s = prox["s"].to_numpy(np.float64)
     e = prox["e"].to_numpy(np.float64)
     order = np.lexsort((e, s, key))
     key, s, e = key[order], s[order], e[order]
     same = np.r_[False, key[1:] == key[:-1]]
-    if verify and "pair" in prox.columns and key.size > 1:  # the names of a run must agree
-        ii, jj = (prox[c].array.take(order) for c in PAIR)
-        agree = np.asarray((ii[1:] == ii[:-1]) & (jj[1:] == jj[:-1]), dtype=bool)
-        if np.any(same[1:] & ~agree):
-            raise ValueError("two pairs of aircraft share a hashed pair key")
     # rows are sorted by pair: each pair is one run (integer run codes)
     run = np.cumsum(~same)
     end_so_far = pd.Series(e).groupby(run, sort=False).cummax().to_numpy()
@@ -101,17 +100,30 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float, verify: bool = False) -
     new = ~same | (s - prev_end >= merge_gap_s)
     first = np.flatnonzero(new)
     rows = order[first]
-    out = pd.DataFrame(
-        {
-            "id_i": prox["id_i"].iloc[rows].reset_index(drop=True),
-            "id_j": prox["id_j"].iloc[rows].reset_index(drop=True),
-            "start": np.minimum.reduceat(s, first),
-            "end": np.maximum.reduceat(e, first),
-        }
-    )
+    out: dict[str, object] = {}
     if "pair" in prox.columns:
         out["pair"] = key[first]
-    return out
+    for c in names:
+        out[c] = prox[c].iloc[rows].reset_index(drop=True)
+    out["start"] = np.minimum.reduceat(s, first)
+    out["end"] = np.maximum.reduceat(e, first)
+    return pd.DataFrame(out)
+
+
+def check_names(best: pd.DataFrame, gidx: np.ndarray) -> None:
+    """Raise ``ValueError`` when rows of one group (``gidx``) name different pairs: two pairs
+    sharing a hashed key (about one chance in 2^64 per pair of pairs) are detected, not
+    merged."""
+    if len(best) < 2:
+        return
+    order = np.argsort(gidx, kind="stable")
+    g = gidx[order]
+    same = g[1:] == g[:-1]
+    for c in PAIR:
+        v = best[c].array.take(order)
+        agree = np.asarray(v[1:] == v[:-1], dtype=bool)
+        if np.any(same & ~agree):
+            raise ValueError("two pairs of aircraft share a hashed pair key")
 
 
 def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
@@ -163,7 +175,7 @@ def _last_at_or_before(
         hi = np.where(active & ~go_right, mid, hi)
 
 
-def _first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+def first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """Row of each group (in group order) that comes first by ``keys`` (ties: row order).
 
     Linear, not a sort: the smallest value of the first key per group (``ufunc.at``), then
@@ -185,28 +197,28 @@ def _first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
 def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
     """The piece of smallest horizontal distance in each group (ties: earliest), with ``gidx``,
     in group order."""
-    rows = _first_of_groups(
+    rows = first_of_groups(
         gidx, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
     )
     return pieces.iloc[rows].assign(gidx=gidx[rows])
 
 
-def window_evidence(
-    tracks: Tracks, pieces: pd.DataFrame, spans: pd.DataFrame, cfg: ScanConfig
-) -> pd.DataFrame:
-    """Raw samples of both aircraft within ``evidence_s`` of each window group's minimum.
+def window_evidence(tracks: Tracks, best: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
+    """Raw samples of both aircraft within ``evidence_s`` of each window group's minimum
+    (``best``: ``pair, t_min, id_i, id_j``, :class:`~wellclear.encounters.pieces.Found`).
 
     The samples are every deduplicated row of the window, clean or flagged, found through the
     (aircraft, time) order of ``tracks`` (:attr:`~.tracks.Tracks.all_row`) and read from
-    ``tracks.frame`` (ids as strings, with the ``flag`` of each sample). Rows are tagged with
-    the pair and ``t_min`` so that the final pass keeps those of each encounter's minimum.
+    ``tracks.frame`` (with the ``flag`` of each sample). Rows are tagged with ``pair`` and
+    ``t_min`` so that the final pass keeps those of each encounter's minimum; per group,
+    aircraft i then j, each by time.
     """
-    groups = group_spans(spans, cfg.merge_gap_s)
     frame = tracks.frame
     cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns or c == "flag"]
-    if pieces.empty:
-        return pd.DataFrame(columns=[*PAIR, "t_min", *cols])
-    best = min_pieces(pieces, assign(pieces, groups, "t_min"))
+    if best.empty:
+        return pd.DataFrame(
+            {"pair": np.zeros(0, np.int64), "t_min": np.zeros(0), **{c: [] for c in cols}}
+        )
     # both aircraft of every group minimum, i then j; each aircraft is one run of the order
     names = np.stack([best["id_i"].to_numpy(object), best["id_j"].to_numpy(object)], axis=1)
     k = pd.Index(tracks.all_ids).get_indexer(pd.Index(names.ravel()))
@@ -225,74 +237,66 @@ def window_evidence(
     out["id"] = out["id"].astype(str)
     out.insert(cols.index("flag"), "flag", np.asarray(FLAGS, dtype=object)[tracks.all_flag[idx]])
     out.insert(0, "t_min", np.repeat(t_min, cnt))
-    out.insert(0, "id_j", np.repeat(np.repeat(names[:, 1], 2), cnt))
-    out.insert(0, "id_i", np.repeat(np.repeat(names[:, 0], 2), cnt))
-    if "pair" in best.columns:
-        out.insert(2, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
+    out.insert(0, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
     return out
+
+
+NAMES = ["id_i", "id_j", "party_i", "party_j", "callsign_i", "callsign_j"]
 
 
 def episodes(
     pieces: pd.DataFrame,
     spans: pd.DataFrame,
-    cfg: ScanConfig,
-    groups: pd.DataFrame | None = None,
-    gidx: np.ndarray | None = None,
-    g_all: np.ndarray | None = None,
+    best: pd.DataFrame,
+    groups: pd.DataFrame,
+    gidx: np.ndarray,
+    g_all: np.ndarray,
+    g_best: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per encounter: pair, start, end and the measured quantities (no classes yet).
+    """One row per encounter (group of ``groups``): pair, start, end and the measured
+    quantities, no classes yet.
 
-    ``groups`` (:func:`group_spans`) and the group of each piece and span (:func:`assign`)
-    are computed here unless given.
+    ``gidx``, ``g_all``, ``g_best``: the group of each piece, span and window-group minimum
+    (:func:`assign`). The names come from the window-group minimum that is the encounter's
+    minimum (the same pair and ``t_min``).
     """
-    if groups is None:
-        groups = group_spans(spans, cfg.merge_gap_s)
     if groups.empty:
-        return groups
-    if gidx is None:
-        gidx = assign(pieces, groups, "t_min")
-    if g_all is None:
-        g_all = assign(spans, groups, "s")
-    best = min_pieces(pieces, gidx)
-    if not np.array_equal(best["gidx"].to_numpy(), np.arange(len(groups))):
+        return groups.assign(**{c: pd.Series([], dtype="str") for c in NAMES})
+    low = min_pieces(pieces, gidx)
+    if not np.array_equal(low["gidx"].to_numpy(), np.arange(len(groups))):
         raise AssertionError("a proximity group without pieces")
-    first = pieces.iloc[_first_of_groups(gidx, pieces["a"].to_numpy(np.float64))]
+    t_low = low["t_min"].to_numpy(np.float64)
+    hit = best["t_min"].to_numpy(np.float64) == t_low[g_best]
+    rows = np.flatnonzero(hit)[first_of_groups(g_best[hit])]
+    if not np.array_equal(g_best[rows], np.arange(len(groups))):
+        raise AssertionError("an encounter's minimum is not a window group's minimum")
+    first = pieces.iloc[first_of_groups(gidx, pieces["a"].to_numpy(np.float64))]
     slant = np.full(len(groups), np.inf)
     np.minimum.at(slant, gidx, pieces["slant_min_m"].to_numpy(np.float64))
     out = groups.copy()
+    for c in NAMES:
+        out[c] = best[c].array.take(rows)
     out["duration_s"] = out["end"] - out["start"]
-    keep_best = [
-        "party_i",
-        "party_j",
-        "callsign_i",
-        "callsign_j",
-        "t_min",
-        "h_min_m",
-        "dz_min_m",
-        "lat_i",
-        "lon_i",
-        "alt_i_m",
-        "lat_j",
-        "lon_j",
-        "alt_j_m",
-    ]
-    for c in keep_best:
-        out[c] = best[c].to_numpy()
+    keep_low = ["t_min", "h_min_m", "dz_min_m", "lat_i", "lon_i", "alt_i_m"]
+    for c in [*keep_low, "lat_j", "lon_j", "alt_j_m"]:
+        out[c] = low[c].to_numpy()
     out["slant_min_m"] = slant
     out["rel_speed_start_mps"] = first["rel_speed_a_mps"].to_numpy()
     out["range_rate_start_mps"] = first["range_rate_a_mps"].to_numpy()
-    out["min_interval_s"] = (best["b"] - best["a"]).to_numpy()
-    out["alt_baro"] = best["alt_baro"].to_numpy()
-    out["position_uncertainty_m"] = best["epu_m"].to_numpy()
+    out["min_interval_s"] = (low["b"] - low["a"]).to_numpy()
+    out["alt_baro"] = low["alt_baro"].to_numpy()
+    out["position_uncertainty_m"] = low["epu_m"].to_numpy()
     for kind in ("los", "nmac", "close"):
         use = (spans["kind"] == kind).to_numpy(dtype=bool)
-        sk = spans[use]
+        s = spans["s"].to_numpy(np.float64)[use]
+        e = spans["e"].to_numpy(np.float64)[use]
         gk = g_all[use]
-        dur = pd.Series((sk["e"] - sk["s"]).to_numpy()).groupby(gk).sum()
-        out[f"{kind}_s"] = dur.reindex(range(len(out)), fill_value=0.0).to_numpy()
+        out[f"{kind}_s"] = np.bincount(gk, weights=e - s, minlength=len(out)).astype(np.float64)
         if kind == "los":
-            lo = pd.Series(sk["s"].to_numpy()).groupby(gk).min()
-            hi = pd.Series(sk["e"].to_numpy()).groupby(gk).max()
-            out["los_start"] = lo.reindex(range(len(out))).to_numpy()
-            out["los_end"] = hi.reindex(range(len(out))).to_numpy()
+            lo = np.full(len(out), np.inf)
+            hi = np.full(len(out), -np.inf)
+            np.minimum.at(lo, gk, s)
+            np.maximum.at(hi, gk, e)
+            out["los_start"] = np.where(np.isfinite(lo), lo, np.nan)
+            out["los_end"] = np.where(np.isfinite(hi), hi, np.nan)
     return out

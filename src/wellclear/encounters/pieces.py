@@ -16,6 +16,7 @@ each aircraft that bound it only: that is what makes windows, chunks and partiti
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,13 +26,20 @@ from pandas.api.extensions import ExtensionArray
 from wellclear.encounters import _pairs
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.merge import name_hashes, pair_hash
+from wellclear.encounters.merge import (
+    assign,
+    first_of_groups,
+    group_spans,
+    name_hashes,
+    pair_hash,
+)
 from wellclear.encounters.tracks import Tracks
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 SPAN_KINDS = ("prox", "los", "close", "nmac")
+_KIND = pd.CategoricalDtype(list(SPAN_KINDS))
 
 
 # horizontal position accuracy (95 %) by NACp, DO-260B; NACp 0 is unknown
@@ -75,20 +83,42 @@ def _limits(cfg: ScanConfig) -> FloatArray:
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """What :func:`scan_pieces` finds in a window.
+
+    ``pieces``: one row per interval with some time inside the proximity range: its ``pair``
+    key (:func:`~wellclear.encounters.merge.pair_hash`), the kernel's columns
+    (:data:`wellclear.encounters._pairs.PIECE_FLOATS`: minima over that time, the state at its
+    start), who is behind whom, whether both altitudes are barometric and the position
+    accuracy; numbers only. ``spans``: the sub-intervals inside each volume (``kind`` in
+    :data:`SPAN_KINDS`, categorical), ``pair``, absolute ``s`` and ``e``. ``best``: the piece of
+    smallest horizontal distance of each window group (proximity spans of a pair merged as in
+    :func:`~wellclear.encounters.merge.group_spans`), with the names the pieces leave out:
+    ``pair, t_min, id_i, id_j, party_i, party_j, callsign_i, callsign_j`` (parties and callsigns
+    of the samples that start that piece). A window group lies in one encounter, so the
+    minimum of an encounter is one of these.
+    """
+
+    pieces: pd.DataFrame
+    spans: pd.DataFrame
+    best: pd.DataFrame
+
+
 def scan_pieces(
     tracks: Tracks,
     cfg: ScanConfig,
     t_lo: float = -np.inf,
     t_hi: float = np.inf,
     threads: int = 2,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pieces and spans of every pair whose interval starts in ``[t_lo, t_hi)``.
+) -> Found:
+    """Pieces, spans and window-group minima of every pair whose interval starts in
+    ``[t_lo, t_hi)`` (see :class:`Found`).
 
-    ``pieces``: one row per interval with some time inside the proximity range, with the minima
-    over that time and the state at its start. ``spans``: the sub-intervals inside each volume
-    (``kind`` in :data:`SPAN_KINDS`), absolute times. Candidates are solved in ``threads``
-    contiguous blocks at once (the compiled kernel releases the GIL); rows are independent and
-    the blocks are joined in order, so the result does not depend on it.
+    Candidates are solved in ``threads`` contiguous blocks at once (the compiled kernel
+    releases the GIL); rows are independent and the blocks are joined in order, so the result
+    does not depend on it. Pairs are told apart by their aircraft codes within the window and
+    by hashed keys across windows; a window where two pairs share a key raises ``ValueError``.
     """
     bk, ci, cj = candidate_pairs(tracks, cfg)
     b0 = np.maximum(bk * cfg.bucket_s, t_lo)
@@ -130,55 +160,85 @@ def scan_pieces(
     p_flt = np.concatenate([p[1] for p in parts])
     s_int = np.concatenate([p[2] for p in parts])
     s_flt = np.concatenate([p[3] for p in parts])
-    pieces = _piece_frame(tracks, ci[p_int[:, 0]], cj[p_int[:, 0]], p_int[:, 1], p_int[:, 2], p_flt)
     hashes = name_hashes(tracks.ids)
-    pieces.insert(2, "pair", pair_hash(hashes[ci[p_int[:, 0]]], hashes[cj[p_int[:, 0]]]))
-    ids = tracks.ids
+    cand_pair = pair_hash(hashes[ci], hashes[cj])
+    _check_keys(ci * n_codes + cj, cand_pair)
+    pc = p_int[:, 0]
+    pieces = _piece_frame(tracks, cand_pair[pc], p_int[:, 1], p_int[:, 2], p_flt)
     sc = s_int[:, 0]
     order = np.lexsort((s_flt[:, 0], cj[sc], ci[sc]))
     sc = sc[order]
     spans = pd.DataFrame(
         {
-            "kind": _names(np.asarray(SPAN_KINDS, dtype=object), s_int[order, 1]),
-            "id_i": _names(ids, ci[sc]),
-            "id_j": _names(ids, cj[sc]),
-            "pair": pair_hash(hashes[ci[sc]], hashes[cj[sc]]),
+            "kind": pd.Categorical.from_codes(s_int[order, 1], dtype=_KIND),
+            "pair": cand_pair[sc],
             "s": s_flt[order, 0],
             "e": s_flt[order, 1],
         }
     )
-    return pieces, spans
+    best = _window_best(tracks, pieces, spans, cfg, ci[pc], cj[pc], p_int[:, 1], p_int[:, 2])
+    return Found(pieces, spans, best)
+
+
+def _check_keys(codes: IntArray, keys: IntArray) -> None:
+    """Raise ``ValueError`` when two pairs of a window (``codes``, exact) share a hashed key."""
+    pairs, at = np.unique(codes, return_index=True)
+    if np.unique(keys[at]).size != pairs.size:
+        raise ValueError("two pairs of aircraft share a hashed pair key")
+
+
+def _window_best(
+    tracks: Tracks,
+    pieces: pd.DataFrame,
+    spans: pd.DataFrame,
+    cfg: ScanConfig,
+    ci: IntArray,
+    cj: IntArray,
+    ki: IntArray,
+    kj: IntArray,
+) -> pd.DataFrame:
+    """The piece of smallest horizontal distance of each window group (ties: earliest) with
+    its names (:class:`Found`); ``ci, cj, ki, kj``: codes and samples of every piece."""
+    groups = group_spans(spans, cfg.merge_gap_s)
+    rows = first_of_groups(
+        assign(pieces, groups, "t_min"),
+        pieces["h_min_m"].to_numpy(np.float64),
+        pieces["t_min"].to_numpy(np.float64),
+    )
+    rows_f = tracks.row
+    frame = tracks.frame
+    return pd.DataFrame(
+        {
+            "pair": pieces["pair"].to_numpy()[rows],
+            "t_min": pieces["t_min"].to_numpy()[rows],
+            "id_i": _names(tracks.ids, ci[rows]),
+            "id_j": _names(tracks.ids, cj[rows]),
+            "party_i": _take(frame, "party", rows_f[ki[rows]]),
+            "party_j": _take(frame, "party", rows_f[kj[rows]]),
+            "callsign_i": _take(frame, "callsign", rows_f[ki[rows]]),
+            "callsign_j": _take(frame, "callsign", rows_f[kj[rows]]),
+        }
+    )
 
 
 def _piece_frame(
-    tracks: Tracks, ci: IntArray, cj: IntArray, ki: IntArray, kj: IntArray, flt: FloatArray
+    tracks: Tracks, pair: IntArray, ki: IntArray, kj: IntArray, flt: FloatArray
 ) -> pd.DataFrame:
-    """The piece table: ids, parties and callsigns, the kernel's columns
-    (:data:`wellclear.encounters._pairs.PIECE_FLOATS`) and what the samples say (altitude
-    source, position accuracy, rows of the four bounding samples)."""
+    """The piece table (:class:`Found`): ``pair``, the kernel's columns and what the samples
+    say (who is behind whom, altitude source, position accuracy)."""
     rows_f = tracks.row
     baro = ~np.isnan(tracks.alt_baro)
     frame = tracks.frame
-    ids = tracks.ids
-    cols: dict[str, object] = {
-        "id_i": _names(ids, ci),
-        "id_j": _names(ids, cj),
-        "party_i": _take(frame, "party", rows_f[ki]),
-        "party_j": _take(frame, "party", rows_f[kj]),
-        "callsign_i": _take(frame, "callsign", rows_f[ki]),
-        "callsign_j": _take(frame, "callsign", rows_f[kj]),
-    }
-    for k, name in enumerate(_pairs.PIECE_FLOATS):
-        cols[name] = flt[:, k]
+    pieces = pd.DataFrame(flt, columns=list(_pairs.PIECE_FLOATS), copy=False)
+    pieces.insert(0, "pair", pair)
     # j in the rear half of i (behind i's track), and the other way round
-    cols["j_behind_i"] = flt[:, _pairs.PIECE_FLOATS.index("i_toward_mps")] < 0
-    cols["i_behind_j"] = flt[:, _pairs.PIECE_FLOATS.index("j_toward_mps")] < 0
-    cols["alt_baro"] = baro[ki] & baro[ki + 1] & baro[kj] & baro[kj + 1]
-    cols["epu_m"] = _epu(frame, rows_f[ki], rows_f[ki + 1]) + _epu(
-        frame, rows_f[kj], rows_f[kj + 1]
+    extra = pd.DataFrame(
+        {
+            "j_behind_i": flt[:, _pairs.PIECE_FLOATS.index("i_toward_mps")] < 0,
+            "i_behind_j": flt[:, _pairs.PIECE_FLOATS.index("j_toward_mps")] < 0,
+            "alt_baro": baro[ki] & baro[ki + 1] & baro[kj] & baro[kj + 1],
+            "epu_m": _epu(frame, rows_f[ki], rows_f[ki + 1])
+            + _epu(frame, rows_f[kj], rows_f[kj + 1]),
+        }
     )
-    cols["row_i0"] = rows_f[ki]
-    cols["row_i1"] = rows_f[ki + 1]
-    cols["row_j0"] = rows_f[kj]
-    cols["row_j1"] = rows_f[kj + 1]
-    return pd.DataFrame(cols)
+    return pd.concat([pieces, extra], axis=1)

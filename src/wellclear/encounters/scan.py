@@ -25,6 +25,7 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
     PAIR,
     assign,
+    check_names,
     episodes,
     group_spans,
     window_evidence,
@@ -72,10 +73,12 @@ ENCOUNTER_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class WindowResult:
-    """What one time window owns: pieces, spans and evidence (see the module docstring)."""
+    """What one time window owns: pieces, spans, window-group minima with their names
+    (:class:`~wellclear.encounters.pieces.Found`) and evidence (see the module docstring)."""
 
     pieces: pd.DataFrame
     spans: pd.DataFrame
+    best: pd.DataFrame
     evidence: pd.DataFrame
     rows: int = 0
 
@@ -138,26 +141,26 @@ def scan_window(
 ) -> WindowResult:
     """Pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must hold the context."""
     tracks = build_tracks(states, cfg)
-    pieces, spans = scan_pieces(tracks, cfg, t_lo, t_hi)
-    evidence = window_evidence(tracks, pieces, spans, cfg)
-    return WindowResult(
-        pieces, spans, evidence, rows=int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
-    )
+    found = scan_pieces(tracks, cfg, t_lo, t_hi)
+    evidence = window_evidence(tracks, found.best, cfg)
+    rows = int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
+    return WindowResult(found.pieces, found.spans, found.best, evidence, rows)
 
 
 def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     """Merge the windows: encounters (classified) and the evidence of each encounter's minimum."""
     merged = _concat(list(results))
-    pieces, spans, evidence, rows = merged.pieces, merged.spans, merged.evidence, merged.rows
-    groups = group_spans(spans, cfg.merge_gap_s, verify=True)
+    pieces, spans, best, evidence = merged.pieces, merged.spans, merged.best, merged.evidence
+    groups = group_spans(spans, cfg.merge_gap_s)
     g_pieces = assign(pieces, groups, "t_min")
     g_spans = assign(spans, groups, "s")
-    enc = episodes(pieces, spans, cfg, groups, g_pieces, g_spans)
+    g_best = assign(best, groups, "t_min")
+    check_names(best, g_best)
+    enc = episodes(pieces, spans, best, groups, g_pieces, g_spans, g_best)
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
-        drop = (*PAIR, "pair", "t_min")
-        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in drop]]
-        return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), rows)
+        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in ("pair", "t_min")]]
+        return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), merged.rows)
     is_close = (spans["kind"] == "close").to_numpy(dtype=bool)
     enc = classify(enc, pieces, spans, g_pieces, g_spans[is_close], cfg)
     enc.insert(
@@ -168,18 +171,16 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
             for i, j, s in zip(enc["id_i"], enc["id_j"], enc["start"], strict=True)
         ],
     )
-    # evidence joined on the hashed pair key where both carry it (no string join)
-    on = ["pair", "t_min"] if "pair" in enc.columns and "pair" in evidence.columns else []
-    on = on or [*PAIR, "t_min"]
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    keys = enc[["encounter_id", *on]].assign(_rank=np.arange(len(enc)))
-    # an inner merge keeps the evidence order: per group, aircraft i (the smaller id) then j,
-    # each by time; a stable sort on the encounter's rank keeps it within each encounter
-    ev = evidence.merge(keys, on=on, how="inner")
+    keys = enc[["encounter_id", "pair", "t_min"]].assign(_rank=np.arange(len(enc)))
+    # an inner merge on the hashed pair key keeps the evidence order: per group, aircraft i
+    # (the smaller id) then j, each by time; a stable sort on the encounter's rank keeps it
+    # within each encounter
+    ev = evidence.merge(keys, on=["pair", "t_min"], how="inner")
     ev = ev.iloc[np.argsort(ev["_rank"].to_numpy(), kind="stable")].reset_index(drop=True)
-    ev = ev.drop(columns=[c for c in (*PAIR, "pair", "t_min", "_rank") if c in ev.columns])
+    ev = ev.drop(columns=["pair", "t_min", "_rank"])
     ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
-    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], ev, rows)
+    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], ev, merged.rows)
 
 
 def _in_encounter_order(evidence: pd.DataFrame, encounters: pd.DataFrame) -> pd.DataFrame:
@@ -224,20 +225,20 @@ def split_closed(
     """
     groups = group_spans(pending.spans, cfg.merge_gap_s)
     done = (groups["end"] + cfg.merge_gap_s <= before).to_numpy(dtype=bool)
-    g_p = assign(pending.pieces, groups, "t_min")
-    g_s = assign(pending.spans, groups, "s")
-    ev = pending.evidence
-    g_e = assign(ev, groups, "t_min") if len(ev) else np.zeros(0, dtype=np.int64)
-    parts = []
-    for keep in (done, ~done):
-        parts.append(
-            WindowResult(
-                pending.pieces[keep[g_p]] if len(g_p) else pending.pieces,
-                pending.spans[keep[g_s]] if len(g_s) else pending.spans,
-                ev[keep[g_e]] if len(g_e) else ev,
-            )
+    p, s, b, e = (
+        done[assign(f, groups, time)] if len(f) else np.zeros(0, dtype=bool)
+        for f, time in (
+            (pending.pieces, "t_min"),
+            (pending.spans, "s"),
+            (pending.best, "t_min"),
+            (pending.evidence, "t_min"),
         )
-    return parts[0], parts[1]
+    )
+    closed = WindowResult(pending.pieces[p], pending.spans[s], pending.best[b], pending.evidence[e])
+    still = WindowResult(
+        pending.pieces[~p], pending.spans[~s], pending.best[~b], pending.evidence[~e]
+    )
+    return closed, still
 
 
 def scan_source(
@@ -316,9 +317,12 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
+    if len(results) == 1:
+        return results[0]
     return WindowResult(
         pd.concat([r.pieces for r in results], ignore_index=True),
         pd.concat([r.spans for r in results], ignore_index=True),
+        pd.concat([r.best for r in results], ignore_index=True),
         pd.concat([r.evidence for r in results if len(r.evidence)] or [results[0].evidence]),
         sum(r.rows for r in results),
     )
