@@ -175,6 +175,15 @@ def _last_at_or_before(
         hi = np.where(active & ~go_right, mid, hi)
 
 
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices ``starts[k] .. starts[k] + counts[k] - 1`` of every k, one after another."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - counts), counts) + np.arange(
+        int(ends[-1]) if ends.size else 0
+    )
+
+
 def first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """Row of each group (in group order) that comes first by ``keys`` (ties: row order).
 
@@ -231,11 +240,12 @@ def window_evidence(tracks: Tracks, best: pd.DataFrame, cfg: ScanConfig) -> pd.D
     e = _last_at_or_before(t, first, last, t_min + cfg.evidence_s) + 1
     e = np.maximum(e, s)
     cnt = e - s
-    idx = np.repeat(s, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    idx = ranges(s, cnt)
     out = frame.iloc[tracks.all_row[idx]][[c for c in cols if c != "flag"]]
     out = out.reset_index(drop=True)
     out["id"] = out["id"].astype(str)
-    out.insert(cols.index("flag"), "flag", np.asarray(FLAGS, dtype=object)[tracks.all_flag[idx]])
+    flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
+    out.insert(cols.index("flag"), "flag", flags.take(tracks.all_flag[idx]))
     out.insert(0, "t_min", np.repeat(t_min, cnt))
     out.insert(0, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
     return out

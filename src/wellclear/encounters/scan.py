@@ -28,6 +28,7 @@ from wellclear.encounters.merge import (
     check_names,
     episodes,
     group_spans,
+    ranges,
     window_evidence,
 )
 from wellclear.encounters.pieces import scan_pieces
@@ -172,15 +173,35 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
         ],
     )
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    keys = enc[["encounter_id", "pair", "t_min"]].assign(_rank=np.arange(len(enc)))
-    # an inner merge on the hashed pair key keeps the evidence order: per group, aircraft i
-    # (the smaller id) then j, each by time; a stable sort on the encounter's rank keeps it
-    # within each encounter
-    ev = evidence.merge(keys, on=["pair", "t_min"], how="inner")
-    ev = ev.iloc[np.argsort(ev["_rank"].to_numpy(), kind="stable")].reset_index(drop=True)
-    ev = ev.drop(columns=["pair", "t_min", "_rank"])
-    ev = ev[["encounter_id", *[c for c in ev.columns if c != "encounter_id"]]]
-    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], ev, merged.rows)
+    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, evidence), merged.rows)
+
+
+def evidence_of(encounters: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """The evidence of each encounter's minimum (the rows tagged with its ``pair`` and
+    ``t_min``), encounters in their order, each with its rows in their order (aircraft i, the
+    smaller id, then j, each by time), headed by ``encounter_id``.
+
+    The rows of one window-group minimum are one run of ``evidence``: runs are matched to
+    encounters and the rows taken once.
+    """
+    pair = evidence["pair"].to_numpy(np.int64)
+    t = evidence["t_min"].to_numpy(np.float64)
+    first = np.flatnonzero(np.r_[True, (pair[1:] != pair[:-1]) | (t[1:] != t[:-1])])
+    first = first[first < pair.size]
+    size = np.diff(np.r_[first, pair.size])
+    runs = pd.DataFrame({"pair": pair[first], "t_min": t[first], "_run": np.arange(first.size)})
+    keys = encounters[["pair", "t_min"]].assign(_rank=np.arange(len(encounters)))
+    hit = runs.merge(keys, on=["pair", "t_min"], how="inner")
+    hit = hit.iloc[np.argsort(hit["_rank"].to_numpy(), kind="stable")]
+    run = hit["_run"].to_numpy(np.int64)
+    cnt = size[run]
+    cols = [c for c in evidence.columns if c not in ("pair", "t_min")]
+    ev = evidence[cols].take(ranges(first[run], cnt)).reset_index(drop=True)
+    ids = pd.array(encounters["encounter_id"].to_numpy(object), dtype="str")
+    ev.insert(
+        0, "encounter_id", pd.Series(ids.take(np.repeat(hit["_rank"].to_numpy(np.int64), cnt)))
+    )
+    return ev
 
 
 def _in_encounter_order(evidence: pd.DataFrame, encounters: pd.DataFrame) -> pd.DataFrame:
@@ -273,11 +294,11 @@ def scan_source(
     # worker and window k + 2 read by the reader (Arrow reads, tracks and the pair kernel
     # release the GIL); the worker runs its windows in order, the merge takes them in order
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as worker:
-        reads: deque[Future[pd.DataFrame]] = deque(reader.submit(next, frames) for _ in bounds[:2])
+        reads: deque[Future[pd.DataFrame]] = deque([reader.submit(next, frames)])
 
         def read_and_scan(k: int) -> WindowResult:
             frame = reads.popleft().result()
-            if k + 2 < n:
+            if k + 1 < n:
                 reads.append(reader.submit(next, frames))
             return scan_window(frame, cfg, *bounds[k])
 
