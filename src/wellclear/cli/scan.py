@@ -6,7 +6,6 @@ A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, e
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import shutil
 import sys
 import tempfile
@@ -112,6 +111,10 @@ def scan_command(
     party_state: Annotated[
         str | None, typer.Option(help="Parties to states for --zones, e.g. russia=RUS.")
     ] = None,
+    memory_mib: Annotated[
+        int,
+        typer.Option(help="Give freed memory back above this resident size (MiB); 0: never."),
+    ] = 1536,
 ) -> None:
     """Find and classify every encounter in recorded traffic; write encounters and evidence."""
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
@@ -125,9 +128,13 @@ def scan_command(
     )
 
     started = time.perf_counter()
-    _lean_allocators()
+    from wellclear.encounters.memory import MemoryGovernor
+
     cleanup: list[Path] = []
+    held = contextlib.ExitStack()
     try:
+        if memory_mib > 0:
+            held.enter_context(MemoryGovernor(memory_mib << 20))
         if fmt not in FORMATS:
             raise UnitError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
         if invalid not in ("error", "skip"):
@@ -196,20 +203,10 @@ def scan_command(
     except (DecodeError, UnitError, ValueError, FileNotFoundError, OSError) as e:
         raise _fail(str(e)) from None
     finally:
+        held.close()
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
     _summary(encounters, result.rows, time.perf_counter() - started, written)
-
-
-def _lean_allocators() -> None:
-    """Return freed memory to the system as the scan goes, so that its peak stays that of a
-    window, not of the whole run: Arrow allocates from the system allocator (its default pool
-    keeps freed pages), and glibc maps each block of 1 MiB or more on its own (by default its
-    threshold grows with the first large frees, after which window-sized arrays come from a
-    heap that fragments). Elsewhere than glibc the second part is skipped."""
-    pa.set_memory_pool(pa.system_memory_pool())
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
 
 
 def _terminal_filter(on: bool, radius: str, height: str) -> Callable[[ScanResult], ScanResult]:
