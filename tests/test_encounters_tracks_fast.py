@@ -14,8 +14,6 @@ from wellclear.encounters.merge import (
     EVIDENCE_COLUMNS,
     _first_at_or_after,
     _last_at_or_before,
-    assign,
-    group_spans,
     min_pieces,
     window_evidence,
 )
@@ -134,7 +132,7 @@ def _reference_window_evidence(
 ) -> pd.DataFrame:
     cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
     if best.empty:
-        return pd.DataFrame(columns=["pair", "t_min", *cols])
+        return pd.DataFrame(columns=["wg", *cols])
     ids = frame["id"].to_numpy()
     t = frame["t"].to_numpy(np.float64)
     first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else np.zeros(0, int)
@@ -150,8 +148,7 @@ def _reference_window_evidence(
     cnt = e - s
     idx = np.repeat(s, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     out = frame.iloc[idx][cols].reset_index(drop=True)
-    out.insert(0, "t_min", np.repeat(t_min, cnt))
-    out.insert(0, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
+    out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(best)), 2), cnt))
     return out
 
 
@@ -300,15 +297,16 @@ def test_window_evidence_matches_the_reference() -> None:
     found = scan_pieces(tracks, cfg)
     assert not found.pieces.empty
     # the window-group minima are the smallest pieces of their groups
-    groups = group_spans(found.spans, cfg.merge_gap_s)
-    low = min_pieces(found.pieces, assign(found.pieces, groups, "t_min"))
-    assert len(found.best) == len(groups) == len(low)
-    np.testing.assert_array_equal(found.best["t_min"].to_numpy(), low["t_min"].to_numpy())
-    np.testing.assert_array_equal(found.best["pair"].to_numpy(), low["pair"].to_numpy())
-    ref = _reference_window_evidence(_reference_clean(states, cfg), found.best, cfg)
-    got = window_evidence(tracks, found.best, cfg)
+    low = min_pieces(found.pieces, found.pieces["wg"].to_numpy())
+    assert len(found.groups) == len(low) > 5
+    np.testing.assert_array_equal(found.groups["t_min"].to_numpy(), low["t_min"].to_numpy())
+    t = found.pieces["t_min"].to_numpy()
+    g = found.groups.iloc[found.pieces["wg"].to_numpy()]
+    assert ((g["start"].to_numpy() <= t) & (t <= g["end"].to_numpy())).all()
+    ref = _reference_window_evidence(_reference_clean(states, cfg), found.groups, cfg)
+    got = window_evidence(tracks, found.groups, cfg)
     assert len(got) > 100 and (got["flag"] != "").any()
     pd.testing.assert_frame_equal(got, ref)
     # no minima: the empty table with the same columns
-    none = found.best.iloc[:0]
+    none = found.groups.iloc[:0]
     assert list(window_evidence(tracks, none, cfg).columns) == list(got.columns)

@@ -74,12 +74,37 @@ def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     return [key[sizes[k] : sizes[k + 1]] for k in range(len(frames))]
 
 
-def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
-    """Proximity spans merged per pair: ``start, end`` and the pair (``pair`` and/or
-    ``id_i, id_j``, as the spans have them), sorted by pair key and start.
+def merge_runs(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, merge_gap_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Intervals ``[s, e]`` of each key merged where they are closer than ``merge_gap_s``.
 
-    Groups are pairs' runs of spans closer than ``merge_gap_s``; hashed keys are trusted here
-    and checked against the names by :func:`check_names`.
+    Returns ``(group of each row, a row of each group, start, end)``, groups ordered by key
+    and start. Merging is transitive, so merging already merged groups again gives the same
+    groups: that is how window groups become encounters.
+    """
+    if key.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0)
+    order = np.lexsort((e, s, key))
+    ks, ss, es = key[order], s[order], e[order]
+    same = np.r_[False, ks[1:] == ks[:-1]]
+    # rows are sorted by key: each key is one run (integer run codes)
+    run = np.cumsum(~same)
+    end_so_far = pd.Series(es).groupby(run, sort=False).cummax().to_numpy()
+    prev_end = np.r_[-np.inf, end_so_far[:-1]]
+    new = ~same | (ss - prev_end >= merge_gap_s)
+    first = np.flatnonzero(new)
+    group = np.empty(key.size, dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    return group, order[first], np.minimum.reduceat(ss, first), np.maximum.reduceat(es, first)
+
+
+def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
+    """Proximity spans merged per pair (:func:`merge_runs`): ``start, end`` and the pair
+    (``pair`` and/or ``id_i, id_j``, as the spans have them), sorted by pair key and start.
+
+    Hashed keys are trusted here and checked against the names by :func:`check_names`.
     """
     prox = spans[(spans["kind"] == "prox").to_numpy(dtype=bool)]
     names = [c for c in PAIR if c in prox.columns]
@@ -88,25 +113,16 @@ def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
         empty = {c: prox[c].iloc[:0].to_numpy() for c in cols}
         return pd.DataFrame({**empty, "start": [], "end": []})
     (key,) = pair_keys(prox)
-    s = prox["s"].to_numpy(np.float64)
-    e = prox["e"].to_numpy(np.float64)
-    order = np.lexsort((e, s, key))
-    key, s, e = key[order], s[order], e[order]
-    same = np.r_[False, key[1:] == key[:-1]]
-    # rows are sorted by pair: each pair is one run (integer run codes)
-    run = np.cumsum(~same)
-    end_so_far = pd.Series(e).groupby(run, sort=False).cummax().to_numpy()
-    prev_end = np.r_[-np.inf, end_so_far[:-1]]
-    new = ~same | (s - prev_end >= merge_gap_s)
-    first = np.flatnonzero(new)
-    rows = order[first]
+    _, rows, start, end = merge_runs(
+        key, prox["s"].to_numpy(np.float64), prox["e"].to_numpy(np.float64), merge_gap_s
+    )
     out: dict[str, object] = {}
     if "pair" in prox.columns:
-        out["pair"] = key[first]
+        out["pair"] = key[rows]
     for c in names:
         out[c] = prox[c].iloc[rows].reset_index(drop=True)
-    out["start"] = np.minimum.reduceat(s, first)
-    out["end"] = np.maximum.reduceat(e, first)
+    out["start"] = start
+    out["end"] = end
     return pd.DataFrame(out)
 
 
@@ -212,22 +228,21 @@ def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
     return pieces.iloc[rows].assign(gidx=gidx[rows])
 
 
-def window_evidence(tracks: Tracks, best: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
+def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
     """Raw samples of both aircraft within ``evidence_s`` of each window group's minimum
-    (``best``: ``pair, t_min, id_i, id_j``, :class:`~wellclear.encounters.pieces.Found`).
+    (``groups``: ``t_min, id_i, id_j``, :class:`~wellclear.encounters.pieces.Found`).
 
     The samples are every deduplicated row of the window, clean or flagged, found through the
     (aircraft, time) order of ``tracks`` (:attr:`~.tracks.Tracks.all_row`) and read from
-    ``tracks.frame`` (with the ``flag`` of each sample). Rows are tagged with ``pair`` and
-    ``t_min`` so that the final pass keeps those of each encounter's minimum; per group,
-    aircraft i then j, each by time.
+    ``tracks.frame`` (with the ``flag`` of each sample). Rows are tagged with ``wg``, the row of
+    their window group in ``groups``, so that the final pass keeps those of each encounter's
+    minimum; per group, aircraft i then j, each by time.
     """
+    best = groups
     frame = tracks.frame
     cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns or c == "flag"]
     if best.empty:
-        return pd.DataFrame(
-            {"pair": np.zeros(0, np.int64), "t_min": np.zeros(0), **{c: [] for c in cols}}
-        )
+        return pd.DataFrame({"wg": np.zeros(0, np.int64), **{c: [] for c in cols}})
     # both aircraft of every group minimum, i then j; each aircraft is one run of the order
     names = np.stack([best["id_i"].to_numpy(object), best["id_j"].to_numpy(object)], axis=1)
     k = pd.Index(tracks.all_ids).get_indexer(pd.Index(names.ravel()))
@@ -246,8 +261,7 @@ def window_evidence(tracks: Tracks, best: pd.DataFrame, cfg: ScanConfig) -> pd.D
     out["id"] = out["id"].astype(str)
     flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
     out.insert(cols.index("flag"), "flag", flags.take(tracks.all_flag[idx]))
-    out.insert(0, "t_min", np.repeat(t_min, cnt))
-    out.insert(0, "pair", np.repeat(np.repeat(best["pair"].to_numpy(np.int64), 2), cnt))
+    out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(best), dtype=np.int64), 2), cnt))
     return out
 
 
@@ -257,35 +271,33 @@ NAMES = ["id_i", "id_j", "party_i", "party_j", "callsign_i", "callsign_j"]
 def episodes(
     pieces: pd.DataFrame,
     spans: pd.DataFrame,
-    best: pd.DataFrame,
     groups: pd.DataFrame,
+    final: pd.DataFrame,
     gidx: np.ndarray,
     g_all: np.ndarray,
-    g_best: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per encounter (group of ``groups``): pair, start, end and the measured
-    quantities, no classes yet.
+    """One row per encounter (row of ``final``): pair, start, end and the measured
+    quantities, no classes yet, and ``wg``: the window group holding its minimum.
 
-    ``gidx``, ``g_all``, ``g_best``: the group of each piece, span and window-group minimum
-    (:func:`assign`). The names come from the window-group minimum that is the encounter's
-    minimum (the same pair and ``t_min``).
+    ``gidx``, ``g_all``: the encounter of each piece and span. Pieces and spans name their
+    window group (``wg``, a row of ``groups``); the names of an encounter are those of the
+    window group of its minimum (that group's own minimum is the same piece).
     """
-    if groups.empty:
-        return groups.assign(**{c: pd.Series([], dtype="str") for c in NAMES})
+    if final.empty:
+        return final.assign(
+            wg=np.zeros(0, np.int64), **{c: pd.Series([], dtype="str") for c in NAMES}
+        )
     low = min_pieces(pieces, gidx)
-    if not np.array_equal(low["gidx"].to_numpy(), np.arange(len(groups))):
+    if not np.array_equal(low["gidx"].to_numpy(), np.arange(len(final))):
         raise AssertionError("a proximity group without pieces")
-    t_low = low["t_min"].to_numpy(np.float64)
-    hit = best["t_min"].to_numpy(np.float64) == t_low[g_best]
-    rows = np.flatnonzero(hit)[first_of_groups(g_best[hit])]
-    if not np.array_equal(g_best[rows], np.arange(len(groups))):
-        raise AssertionError("an encounter's minimum is not a window group's minimum")
+    wg = low["wg"].to_numpy(np.int64)
     first = pieces.iloc[first_of_groups(gidx, pieces["a"].to_numpy(np.float64))]
-    slant = np.full(len(groups), np.inf)
+    slant = np.full(len(final), np.inf)
     np.minimum.at(slant, gidx, pieces["slant_min_m"].to_numpy(np.float64))
-    out = groups.copy()
+    out = final.copy()
+    out["wg"] = wg
     for c in NAMES:
-        out[c] = best[c].array.take(rows)
+        out[c] = groups[c].array.take(wg)
     out["duration_s"] = out["end"] - out["start"]
     keep_low = ["t_min", "h_min_m", "dz_min_m", "lat_i", "lon_i", "alt_i_m"]
     for c in [*keep_low, "lat_j", "lon_j", "alt_j_m"]:

@@ -87,22 +87,24 @@ def _limits(cfg: ScanConfig) -> FloatArray:
 class Found:
     """What :func:`scan_pieces` finds in a window.
 
-    ``pieces``: one row per interval with some time inside the proximity range: its ``pair``
-    key (:func:`~wellclear.encounters.merge.pair_hash`), the kernel's columns
+    ``groups``: the window groups, proximity spans of a pair merged where closer than the
+    merge gap (:func:`~wellclear.encounters.merge.group_spans`): ``pair`` (hashed key,
+    :func:`~wellclear.encounters.merge.pair_hash`), ``start``, ``end``, and their minimum (the
+    piece of smallest horizontal distance, ties earliest): ``t_min``, ``id_i, id_j``,
+    ``party_i, party_j``, ``callsign_i, callsign_j`` (of the samples that start that piece). A
+    window group lies in one encounter, so the minimum of an encounter is one of these.
+
+    ``pieces``: one row per interval with some time inside the proximity range: its window
+    group ``wg`` (row of ``groups``, the one holding its minimum), the kernel's columns
     (:data:`wellclear.encounters._pairs.PIECE_FLOATS`: minima over that time, the state at its
     start), who is behind whom, whether both altitudes are barometric and the position
     accuracy; numbers only. ``spans``: the sub-intervals inside each volume (``kind`` in
-    :data:`SPAN_KINDS`, categorical), ``pair``, absolute ``s`` and ``e``. ``best``: the piece of
-    smallest horizontal distance of each window group (proximity spans of a pair merged as in
-    :func:`~wellclear.encounters.merge.group_spans`), with the names the pieces leave out:
-    ``pair, t_min, id_i, id_j, party_i, party_j, callsign_i, callsign_j`` (parties and callsigns
-    of the samples that start that piece). A window group lies in one encounter, so the
-    minimum of an encounter is one of these.
+    :data:`SPAN_KINDS`, categorical), absolute ``s`` and ``e``, and ``wg``.
     """
 
+    groups: pd.DataFrame
     pieces: pd.DataFrame
     spans: pd.DataFrame
-    best: pd.DataFrame
 
 
 def scan_pieces(
@@ -112,7 +114,7 @@ def scan_pieces(
     t_hi: float = np.inf,
     threads: int = 2,
 ) -> Found:
-    """Pieces, spans and window-group minima of every pair whose interval starts in
+    """Window groups, pieces and spans of every pair whose interval starts in
     ``[t_lo, t_hi)`` (see :class:`Found`).
 
     Candidates are solved in ``threads`` contiguous blocks at once (the compiled kernel
@@ -164,7 +166,7 @@ def scan_pieces(
     cand_pair = pair_hash(hashes[ci], hashes[cj])
     _check_keys(ci * n_codes + cj, cand_pair)
     pc = p_int[:, 0]
-    pieces = _piece_frame(tracks, cand_pair[pc], p_int[:, 1], p_int[:, 2], p_flt)
+    pieces = _piece_frame(tracks, p_int[:, 1], p_int[:, 2], p_flt)
     sc = s_int[:, 0]
     order = np.lexsort((s_flt[:, 0], cj[sc], ci[sc]))
     sc = sc[order]
@@ -176,8 +178,23 @@ def scan_pieces(
             "e": s_flt[order, 1],
         }
     )
-    best = _window_best(tracks, pieces, spans, cfg, ci[pc], cj[pc], p_int[:, 1], p_int[:, 2])
-    return Found(pieces, spans, best)
+    groups = group_spans(spans, cfg.merge_gap_s)
+    at = pd.DataFrame({"pair": cand_pair[pc], "t_min": pieces["t_min"].to_numpy()})
+    wg = assign(at, groups, "t_min")
+    pieces.insert(0, "wg", wg)
+    spans.insert(0, "wg", assign(spans, groups, "s"))
+    spans = spans.drop(columns="pair")
+    rows = first_of_groups(
+        wg, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
+    )
+    groups["t_min"] = pieces["t_min"].to_numpy()[rows]
+    ki, kj = p_int[rows, 1], p_int[rows, 2]
+    groups["id_i"] = _names(tracks.ids, ci[pc[rows]])
+    groups["id_j"] = _names(tracks.ids, cj[pc[rows]])
+    for c in ("party", "callsign"):
+        groups[f"{c}_i"] = _take(tracks.frame, c, tracks.row[ki])
+        groups[f"{c}_j"] = _take(tracks.frame, c, tracks.row[kj])
+    return Found(groups, pieces, spans)
 
 
 def _check_keys(codes: IntArray, keys: IntArray) -> None:
@@ -187,50 +204,13 @@ def _check_keys(codes: IntArray, keys: IntArray) -> None:
         raise ValueError("two pairs of aircraft share a hashed pair key")
 
 
-def _window_best(
-    tracks: Tracks,
-    pieces: pd.DataFrame,
-    spans: pd.DataFrame,
-    cfg: ScanConfig,
-    ci: IntArray,
-    cj: IntArray,
-    ki: IntArray,
-    kj: IntArray,
-) -> pd.DataFrame:
-    """The piece of smallest horizontal distance of each window group (ties: earliest) with
-    its names (:class:`Found`); ``ci, cj, ki, kj``: codes and samples of every piece."""
-    groups = group_spans(spans, cfg.merge_gap_s)
-    rows = first_of_groups(
-        assign(pieces, groups, "t_min"),
-        pieces["h_min_m"].to_numpy(np.float64),
-        pieces["t_min"].to_numpy(np.float64),
-    )
-    rows_f = tracks.row
-    frame = tracks.frame
-    return pd.DataFrame(
-        {
-            "pair": pieces["pair"].to_numpy()[rows],
-            "t_min": pieces["t_min"].to_numpy()[rows],
-            "id_i": _names(tracks.ids, ci[rows]),
-            "id_j": _names(tracks.ids, cj[rows]),
-            "party_i": _take(frame, "party", rows_f[ki[rows]]),
-            "party_j": _take(frame, "party", rows_f[kj[rows]]),
-            "callsign_i": _take(frame, "callsign", rows_f[ki[rows]]),
-            "callsign_j": _take(frame, "callsign", rows_f[kj[rows]]),
-        }
-    )
-
-
-def _piece_frame(
-    tracks: Tracks, pair: IntArray, ki: IntArray, kj: IntArray, flt: FloatArray
-) -> pd.DataFrame:
-    """The piece table (:class:`Found`): ``pair``, the kernel's columns and what the samples
+def _piece_frame(tracks: Tracks, ki: IntArray, kj: IntArray, flt: FloatArray) -> pd.DataFrame:
+    """The piece table (:class:`Found`) but ``wg``: the kernel's columns and what the samples
     say (who is behind whom, altitude source, position accuracy)."""
     rows_f = tracks.row
     baro = ~np.isnan(tracks.alt_baro)
     frame = tracks.frame
     pieces = pd.DataFrame(flt, columns=list(_pairs.PIECE_FLOATS), copy=False)
-    pieces.insert(0, "pair", pair)
     # j in the rear half of i (behind i's track), and the other way round
     extra = pd.DataFrame(
         {

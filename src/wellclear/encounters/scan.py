@@ -24,11 +24,9 @@ from wellclear.encounters.classify import classify
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
     PAIR,
-    assign,
     check_names,
     episodes,
-    group_spans,
-    ranges,
+    merge_runs,
     window_evidence,
 )
 from wellclear.encounters.pieces import scan_pieces
@@ -74,12 +72,13 @@ ENCOUNTER_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class WindowResult:
-    """What one time window owns: pieces, spans, window-group minima with their names
-    (:class:`~wellclear.encounters.pieces.Found`) and evidence (see the module docstring)."""
+    """What one time window owns (see the module docstring): window groups, pieces and spans
+    (:class:`~wellclear.encounters.pieces.Found`) and the evidence of each window group's
+    minimum; pieces, spans and evidence name their window group by its row (``wg``)."""
 
+    groups: pd.DataFrame
     pieces: pd.DataFrame
     spans: pd.DataFrame
-    best: pd.DataFrame
     evidence: pd.DataFrame
     rows: int = 0
 
@@ -140,27 +139,43 @@ def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float
 def scan_window(
     states: pd.DataFrame, cfg: ScanConfig, t_lo: float = -math.inf, t_hi: float = math.inf
 ) -> WindowResult:
-    """Pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must hold the context."""
+    """Window groups, pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must
+    hold the context."""
     tracks = build_tracks(states, cfg)
     found = scan_pieces(tracks, cfg, t_lo, t_hi)
-    evidence = window_evidence(tracks, found.best, cfg)
+    evidence = window_evidence(tracks, found.groups, cfg)
     rows = int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
-    return WindowResult(found.pieces, found.spans, found.best, evidence, rows)
+    return WindowResult(found.groups, found.pieces, found.spans, evidence, rows)
+
+
+def encounters_of(groups: pd.DataFrame, cfg: ScanConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    """Window groups merged into encounters: ``(pair, start, end)`` per encounter, by pair and
+    start, and the encounter of each window group (merging is transitive: the same groups as
+    merging all proximity spans at once)."""
+    fg, rows, start, end = merge_runs(
+        groups["pair"].to_numpy(np.int64),
+        groups["start"].to_numpy(np.float64),
+        groups["end"].to_numpy(np.float64),
+        cfg.merge_gap_s,
+    )
+    final = pd.DataFrame(
+        {"pair": groups["pair"].to_numpy(np.int64)[rows], "start": start, "end": end}
+    )
+    return final, fg
 
 
 def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     """Merge the windows: encounters (classified) and the evidence of each encounter's minimum."""
     merged = _concat(list(results))
-    pieces, spans, best, evidence = merged.pieces, merged.spans, merged.best, merged.evidence
-    groups = group_spans(spans, cfg.merge_gap_s)
-    g_pieces = assign(pieces, groups, "t_min")
-    g_spans = assign(spans, groups, "s")
-    g_best = assign(best, groups, "t_min")
-    check_names(best, g_best)
-    enc = episodes(pieces, spans, best, groups, g_pieces, g_spans, g_best)
+    groups, pieces, spans = merged.groups, merged.pieces, merged.spans
+    final, fg = encounters_of(groups, cfg)
+    check_names(groups, fg)
+    g_pieces = fg[pieces["wg"].to_numpy(np.int64)]
+    g_spans = fg[spans["wg"].to_numpy(np.int64)]
+    enc = episodes(pieces, spans, groups, final, g_pieces, g_spans)
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
-        ev_cols = ["encounter_id", *[c for c in evidence.columns if c not in ("pair", "t_min")]]
+        ev_cols = ["encounter_id", *[c for c in merged.evidence.columns if c != "wg"]]
         return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), merged.rows)
     is_close = (spans["kind"] == "close").to_numpy(dtype=bool)
     enc = classify(enc, pieces, spans, g_pieces, g_spans[is_close], cfg)
@@ -173,34 +188,23 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
         ],
     )
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, evidence), merged.rows)
+    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, merged.evidence), merged.rows)
 
 
 def evidence_of(encounters: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
-    """The evidence of each encounter's minimum (the rows tagged with its ``pair`` and
-    ``t_min``), encounters in their order, each with its rows in their order (aircraft i, the
-    smaller id, then j, each by time), headed by ``encounter_id``.
-
-    The rows of one window-group minimum are one run of ``evidence``: runs are matched to
-    encounters and the rows taken once.
-    """
-    pair = evidence["pair"].to_numpy(np.int64)
-    t = evidence["t_min"].to_numpy(np.float64)
-    first = np.flatnonzero(np.r_[True, (pair[1:] != pair[:-1]) | (t[1:] != t[:-1])])
-    first = first[first < pair.size]
-    size = np.diff(np.r_[first, pair.size])
-    runs = pd.DataFrame({"pair": pair[first], "t_min": t[first], "_run": np.arange(first.size)})
-    keys = encounters[["pair", "t_min"]].assign(_rank=np.arange(len(encounters)))
-    hit = runs.merge(keys, on=["pair", "t_min"], how="inner")
-    hit = hit.iloc[np.argsort(hit["_rank"].to_numpy(), kind="stable")]
-    run = hit["_run"].to_numpy(np.int64)
-    cnt = size[run]
-    cols = [c for c in evidence.columns if c not in ("pair", "t_min")]
-    ev = evidence[cols].take(ranges(first[run], cnt)).reset_index(drop=True)
+    """The evidence of each encounter's minimum (the rows of its window group ``wg``),
+    encounters in their order, each with its rows in their order (aircraft i, the smaller id,
+    then j, each by time), headed by ``encounter_id``."""
+    wg = encounters["wg"].to_numpy(np.int64)
+    ev_wg = evidence["wg"].to_numpy(np.int64)
+    rank = np.full(max(int(ev_wg.max(initial=-1)), int(wg.max(initial=-1))) + 1, -1)
+    rank[wg] = np.arange(wg.size)
+    of_row = rank[ev_wg]
+    take = np.flatnonzero(of_row >= 0)
+    take = take[np.argsort(of_row[take], kind="stable")]
+    ev = evidence[[c for c in evidence.columns if c != "wg"]].take(take).reset_index(drop=True)
     ids = pd.array(encounters["encounter_id"].to_numpy(object), dtype="str")
-    ev.insert(
-        0, "encounter_id", pd.Series(ids.take(np.repeat(hit["_rank"].to_numpy(np.int64), cnt)))
-    )
+    ev.insert(0, "encounter_id", pd.Series(ids.take(of_row[take])))
     return ev
 
 
@@ -239,27 +243,26 @@ def read_window(source: Source, lo: float, hi: float, cfg: ScanConfig) -> Window
 def split_closed(
     pending: WindowResult, before: float, cfg: ScanConfig
 ) -> tuple[WindowResult, WindowResult]:
-    """``(closed, open)``: the groups of ``pending`` that no later window can extend.
+    """``(closed, open)``: the encounters of ``pending`` that no later window can extend.
 
-    A later window owns intervals starting at ``before`` or after, so a group whose last span
-    ends more than ``merge_gap`` earlier is final.
+    A later window owns intervals starting at ``before`` or after, so an encounter whose last
+    span ends more than ``merge_gap`` earlier is final.
     """
-    groups = group_spans(pending.spans, cfg.merge_gap_s)
-    done = (groups["end"] + cfg.merge_gap_s <= before).to_numpy(dtype=bool)
-    p, s, b, e = (
-        done[assign(f, groups, time)] if len(f) else np.zeros(0, dtype=bool)
-        for f, time in (
-            (pending.pieces, "t_min"),
-            (pending.spans, "s"),
-            (pending.best, "t_min"),
-            (pending.evidence, "t_min"),
-        )
-    )
-    closed = WindowResult(pending.pieces[p], pending.spans[s], pending.best[b], pending.evidence[e])
-    still = WindowResult(
-        pending.pieces[~p], pending.spans[~s], pending.best[~b], pending.evidence[~e]
-    )
-    return closed, still
+    final, fg = encounters_of(pending.groups, cfg)
+    done = (final["end"] + cfg.merge_gap_s <= before).to_numpy(dtype=bool)[fg]
+    return _select(pending, done), _select(pending, ~done)
+
+
+def _select(result: WindowResult, keep: np.ndarray) -> WindowResult:
+    """The window groups ``keep`` of ``result`` with their pieces, spans and evidence,
+    renumbered."""
+    new = np.cumsum(keep) - 1
+    parts = []
+    for f in (result.pieces, result.spans, result.evidence):
+        wg = f["wg"].to_numpy(np.int64)
+        sel = f[keep[wg]]
+        parts.append(sel.assign(wg=new[wg[keep[wg]]]))
+    return WindowResult(result.groups[keep].reset_index(drop=True), parts[0], parts[1], parts[2])
 
 
 def scan_source(
@@ -338,15 +341,19 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _concat(results: list[WindowResult]) -> WindowResult:
+    """One result of several: window groups one after another, ``wg`` renumbered."""
     if len(results) == 1:
         return results[0]
-    return WindowResult(
-        pd.concat([r.pieces for r in results], ignore_index=True),
-        pd.concat([r.spans for r in results], ignore_index=True),
-        pd.concat([r.best for r in results], ignore_index=True),
-        pd.concat([r.evidence for r in results if len(r.evidence)] or [results[0].evidence]),
-        sum(r.rows for r in results),
-    )
+    shift = np.cumsum([0, *(len(r.groups) for r in results)])
+    parts = [
+        pd.concat(
+            [f.assign(wg=f["wg"].to_numpy(np.int64) + k) for f, k in zip(fs, shift, strict=False)],
+            ignore_index=True,
+        )
+        for fs in zip(*((r.pieces, r.spans, r.evidence) for r in results), strict=True)
+    ]
+    groups = pd.concat([r.groups for r in results], ignore_index=True)
+    return WindowResult(groups, parts[0], parts[1], parts[2], sum(r.rows for r in results))
 
 
 def scan_dask(
