@@ -21,7 +21,7 @@ import typer
 
 from wellclear.cli import app
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.output import TableWriter
+from wellclear.encounters.output import TableWriter, parquet_options
 from wellclear.encounters.scan import ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
@@ -256,7 +256,7 @@ def _write_arrow(table: pa.Table, path: Path, fmt: str) -> Path:
     if fmt != "parquet":
         return _write(table.to_pandas(), path, fmt)
     out = path.with_suffix(".parquet")
-    pq.write_table(table, out)
+    pq.write_table(table, out, **parquet_options(table.schema))
     return out
 
 
