@@ -59,7 +59,7 @@ _NEWTON_IT = 60
 _TOL = 1e-14
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _horner(c: np.ndarray, deg: int, x: float) -> float:
     v = 0.0
     for k in range(deg, -1, -1):
@@ -67,7 +67,7 @@ def _horner(c: np.ndarray, deg: int, x: float) -> float:
     return v
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _refine(c: np.ndarray, dc: np.ndarray, deg: int, lo: float, hi: float, flo: float) -> float:
     """The sign change of ``c`` in ``[lo, hi]`` (``c(lo)`` is ``flo``, of the other sign at hi)."""
     x = 0.5 * (lo + hi)
@@ -90,7 +90,7 @@ def _refine(c: np.ndarray, dc: np.ndarray, deg: int, lo: float, hi: float, flo: 
     return x
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def roots01(
     c: np.ndarray, deg: int, out: np.ndarray, out_d: np.ndarray, ws: np.ndarray
 ) -> tuple[int, int]:
@@ -150,7 +150,7 @@ def roots01(
     return n_prev, n_d
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def workspace() -> np.ndarray:
     """Scratch rows of :func:`roots01`, :func:`inside` and :func:`minimum_on` (see their use)."""
     return np.zeros((16, 16))
@@ -170,7 +170,7 @@ def _bernstein_table() -> np.ndarray:
 _BERNSTEIN = _bernstein_table()
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _bern_min_max(c: np.ndarray, deg: int) -> tuple[float, float]:
     """Smallest and largest Bernstein coefficient on [0, 1]: bounds of the polynomial there."""
     lo = np.inf
@@ -184,7 +184,7 @@ def _bern_min_max(c: np.ndarray, deg: int) -> tuple[float, float]:
     return lo, hi
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def inside(
     h2: np.ndarray,
     dz: np.ndarray,
@@ -254,7 +254,7 @@ def inside(
     return m
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def minimum_on(
     c: np.ndarray, starts: np.ndarray, ends: np.ndarray, m: int, ws: np.ndarray
 ) -> tuple[float, float]:
@@ -294,7 +294,7 @@ def minimum_on(
     return best, tau
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _lower_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
     """First index in ``[lo, hi)`` with ``t >= q`` (``hi`` if none)."""
     while lo < hi:
@@ -306,19 +306,7 @@ def _lower_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
     return lo
 
 
-@numba.njit(cache=True, nogil=True)
-def _upper_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
-    """First index in ``[lo, hi)`` with ``t > q`` (``hi`` if none)."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if t[mid] <= q:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _state(
     k: int,
     q: float,
@@ -357,12 +345,12 @@ _BULGE = 4.0 / 27.0
 _SCREEN_MARGIN_M = 1.0
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _norm(x: np.ndarray) -> float:
     return float(np.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _zstate(
     k: int, q: float, t: np.ndarray, alt: np.ndarray, vz_out: np.ndarray, vz_in: np.ndarray
 ) -> tuple[float, float]:
@@ -387,7 +375,7 @@ def _zstate(
     return z, vz
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _vscreen(za: float, zb: float, vza: float, vzb: float, h: float, vp: float) -> bool:
     """The vertical half of :func:`_screens`: can ``|dz|`` come below ``vp`` on the interval."""
     zlo = 0.0 if za * zb <= 0.0 else min(abs(za), abs(zb))
@@ -395,7 +383,7 @@ def _vscreen(za: float, zb: float, vza: float, vzb: float, h: float, vp: float) 
     return bool(vlow < vp + _SCREEN_MARGIN_M + 1e-6 * vp)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _screens(
     pa: np.ndarray,
     pb: np.ndarray,
@@ -450,14 +438,14 @@ def _screens(
     return _norm(ha) - dev < hp + _SCREEN_MARGIN_M + 1e-6 * hp
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _grow_f(x: np.ndarray, n: int) -> np.ndarray:
     out = np.empty((2 * x.shape[0], x.shape[1]), dtype=x.dtype)
     out[:n] = x[:n]
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _latlon(p: np.ndarray) -> tuple[float, float]:
     """Geodetic latitude and longitude (deg) of an ECEF point on the ellipsoid surface."""
     lon = np.degrees(np.arctan2(p[1], p[0]))
@@ -465,7 +453,7 @@ def _latlon(p: np.ndarray) -> tuple[float, float]:
     return lat, lon
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _features(
     out: np.ndarray,
     a: float,
@@ -548,7 +536,7 @@ def _features(
     out[25] = -(vja[0] * dpa[0] + vja[1] * dpa[1] + vja[2] * dpa[2]) / den
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def solve(
     t: np.ndarray,
     pos: np.ndarray,
@@ -624,8 +612,10 @@ def solve(
                 ii += 1
             if jj < ej and t[jj] == a:
                 jj += 1
-            ki = _upper_bound(t, fi, li, a) - 1
-            kj = _upper_bound(t, fj, lj, a) - 1
+            # the last sample at or before a: times are unique per aircraft, the next ones
+            # (ii, jj) are after a, and a < b1 <= t[ei], t[ej]
+            ki = ii - 1
+            kj = jj - 1
             if not (ki >= fi and ki < li - 1 and seg_next[ki]):
                 continue
             if not (kj >= fj and kj < lj - 1 and seg_next[kj]):
@@ -757,7 +747,7 @@ def solve(
     return p_int[:n_p], p_flt[:n_p], s_int[:n_s], s_flt[:n_s], counts
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def screen_many(
     pa: np.ndarray,
     pb: np.ndarray,
