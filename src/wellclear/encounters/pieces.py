@@ -15,7 +15,6 @@ each aircraft that bound it only: that is what makes windows, chunks and partiti
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from wellclear.encounters import _pairs
+from wellclear.encounters._pool import helper
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -153,11 +153,9 @@ def scan_pieces(
         s_int[:, 0] += cuts[k]
         return p_int, p_flt, s_int, s_flt
 
-    if blocks == 1:
-        parts = [run(0)]
-    else:
-        with ThreadPoolExecutor(blocks) as pool:
-            parts = list(pool.map(run, range(blocks)))
+    # blocks after the first on the helper thread, the first on this one
+    rest = [helper().submit(run, k) for k in range(1, blocks)]
+    parts = [run(0), *(f.result() for f in rest)]
     p_int = np.concatenate([p[0] for p in parts])
     p_flt = np.concatenate([p[1] for p in parts])
     s_int = np.concatenate([p[2] for p in parts])

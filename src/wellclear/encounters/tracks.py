@@ -24,8 +24,6 @@ through that order.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from wellclear.encounters import _tracks
+from wellclear.encounters._pool import helper
 from wellclear.encounters.config import ScanConfig
 from wellclear.states import check_states
 
@@ -131,21 +130,19 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
         _floats(states, "trk_deg"),
         _floats(states, "vs_mps"),
     )
-    with ThreadPoolExecutor(1) if threads > 1 else nullcontext() as pool:
-        if pool is None:
-            _tracks.records(0, n_rows, *columns, rec)
-        else:
-            done = pool.submit(_tracks.records, 0, n_rows, *columns, rec)
-        # integer codes of the ids in the order of the names (fast on Arrow strings)
-        codes, uniques = pd.factorize(states["id"].astype(str), sort=True)
-        names = np.asarray(uniques.to_numpy(dtype=object), dtype=object)
-        codes = np.asarray(codes, dtype=np.int64)
-        if not codes.flags.writeable:
-            codes = codes.copy()
-        order = np.empty(n_rows, dtype=np.int64)
-        start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
-        if pool is not None:
-            done.result()
+    done = helper().submit(_tracks.records, 0, n_rows, *columns, rec) if threads > 1 else None
+    if done is None:
+        _tracks.records(0, n_rows, *columns, rec)
+    # integer codes of the ids in the order of the names (fast on Arrow strings)
+    codes, uniques = pd.factorize(states["id"].astype(str), sort=True)
+    names = np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    if not codes.flags.writeable:
+        codes = codes.copy()
+    order = np.empty(n_rows, dtype=np.int64)
+    start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
+    if done is not None:
+        done.result()
     m = int(start[-1])
     all_t = np.empty(m)
     all_flag = np.empty(m, dtype=np.int8)
