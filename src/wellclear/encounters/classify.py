@@ -25,7 +25,7 @@ minimum (:func:`tcas_ra`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -207,6 +207,24 @@ def _ra_any(pieces: pd.DataFrame, gidx: np.ndarray, n: int, need: BoolArray) -> 
     return hit
 
 
+class _Row(Mapping[str, Any]):
+    """Row ``g`` of a table given as column arrays, read value by value (a whole record per
+    encounter would convert every column)."""
+
+    def __init__(self, columns: dict[str, Any], g: int) -> None:
+        self._columns = columns
+        self._g = g
+
+    def __getitem__(self, key: str) -> Any:
+        return self._columns[key][self._g]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
 def classify(
     encounters: pd.DataFrame,
     pieces: pd.DataFrame,
@@ -230,7 +248,9 @@ def classify(
     rules: list[str] = []
     airprox: list[str] = []
     ra_any = _ra_any(pieces, gidx_pieces, len(encounters), need_ra)
-    for g, enc in enumerate(encounters.to_dict("records")):
+    columns = {c: encounters[c].to_numpy() for c in encounters.columns}
+    for g in range(len(encounters)):
+        enc = _Row(columns, g)
         found: dict[str, str] = {}
         dup = _duplicate(enc, float(together[g]), cfg)
         if dup:

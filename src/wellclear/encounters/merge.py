@@ -18,6 +18,10 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.tracks import FLAGS, QUALITY_COLUMNS, SOURCE_COLUMNS, Tracks
 
 PAIR = ["id_i", "id_j"]
+# the nested volumes of a span, widest first (categories of the spans' ``kind``)
+SPAN_KINDS = ("prox", "los", "close", "nmac")
+SPAN_KIND = pd.CategoricalDtype(list(SPAN_KINDS))
+SPAN_CODES = {k: i for i, k in enumerate(SPAN_KINDS)}
 EVIDENCE_COLUMNS = [
     "id",
     "t",
@@ -291,34 +295,37 @@ def episodes(
     if not np.array_equal(low["gidx"].to_numpy(), np.arange(len(final))):
         raise AssertionError("a proximity group without pieces")
     wg = low["wg"].to_numpy(np.int64)
-    first = pieces.iloc[first_of_groups(gidx, pieces["a"].to_numpy(np.float64))]
+    first = first_of_groups(gidx, pieces["a"].to_numpy(np.float64))
     slant = np.full(len(final), np.inf)
     np.minimum.at(slant, gidx, pieces["slant_min_m"].to_numpy(np.float64))
-    out = final.copy()
+    out: dict[str, object] = {c: final[c].to_numpy() for c in final.columns}
     out["wg"] = wg
     for c in NAMES:
         out[c] = groups[c].array.take(wg)
-    out["duration_s"] = out["end"] - out["start"]
+    start = final["start"].to_numpy(np.float64)
+    out["duration_s"] = final["end"].to_numpy(np.float64) - start
     keep_low = ["t_min", "h_min_m", "dz_min_m", "lat_i", "lon_i", "alt_i_m"]
     for c in [*keep_low, "lat_j", "lon_j", "alt_j_m"]:
         out[c] = low[c].to_numpy()
     out["slant_min_m"] = slant
-    out["rel_speed_start_mps"] = first["rel_speed_a_mps"].to_numpy()
-    out["range_rate_start_mps"] = first["range_rate_a_mps"].to_numpy()
+    out["rel_speed_start_mps"] = pieces["rel_speed_a_mps"].to_numpy()[first]
+    out["range_rate_start_mps"] = pieces["range_rate_a_mps"].to_numpy()[first]
     out["min_interval_s"] = (low["b"] - low["a"]).to_numpy()
     out["alt_baro"] = low["alt_baro"].to_numpy()
     out["position_uncertainty_m"] = low["epu_m"].to_numpy()
-    for kind in ("los", "nmac", "close"):
-        use = (spans["kind"] == kind).to_numpy(dtype=bool)
-        s = spans["s"].to_numpy(np.float64)[use]
-        e = spans["e"].to_numpy(np.float64)[use]
-        gk = g_all[use]
-        out[f"{kind}_s"] = np.bincount(gk, weights=e - s, minlength=len(out)).astype(np.float64)
-        if kind == "los":
-            lo = np.full(len(out), np.inf)
-            hi = np.full(len(out), -np.inf)
+    kind = spans["kind"].cat.codes.to_numpy()
+    s_all = spans["s"].to_numpy(np.float64)
+    e_all = spans["e"].to_numpy(np.float64)
+    n = len(final)
+    for name in ("los", "nmac", "close"):
+        use = kind == SPAN_CODES[name]
+        s, e, gk = s_all[use], e_all[use], g_all[use]
+        out[f"{name}_s"] = np.bincount(gk, weights=e - s, minlength=n).astype(np.float64)
+        if name == "los":
+            lo = np.full(n, np.inf)
+            hi = np.full(n, -np.inf)
             np.minimum.at(lo, gk, s)
             np.maximum.at(hi, gk, e)
             out["los_start"] = np.where(np.isfinite(lo), lo, np.nan)
             out["los_end"] = np.where(np.isfinite(hi), hi, np.nan)
-    return out
+    return pd.DataFrame(out)

@@ -30,6 +30,16 @@ def _is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
+def _plain_text(table: pa.Table) -> pa.Table:
+    """Dictionary columns (pandas categories) as plain strings, cast in Arrow: a category in one
+    batch and a string in the next would not make one schema."""
+    fields = [
+        pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
 class TableWriter:
     """One table written in batches: Parquet (one row group per batch), CSV (one header) or
     JSON (one array of records). The first non-empty batch fixes the columns and types; a
@@ -65,11 +75,10 @@ class TableWriter:
             if self._empty is None:
                 self._empty = frame.iloc[:0].copy()
             return
-        # text as plain strings: a category in one batch and a string in the next would not
-        # make one schema
-        frame = frame.astype({c: "str" for c in frame.columns if frame[c].dtype == "category"})
         if self.fmt == "parquet":
-            table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+            table = _plain_text(pa.Table.from_pandas(frame, preserve_index=False))
+            if self._schema is not None:
+                table = table.cast(self._schema)
             if self._parquet is None:
                 self._schema = table.schema
                 self._parquet = pq.ParquetWriter(

@@ -27,6 +27,7 @@ from wellclear.encounters._pool import helper
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
+    SPAN_KIND,
     assign,
     first_of_groups,
     group_spans,
@@ -37,9 +38,6 @@ from wellclear.encounters.tracks import Tracks
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-SPAN_KINDS = ("prox", "los", "close", "nmac")
-_KIND = pd.CategoricalDtype(list(SPAN_KINDS))
 
 
 # horizontal position accuracy (95 %) by NACp, DO-260B; NACp 0 is unknown
@@ -170,7 +168,7 @@ def scan_pieces(
     sc = sc[order]
     spans = pd.DataFrame(
         {
-            "kind": pd.Categorical.from_codes(s_int[order, 1], dtype=_KIND),
+            "kind": pd.Categorical.from_codes(s_int[order, 1], dtype=SPAN_KIND),
             "pair": cand_pair[sc],
             "s": s_flt[order, 0],
             "e": s_flt[order, 1],
