@@ -156,13 +156,17 @@ def _intercept(
 
 def _together_s(pieces: pd.DataFrame, gidx: np.ndarray, n: int, cfg: ScanConfig) -> FloatArray:
     """Per encounter, the time both aircraft were co-located (duplicate test), vectorised."""
+
+    def col(name: str) -> FloatArray:
+        return pieces[name].to_numpy(np.float64)
+
     co = (
-        (pieces["h_min_m"] <= cfg.duplicate_horizontal_m)
-        & (pieces["range_a_m"] <= cfg.duplicate_horizontal_m)
-        & (pieces["dz_a_m"].abs() <= cfg.duplicate_vertical_m)
-        & (pieces["dz_min_m"].abs() <= cfg.duplicate_vertical_m)
-    ).to_numpy()
-    dur = (pieces["b"] - pieces["a"]).to_numpy()
+        (col("h_min_m") <= cfg.duplicate_horizontal_m)
+        & (col("range_a_m") <= cfg.duplicate_horizontal_m)
+        & (np.abs(col("dz_a_m")) <= cfg.duplicate_vertical_m)
+        & (np.abs(col("dz_min_m")) <= cfg.duplicate_vertical_m)
+    )
+    dur = col("b") - col("a")
     return np.bincount(gidx[co], weights=dur[co], minlength=n).astype(np.float64)
 
 
@@ -182,29 +186,50 @@ def _ra_any(pieces: pd.DataFrame, gidx: np.ndarray, n: int, need: BoolArray) -> 
     Only the encounters flagged in ``need`` are tested (the others are False); the detector is
     row by row, so all their pieces go through it in one call.
     """
-    use = need[gidx]
-    pieces = pieces[use]
+    use = np.flatnonzero(need[gidx])
     gidx = gidx[use]
-    if pieces.empty:
+    if use.size == 0:
         return np.zeros(n, dtype=bool)
-    low = np.minimum(pieces["alt_i_m"].to_numpy(), pieces["alt_j_m"].to_numpy())
+
+    def col(name: str) -> FloatArray:
+        return pieces[name].to_numpy(np.float64)[use]
+
+    low = np.minimum(col("alt_i_m"), col("alt_j_m"))
     ra = tcas_ra(
         low,
-        pieces["h_min_m"].to_numpy(),
-        np.zeros(len(pieces)),
-        pieces["vh_min_mps"].to_numpy(),
-        pieces["dz_min_m"].to_numpy(),
-        pieces["dzdot_min_mps"].to_numpy(),
+        col("h_min_m"),
+        np.zeros(use.size),
+        col("vh_min_mps"),
+        col("dz_min_m"),
+        col("dzdot_min_mps"),
     ) | tcas_ra(
         low,
-        pieces["range_a_m"].to_numpy(),
-        pieces["range_rate_a_mps"].to_numpy(),
-        pieces["vh_a_mps"].to_numpy(),
-        pieces["dz_a_m"].to_numpy(),
-        pieces["dzdot_a_mps"].to_numpy(),
+        col("range_a_m"),
+        col("range_rate_a_mps"),
+        col("vh_a_mps"),
+        col("dz_a_m"),
+        col("dzdot_a_mps"),
     )
     hit: BoolArray = np.bincount(gidx[ra], minlength=n) > 0
     return hit
+
+
+# the columns of an encounter the rules read
+_READ = (
+    "id_i",
+    "id_j",
+    "party_i",
+    "party_j",
+    "h_min_m",
+    "dz_min_m",
+    "los_s",
+    "los_start",
+    "los_end",
+    "nmac_s",
+    "min_interval_s",
+    "alt_baro",
+    "position_uncertainty_m",
+)
 
 
 class _Row(Mapping[str, Any]):
@@ -248,7 +273,7 @@ def classify(
     rules: list[str] = []
     airprox: list[str] = []
     ra_any = _ra_any(pieces, gidx_pieces, len(encounters), need_ra)
-    columns = {c: encounters[c].to_numpy() for c in encounters.columns}
+    columns = {c: encounters[c].to_numpy() for c in _READ}
     for g in range(len(encounters)):
         enc = _Row(columns, g)
         found: dict[str, str] = {}
@@ -309,9 +334,5 @@ def classify(
                 cat = "C"
         airprox.append(cat)
         rules.append("; ".join(found[k] for k in [*labels, "airprox"] if k in found))
-    out = encounters.copy()
-    out["classes"] = classes
-    out["primary"] = primary
-    out["airprox"] = airprox
-    out["rules"] = rules
-    return out
+    added = {"classes": classes, "primary": primary, "airprox": airprox, "rules": rules}
+    return pd.concat([encounters, pd.DataFrame(added, index=encounters.index)], axis=1)

@@ -250,6 +250,8 @@ def split_closed(
     """
     final, fg = encounters_of(pending.groups, cfg)
     done = (final["end"] + cfg.merge_gap_s <= before).to_numpy(dtype=bool)[fg]
+    if done.all():
+        return pending, _select(pending, ~done)
     return _select(pending, done), _select(pending, ~done)
 
 
@@ -342,8 +344,11 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _concat(results: list[WindowResult]) -> WindowResult:
     """One result of several: window groups one after another, ``wg`` renumbered."""
+    rows = sum(r.rows for r in results)
+    results = [r for r in results if len(r.groups)] or results[:1]
     if len(results) == 1:
-        return results[0]
+        r = results[0]
+        return WindowResult(r.groups, r.pieces, r.spans, r.evidence, rows)
     shift = np.cumsum([0, *(len(r.groups) for r in results)])
     parts = [
         pd.concat(
@@ -353,7 +358,7 @@ def _concat(results: list[WindowResult]) -> WindowResult:
         for fs in zip(*((r.pieces, r.spans, r.evidence) for r in results), strict=True)
     ]
     groups = pd.concat([r.groups for r in results], ignore_index=True)
-    return WindowResult(groups, parts[0], parts[1], parts[2], sum(r.rows for r in results))
+    return WindowResult(groups, parts[0], parts[1], parts[2], rows)
 
 
 def scan_dask(
