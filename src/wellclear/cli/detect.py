@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from wellclear.cli import app
-from wellclear.detect.conflicts import Minima, detect
 from wellclear.formats.errors import DecodeError
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
@@ -92,6 +91,8 @@ def detect_command(
     table: Annotated[bool, typer.Option(help="Print a readable table instead of CSV.")] = False,
 ) -> None:
     """Predict every pair that will lose separation within the lookahead."""
+    from wellclear.detect.conflicts import Minima, detect  # loaded by the commands that use it
+
     try:
         minima = Minima(
             positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
