@@ -127,6 +127,10 @@ class FrameSource:
         return len(self.frame)
 
 
+# windows scanned at once while the previous one is merged
+SCAN_WORKERS = 2
+
+
 def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float = 600.0) -> float:
     """A window length giving about ``rows_per_window`` rows (the memory bound), at least
     ``least_s``; the result does not depend on it."""
@@ -295,23 +299,22 @@ def scan_source(
         if stream is not None
         else (_read_context(source, lo, hi, cfg) for lo, hi in bounds)
     )
-    # pipelined: while window k is merged and delivered here, window k + 1 is scanned by the
-    # worker and window k + 2 read by the reader (Arrow reads, tracks and the pair kernel
-    # release the GIL); the worker runs its windows in order, the merge takes them in order
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as worker:
-        reads: deque[Future[pd.DataFrame]] = deque([reader.submit(next, frames)])
+    # pipelined: while window k is merged and delivered here, windows k + 1 and k + 2 are
+    # scanned by two workers (reading, tracks and the pair kernel release the GIL); the reader
+    # reads the windows in order, each when its scan is submitted, and the merge takes the
+    # results in order. Memory: three windows at once, plus what is still open.
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(SCAN_WORKERS) as workers:
+        reads: dict[int, Future[pd.DataFrame]] = {}
 
-        def read_and_scan(k: int) -> WindowResult:
-            frame = reads.popleft().result()
-            if k + 1 < n:
-                reads.append(reader.submit(next, frames))
-            return scan_window(frame, cfg, *bounds[k])
+        def submit(k: int) -> Future[WindowResult]:
+            reads[k] = reader.submit(next, frames)  # the reader keeps the order of k
+            return workers.submit(lambda: scan_window(reads.pop(k).result(), cfg, *bounds[k]))
 
-        ahead = worker.submit(read_and_scan, 0)
+        ahead = deque(submit(k) for k in range(min(SCAN_WORKERS, n)))
         for k in range(n):
-            res = ahead.result()
-            if k + 1 < n:
-                ahead = worker.submit(read_and_scan, k + 1)
+            res = ahead.popleft().result()
+            if k + SCAN_WORKERS < n:
+                ahead.append(submit(k + SCAN_WORKERS))
             rows += res.rows
             pending = res if pending is None else _concat([pending, res])
             if k + 1 < n and len(pending.spans):
