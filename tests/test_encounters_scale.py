@@ -186,3 +186,17 @@ def test_parquet_evidence_names_file_and_record(traffic: pd.DataFrame, tmp_path:
         rec = raw.iloc[ev["line"].to_numpy(np.int64) - 1]
         assert list(rec["id"].astype(str)) == list(ev["id"].astype(str))
         np.testing.assert_array_equal(rec["t"].to_numpy(), ev["t"].to_numpy())
+
+
+def test_windows_at_once_do_not_change_the_result(traffic: pd.DataFrame) -> None:
+    """However many windows are scanned at once (and that number may change as memory gets
+    tight), the result is the same."""
+    cfg = ScanConfig()
+    source = FrameSource(traffic)
+    one = scan_source(source, cfg, window_s=900.0, parallel=lambda: 1)
+    flip = iter([2, 1] * 1000)
+    varying = scan_source(source, cfg, window_s=900.0, parallel=lambda: next(flip))
+    two = scan_source(source, cfg, window_s=900.0)
+    assert len(one.encounters) > 3
+    for other in (varying, two):
+        same(one, other)

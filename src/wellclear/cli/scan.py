@@ -23,7 +23,7 @@ import typer
 from wellclear.cli import app
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.output import TableWriter, parquet_options
-from wellclear.encounters.scan import ScanResult, Source
+from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
 
@@ -138,8 +138,9 @@ def scan_command(
     cleanup: list[Path] = []
     held = contextlib.ExitStack()
     try:
-        if memory_mib > 0:
-            held.enter_context(MemoryGovernor(memory_mib << 20))
+        governor = MemoryGovernor(memory_mib << 20) if memory_mib > 0 else None
+        if governor is not None:
+            held.enter_context(governor)
         if fmt not in FORMATS:
             raise UnitError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
         if invalid not in ("error", "skip"):
@@ -193,7 +194,9 @@ def scan_command(
                     if len(kept.encounters):
                         batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
 
-                result = _scan_with_progress(source, cfg, window_s, sink=sink)
+                # fewer windows at once while the live data exceed the memory budget
+                parallel = (lambda: 1 if governor.tight else SCAN_WORKERS) if governor else None
+                result = _scan_with_progress(source, cfg, window_s, sink, parallel)
             evidence = ev_out.path
         encounters = _by_start(batches, result.encounters)
         written = [_write_arrow(encounters, output / "encounters", fmt), evidence]
@@ -230,12 +233,13 @@ def _scan_with_progress(
     cfg: ScanConfig,
     window_s: float,
     sink: Callable[[ScanResult], None] | None = None,
+    parallel: Callable[[], int] | None = None,
 ) -> ScanResult:
     """Stream ``source`` with a rich progress bar when stderr is a terminal."""
     from wellclear.encounters.scan import scan_source
 
     if not sys.stderr.isatty():
-        return scan_source(source, cfg, window_s, sink=sink)
+        return scan_source(source, cfg, window_s, sink=sink, parallel=parallel)
     from rich.console import Console
     from rich.progress import Progress
 
@@ -245,7 +249,7 @@ def _scan_with_progress(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return scan_source(source, cfg, window_s, progress=tick, sink=sink)
+        return scan_source(source, cfg, window_s, progress=tick, sink=sink, parallel=parallel)
 
 
 def _by_start(batches: list[pa.Table], empty: pd.DataFrame) -> pa.Table:

@@ -46,14 +46,16 @@ class MemoryGovernor:
     Arrow allocates from the system allocator meanwhile (its default pool keeps freed pages to
     itself), so that its memory is trimmed too. When the live data alone exceed the budget, a
     trim cannot help: the next one waits until the resident size has grown by ``regrow`` over
-    what the last one left. ``trims`` counts the trims.
+    what the last one left. :attr:`tight` tells whether the last look found the resident size
+    over the budget (a scan then holds fewer windows at once). ``trims`` counts the trims.
     """
 
-    def __init__(self, budget_bytes: int, interval_s: float = 0.2, regrow: float = 0.1) -> None:
+    def __init__(self, budget_bytes: int, interval_s: float = 0.05, regrow: float = 0.1) -> None:
         self.budget = budget_bytes
         self.interval_s = interval_s
         self.regrow = regrow
         self.trims = 0
+        self.tight = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._trim = _malloc_trim()
@@ -79,10 +81,11 @@ class MemoryGovernor:
         threshold = self.budget
         while not self._stop.wait(self.interval_s):
             rss = resident_bytes() or 0
+            self.tight = rss > self.budget
             if rss > threshold and self._trim is not None:
                 self._trim(0)
                 self.trims += 1
                 left = resident_bytes() or 0
                 threshold = max(self.budget, int(left * (1.0 + self.regrow)))
-            elif rss < self.budget:
+            elif not self.tight:
                 threshold = self.budget

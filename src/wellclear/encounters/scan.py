@@ -277,6 +277,7 @@ def scan_source(
     window_s: float = 3600.0,
     progress: Callable[[int, int], None] | None = None,
     sink: Callable[[ScanResult], None] | None = None,
+    parallel: Callable[[], int] | None = None,
 ) -> ScanResult:
     """Stream ``source`` window by window in time order.
 
@@ -284,7 +285,9 @@ def scan_source(
     encounters that no later window can extend are finished and their pieces dropped. With a
     ``sink``, each batch of finished encounters goes to it with its evidence as it is finished
     (e.g. to a file) and nothing is kept: the result then holds the row count and empty tables
-    with the columns, so that memory does not grow with the archive.
+    with the columns, so that memory does not grow with the archive. ``parallel`` says how many
+    windows to scan at once, asked before each window is started (default
+    :data:`SCAN_WORKERS`; e.g. fewer while memory is tight); the result does not depend on it.
     """
     cfg = cfg or ScanConfig()
     done: list[ScanResult] = []
@@ -310,11 +313,16 @@ def scan_source(
             reads[k] = reader.submit(next, frames)  # the reader keeps the order of k
             return workers.submit(lambda: scan_window(reads.pop(k).result(), cfg, *bounds[k]))
 
-        ahead = deque(submit(k) for k in range(min(SCAN_WORKERS, n)))
+        def at_once() -> int:
+            return max(1, min(SCAN_WORKERS, parallel() if parallel is not None else SCAN_WORKERS))
+
+        ahead = deque(submit(k) for k in range(min(at_once(), n)))
+        started = len(ahead)
         for k in range(n):
             res = ahead.popleft().result()
-            if k + SCAN_WORKERS < n:
-                ahead.append(submit(k + SCAN_WORKERS))
+            while started < n and len(ahead) < at_once():
+                ahead.append(submit(started))
+                started += 1
             rows += res.rows
             pending = res if pending is None else _concat([pending, res])
             if k + 1 < n and len(pending.spans):
