@@ -1,10 +1,10 @@
 """From pieces to encounters: spans merged per pair, minima and evidence gathered.
 
-The same merge rule serves a time window (to pick the evidence around each local minimum) and
-the final pass over all windows (to build the encounters): proximity spans of one pair closer
-than ``merge_gap`` are one encounter. A group found inside one window lies inside one final
-encounter, so the minimum of an encounter is the minimum of its window groups, and the evidence
-kept around that group's minimum is exactly the evidence around the encounter's minimum.
+The same merge rule (:func:`merge_runs`) serves a time window and the final pass: proximity
+spans of one pair closer than ``merge_gap`` are one window group, and window groups of one pair
+closer than ``merge_gap`` are one encounter. A window group lies inside one encounter, so the
+minimum of an encounter is the minimum of its window groups, and the evidence kept around that
+group's minimum is exactly the evidence around the encounter's minimum.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Every path computes the same thing: time is cut into windows ``[t_lo, t_hi)``; a window is read
 with :attr:`ScanConfig.overlap_s` of context on each side, and owns the intervals between merged
-sample times that start inside it (:func:`wellclear.encounters.pieces.scan_pieces`). Owned pieces,
-spans and evidence from all windows are merged once in :func:`finish`, so an encounter spanning
-window boundaries (an escort of hours) is found exactly once, whatever the window length.
+sample times that start inside it (:func:`wellclear.encounters.pieces.scan_pieces`), grouped per
+pair into window groups. The window groups of all windows are merged again in :func:`finish`
+(merging is transitive), so an encounter spanning window boundaries (an escort of hours) is
+found exactly once, whatever the window length; its minimum, names and evidence are those of
+the window group that holds its minimum.
 """
 
 from __future__ import annotations
