@@ -7,6 +7,7 @@ minimum horizontal distance within max(1 %, 20 m), its time within 1 s; anywhere
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from wellclear.encounters import poly
@@ -142,3 +143,38 @@ def test_empty_and_single_aircraft() -> None:
     enc = scan(sample(fly(plans))).encounters
     assert enc.empty
     assert list(enc.columns) == list(ENCOUNTER_COLUMNS)
+
+
+def test_in_out_in_within_one_interval_is_one_group() -> None:
+    """Two aircraft 2 km apart sampled at the same times 50 s apart, j 590 m above i at its
+    two samples, climbing then descending at 15 m/s: between the samples its Hermite path
+    bulges 190 m up, so the pair leaves the proximity range (2000 ft) after 1.4 s and comes back
+    1.4 s before the end, within one interval, and j has no later sample. The sub-intervals of
+    one interval between samples make one encounter (the time outside them is in it), not a
+    second encounter without a minimum."""
+    base = {
+        "party": "x",
+        "callsign": "",
+        "alt_geo_m": np.nan,
+        "alt_src": "baro",
+        "gs_mps": 0.0,
+        "trk_deg": 0.0,
+        "onground": False,
+    }
+    rows = [
+        {**base, "id": "i", "t": T0 + s, "lat": 36.0, "lon": 36.0, "alt_m": 3000.0, "vs_mps": 0.0}
+        for s in (0, 50, 100)
+    ]
+    for s, vs in ((0.0, 15.0), (50.0, -15.0)):
+        rows.append(
+            {**base, "id": "j", "t": T0 + s, "lat": 36.018, "lon": 36.0, "alt_m": 3590.0}
+            | {"vs_mps": vs}
+        )
+    states = pd.DataFrame(rows)
+    states["alt_baro_m"] = states["alt_m"]
+    enc = scan(states).encounters
+    assert len(enc) == 1
+    e = enc.iloc[0]
+    assert e["start"] == pytest.approx(T0) and e["end"] == pytest.approx(T0 + 50.0)
+    assert e["primary"] == "close_approach"
+    assert e["h_min_m"] == pytest.approx(2000.0, rel=0.01)

@@ -559,7 +559,7 @@ def solve(
     ``limits`` holds the (horizontal, vertical) extent of the nested volumes, proximity first.
     Returns ``(piece_int, piece_float, span_int, span_float, n_intervals)``: per piece
     ``(candidate, ki, kj)`` and the columns :data:`PIECE_FLOATS`; per span
-    ``(candidate, kind)`` and ``(s, e)`` in absolute time; the number of intervals examined.
+    ``(candidate, kind, piece)`` and ``(s, e)`` in absolute time; the number of intervals examined.
     """
     n_lim = limits.shape[0]
     cap_p = 1024
@@ -570,7 +570,7 @@ def solve(
     vm_i = np.empty(3)
     qm = np.empty(3)
     vm_j = np.empty(3)
-    s_int = np.empty((cap_s, 2), dtype=np.int64)
+    s_int = np.empty((cap_s, 3), dtype=np.int64)
     s_flt = np.empty((cap_s, 2))
     n_p = 0
     n_s = 0
@@ -740,6 +740,7 @@ def solve(
                         s_flt = _grow_f(s_flt, n_s)
                     s_int[n_s, 0] = c
                     s_int[n_s, 1] = k
+                    s_int[n_s, 2] = n_p - 1
                     s_flt[n_s, 0] = a + h * st[k, q]
                     s_flt[n_s, 1] = a + h * en[k, q]
                     n_s += 1

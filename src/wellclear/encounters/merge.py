@@ -53,29 +53,11 @@ def pair_hash(h_i: np.ndarray, h_j: np.ndarray) -> np.ndarray:
     """The key of each ordered pair from the :func:`name_hashes` of its two aircraft (int64).
 
     Two different pairs sharing a key (about one chance in 2^64 per pair of pairs) is detected
-    by :func:`group_spans`, which compares the names of each run of equal keys.
+    by :func:`check_names`, which compares the names of the window groups of each encounter.
     """
     with np.errstate(over="ignore"):
         k = h_i * np.uint64(0x9E3779B97F4A7C15) + (h_j ^ np.uint64(0xC2B2AE3D27D4EB4F))
     return k.view(np.int64)
-
-
-def pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
-    """One int64 key per row of each frame for its pair ``(id_i, id_j)``, the same key for the
-    same pair in every frame.
-
-    The ``pair`` column (:func:`pair_hash`) when every frame has it; otherwise the ids are
-    coded by factorising them as pandas strings (Arrow dictionary encoding, in name order).
-    """
-    if all("pair" in f.columns for f in frames):
-        return [f["pair"].to_numpy(np.int64) for f in frames]
-    sizes = np.cumsum([0, *(len(f) for f in frames)])
-    codes = []
-    for c in PAIR:
-        col = pd.concat([f[c].astype("str") for f in frames], ignore_index=True)
-        codes.append(pd.factorize(col, sort=True)[0].astype(np.int64))
-    key = codes[0] * (int(codes[1].max(initial=0)) + 1) + codes[1]
-    return [key[sizes[k] : sizes[k + 1]] for k in range(len(frames))]
 
 
 def merge_runs(
@@ -104,32 +86,6 @@ def merge_runs(
     return group, order[first], np.minimum.reduceat(ss, first), np.maximum.reduceat(es, first)
 
 
-def group_spans(spans: pd.DataFrame, merge_gap_s: float) -> pd.DataFrame:
-    """Proximity spans merged per pair (:func:`merge_runs`): ``start, end`` and the pair
-    (``pair`` and/or ``id_i, id_j``, as the spans have them), sorted by pair key and start.
-
-    Hashed keys are trusted here and checked against the names by :func:`check_names`.
-    """
-    prox = spans[(spans["kind"] == "prox").to_numpy(dtype=bool)]
-    names = [c for c in PAIR if c in prox.columns]
-    if prox.empty:
-        cols = (["pair"] if "pair" in prox.columns else []) + names
-        empty = {c: prox[c].iloc[:0].to_numpy() for c in cols}
-        return pd.DataFrame({**empty, "start": [], "end": []})
-    (key,) = pair_keys(prox)
-    _, rows, start, end = merge_runs(
-        key, prox["s"].to_numpy(np.float64), prox["e"].to_numpy(np.float64), merge_gap_s
-    )
-    out: dict[str, object] = {}
-    if "pair" in prox.columns:
-        out["pair"] = key[rows]
-    for c in names:
-        out[c] = prox[c].iloc[rows].reset_index(drop=True)
-    out["start"] = start
-    out["end"] = end
-    return pd.DataFrame(out)
-
-
 def check_names(best: pd.DataFrame, gidx: np.ndarray) -> None:
     """Raise ``ValueError`` when rows of one group (``gidx``) name different pairs: two pairs
     sharing a hashed key (about one chance in 2^64 per pair of pairs) are detected, not
@@ -144,32 +100,6 @@ def check_names(best: pd.DataFrame, gidx: np.ndarray) -> None:
         agree = np.asarray(v[1:] == v[:-1], dtype=bool)
         if np.any(same & ~agree):
             raise ValueError("two pairs of aircraft share a hashed pair key")
-
-
-def assign(frame: pd.DataFrame, groups: pd.DataFrame, time: str) -> np.ndarray:
-    """Index into ``groups`` of the group holding each row of ``frame`` (by pair and ``time``).
-
-    The group of a row is the last group of its pair starting at or before ``time`` (an as-of
-    join), which must also end at or after it. Pairs are matched on :func:`pair_keys`.
-    """
-    if frame.empty:
-        return np.zeros(0, dtype=np.int64)
-    n_g = len(groups)
-    g_key, f_key = pair_keys(groups, frame)
-    g_start = groups["start"].to_numpy(np.float64)
-    g_end = groups["end"].to_numpy(np.float64)
-    order = np.lexsort((g_start, g_key))
-    s_key, s_start = g_key[order], g_start[order]
-    t = frame[time].to_numpy(np.float64)
-    lo = np.searchsorted(s_key, f_key, side="left")
-    hi = np.searchsorted(s_key, f_key, side="right")
-    pos = _last_at_or_before(s_start, lo, hi, t)
-    found = pos >= lo
-    gidx = order[np.where(found, pos, 0)] if n_g else np.zeros(t.size, dtype=np.int64)
-    bad = ~found | ~(t <= g_end[gidx] + 1e-6) if n_g else np.ones(t.size, dtype=bool)
-    if bad.any():
-        raise AssertionError("a piece or span lies outside every proximity group")
-    return np.asarray(gidx, dtype=np.int64)
 
 
 def _first_at_or_after(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -27,10 +27,10 @@ from wellclear.encounters._pool import helper
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
+    SPAN_CODES,
     SPAN_KIND,
-    assign,
     first_of_groups,
-    group_spans,
+    merge_runs,
     name_hashes,
     pair_hash,
 )
@@ -86,7 +86,8 @@ class Found:
     """What :func:`scan_pieces` finds in a window.
 
     ``groups``: the window groups, proximity spans of a pair merged where closer than the
-    merge gap (:func:`~wellclear.encounters.merge.group_spans`): ``pair`` (hashed key,
+    merge gap (:func:`~wellclear.encounters.merge.merge_runs`; the sub-intervals of one interval
+    between samples count as one span): ``pair`` (hashed key,
     :func:`~wellclear.encounters.merge.pair_hash`), ``start``, ``end``, and their minimum (the
     piece of smallest horizontal distance, ties earliest): ``t_min``, ``id_i, id_j``,
     ``party_i, party_j``, ``callsign_i, callsign_j`` (of the samples that start that piece). A
@@ -154,6 +155,9 @@ def scan_pieces(
     # blocks after the first on the helper thread, the first on this one
     rest = [helper().submit(run, k) for k in range(1, blocks)]
     parts = [run(0), *(f.result() for f in rest)]
+    shift = np.cumsum([0, *(p[0].shape[0] for p in parts[:-1])])
+    for (_, _, s_blk, _), k in zip(parts, shift, strict=True):
+        s_blk[:, 2] += k  # the piece of each span, counted over all blocks
     p_int = np.concatenate([p[0] for p in parts])
     p_flt = np.concatenate([p[1] for p in parts])
     s_int = np.concatenate([p[2] for p in parts])
@@ -163,23 +167,29 @@ def scan_pieces(
     _check_keys(ci * n_codes + cj, cand_pair)
     pc = p_int[:, 0]
     pieces = _piece_frame(tracks, p_int[:, 1], p_int[:, 2], p_flt)
+    pair = cand_pair[pc]
+    # window groups: the time each piece spends in the proximity range, as one span (the
+    # sub-intervals of one interval between samples are one group, whatever the gap between
+    # them), merged per pair where closer than the merge gap
+    sp = s_int[:, 2]
+    prox = s_int[:, 1] == SPAN_CODES["prox"]
+    p_s = np.full(pc.size, np.inf)
+    p_e = np.full(pc.size, -np.inf)
+    np.minimum.at(p_s, sp[prox], s_flt[prox, 0])
+    np.maximum.at(p_e, sp[prox], s_flt[prox, 1])
+    wg, at, start, end = merge_runs(pair, p_s, p_e, cfg.merge_gap_s)
+    groups = pd.DataFrame({"pair": pair[at], "start": start, "end": end})
+    pieces.insert(0, "wg", wg)
     sc = s_int[:, 0]
     order = np.lexsort((s_flt[:, 0], cj[sc], ci[sc]))
-    sc = sc[order]
     spans = pd.DataFrame(
         {
+            "wg": wg[sp[order]],
             "kind": pd.Categorical.from_codes(s_int[order, 1], dtype=SPAN_KIND),
-            "pair": cand_pair[sc],
             "s": s_flt[order, 0],
             "e": s_flt[order, 1],
         }
     )
-    groups = group_spans(spans, cfg.merge_gap_s)
-    at = pd.DataFrame({"pair": cand_pair[pc], "t_min": pieces["t_min"].to_numpy()})
-    wg = assign(at, groups, "t_min")
-    pieces.insert(0, "wg", wg)
-    spans.insert(0, "wg", assign(spans, groups, "s"))
-    spans = spans.drop(columns="pair")
     rows = first_of_groups(
         wg, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
     )
