@@ -156,6 +156,23 @@ def median_of(cmd: list[str], n: int = 3) -> tuple[float, float, Run]:
     return statistics.median(r.wall_s for r in runs), max(r.peak_mib for r in runs), runs[-1]
 
 
+def paired_medians(
+    a: list[str], b: list[str], n: int = 3
+) -> tuple[tuple[float, float, Run], tuple[float, float, Run]]:
+    """:func:`median_of` for two commands whose runs alternate (a, b, a, b, ...), so that both
+    see the same load on a shared machine and their ratio does not drift with it."""
+    runs_a: list[Run] = []
+    runs_b: list[Run] = []
+    for _ in range(n):
+        runs_a.append(run(a))
+        runs_b.append(run(b))
+
+    def summary(runs: list[Run]) -> tuple[float, float, Run]:
+        return statistics.median(r.wall_s for r in runs), max(r.peak_mib for r in runs), runs[-1]
+
+    return summary(runs_a), summary(runs_b)
+
+
 def failure(r: Run) -> str:
     """Why a run failed: its exit status or signal, and the last line it wrote to stderr."""
     status = f"killed by {signal.Signals(-r.rc).name}" if r.rc < 0 else f"exit status {r.rc}"
@@ -450,7 +467,8 @@ def warm_up(tmp: Path) -> None:
 
 
 def files_section(args: argparse.Namespace, tmp: Path, emit: Callable[[str], None]) -> None:
-    emit(f"### Files, {args.rows:,} rows (median of {args.repeat} runs)\n")
+    how = ", read_table and scan alternating" if args.alternate else ""
+    emit(f"### Files, {args.rows:,} rows (median of {args.repeat} runs{how})\n")
     emit("| data | rows | make s | read_table s | scan s | rows/s | scan/read | peak MiB |")
     emit("|---|---|---|---|---|---|---|---|")
     notes = []
@@ -458,8 +476,14 @@ def files_section(args: argparse.Namespace, tmp: Path, emit: Callable[[str], Non
     for name, key in sets:
         path = tmp / f"{key}.parquet"
         n, made_s = make(key, args.rows, path)
-        read_s, _, _ = median_of(read_cmd(path), args.repeat)
-        scan_s, peak, last = median_of(wellclear_cmd(path, tmp / f"out-{key}"), args.repeat)
+        scan_cmd = wellclear_cmd(path, tmp / f"out-{key}")
+        if args.alternate:
+            (read_s, _, _), (scan_s, peak, last) = paired_medians(
+                read_cmd(path), scan_cmd, args.repeat
+            )
+        else:
+            read_s, _, _ = median_of(read_cmd(path), args.repeat)
+            scan_s, peak, last = median_of(scan_cmd, args.repeat)
         emit(
             f"| {name} | {n:,} | {made_s:.1f} | {read_s:.2f} | {scan_s:.2f} | "
             f"{n / scan_s:,.0f} | {scan_s / read_s:.1f} | {peak:.0f} |"
@@ -600,6 +624,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="file sets; 0 skips them")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--alternate",
+        action="store_true",
+        help="alternate the read_table and scan runs (default: all of one, then the other)",
+    )
     parser.add_argument("--archive-rows", type=int, default=0, help="archive rows; 0 skips")
     parser.add_argument("--archive-aircraft", type=int, default=5500)
     parser.add_argument("--archive-dir", help="keep the archive here (reused if it exists)")
