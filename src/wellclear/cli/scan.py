@@ -114,7 +114,10 @@ def scan_command(
     ] = None,
     memory_mib: Annotated[
         int,
-        typer.Option(help="Give freed memory back above this resident size (MiB); 0: never."),
+        typer.Option(
+            help="Above this resident size (MiB) give freed memory back and scan one window "
+            "at a time instead of two; 0: never."
+        ),
     ] = 1536,
 ) -> None:
     """Find and classify every encounter in recorded traffic; write encounters and evidence."""
