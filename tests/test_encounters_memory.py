@@ -39,5 +39,7 @@ def test_waits_for_growth_when_the_live_data_exceed_the_budget() -> None:
 
 
 def test_arrow_allocates_from_the_system_pool_meanwhile() -> None:
+    before = pa.default_memory_pool().backend_name
     with MemoryGovernor(1 << 40):
         assert pa.default_memory_pool().backend_name == "system"
+    assert pa.default_memory_pool().backend_name == before

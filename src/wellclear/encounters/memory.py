@@ -44,10 +44,11 @@ class MemoryGovernor:
     ``budget_bytes`` (checked every ``interval_s``).
 
     Arrow allocates from the system allocator meanwhile (its default pool keeps freed pages to
-    itself), so that its memory is trimmed too. When the live data alone exceed the budget, a
-    trim cannot help: the next one waits until the resident size has grown by ``regrow`` over
-    what the last one left. :attr:`tight` tells whether the last look found the resident size
-    over the budget (a scan then holds fewer windows at once). ``trims`` counts the trims.
+    itself), so that its memory is trimmed too; its pool is restored on exit. When the live
+    data alone exceed the budget, a trim cannot help: the next one waits until the resident
+    size has grown by ``regrow`` over what the last one left. :attr:`tight` tells whether the
+    last look found the resident size over the budget (a scan then holds fewer windows at
+    once). ``trims`` counts the trims.
     """
 
     def __init__(self, budget_bytes: int, interval_s: float = 0.05, regrow: float = 0.1) -> None:
@@ -59,8 +60,10 @@ class MemoryGovernor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._trim = _malloc_trim()
+        self._pool: pa.MemoryPool | None = None
 
     def __enter__(self) -> MemoryGovernor:
+        self._pool = pa.default_memory_pool()
         pa.set_memory_pool(pa.system_memory_pool())
         if self._trim is not None and resident_bytes() is not None:
             self._thread = threading.Thread(target=self._watch, name="memory", daemon=True)
@@ -76,6 +79,8 @@ class MemoryGovernor:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if self._pool is not None:
+            pa.set_memory_pool(self._pool)
 
     def _watch(self) -> None:
         threshold = self.budget
