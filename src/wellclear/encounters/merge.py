@@ -153,12 +153,17 @@ def first_of_groups(gidx: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     return first[first < gidx.size]
 
 
+def min_rows(pieces: pd.DataFrame, gidx: np.ndarray) -> np.ndarray:
+    """Row of the piece of smallest horizontal distance in each group (ties: earliest, then
+    first), in group order. Window groups and encounters use this one rule, so that the
+    minimum of an encounter is the minimum of one of its window groups."""
+    h = pieces["h_min_m"].to_numpy(np.float64)
+    return first_of_groups(gidx, h, pieces["t_min"].to_numpy(np.float64))
+
+
 def min_pieces(pieces: pd.DataFrame, gidx: np.ndarray) -> pd.DataFrame:
-    """The piece of smallest horizontal distance in each group (ties: earliest), with ``gidx``,
-    in group order."""
-    rows = first_of_groups(
-        gidx, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
-    )
+    """The pieces of :func:`min_rows`, with ``gidx``."""
+    rows = min_rows(pieces, gidx)
     return pieces.iloc[rows].assign(gidx=gidx[rows])
 
 
@@ -172,19 +177,18 @@ def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd
     their window group in ``groups``, so that the final pass keeps those of each encounter's
     minimum; per group, aircraft i then j, each by time.
     """
-    best = groups
     frame = tracks.frame
     cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns or c == "flag"]
-    if best.empty:
+    if groups.empty:
         return pd.DataFrame({"wg": np.zeros(0, np.int64), **{c: [] for c in cols}})
     # both aircraft of every group minimum, i then j; each aircraft is one run of the order
-    names = np.stack([best["id_i"].to_numpy(object), best["id_j"].to_numpy(object)], axis=1)
+    names = np.stack([groups["id_i"].to_numpy(object), groups["id_j"].to_numpy(object)], axis=1)
     k = pd.Index(tracks.all_ids).get_indexer(pd.Index(names.ravel()))
     if (k < 0).any():
         raise KeyError("an aircraft of a piece is not in the window")
     first, last = tracks.all_start[k], tracks.all_start[k + 1]
     t = tracks.all_t
-    t_min = np.repeat(best["t_min"].to_numpy(np.float64), 2)
+    t_min = np.repeat(groups["t_min"].to_numpy(np.float64), 2)
     s = _first_at_or_after(t, first, last, t_min - cfg.evidence_s)
     e = _last_at_or_before(t, first, last, t_min + cfg.evidence_s) + 1
     e = np.maximum(e, s)
@@ -195,7 +199,7 @@ def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd
     out["id"] = out["id"].astype(str)
     flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
     out.insert(cols.index("flag"), "flag", flags.take(tracks.all_flag[idx]))
-    out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(best), dtype=np.int64), 2), cnt))
+    out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(groups), dtype=np.int64), 2), cnt))
     return out
 
 

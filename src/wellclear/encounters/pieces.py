@@ -29,8 +29,8 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
     SPAN_CODES,
     SPAN_KIND,
-    first_of_groups,
     merge_runs,
+    min_rows,
     name_hashes,
     pair_hash,
 )
@@ -190,9 +190,7 @@ def scan_pieces(
             "e": s_flt[order, 1],
         }
     )
-    rows = first_of_groups(
-        wg, pieces["h_min_m"].to_numpy(np.float64), pieces["t_min"].to_numpy(np.float64)
-    )
+    rows = min_rows(pieces, wg)
     groups["t_min"] = pieces["t_min"].to_numpy()[rows]
     ki, kj = p_int[rows, 1], p_int[rows, 2]
     groups["id_i"] = _names(tracks.ids, ci[pc[rows]])
