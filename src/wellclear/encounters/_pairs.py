@@ -306,6 +306,29 @@ def _lower_bound(t: np.ndarray, lo: int, hi: int, q: float) -> int:
     return lo
 
 
+@numba.njit(inline="always")
+def _basis(
+    k: int, q: float, t: np.ndarray
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """The cubic Hermite weights on segment ``k`` at ``q`` of its start value, start slope, end
+    value and end slope, then those of the derivative (per second)."""
+    t0 = t[k]
+    hh = t[k + 1] - t0
+    tau = (q - t0) / hh
+    t2 = tau * tau
+    t3 = t2 * tau
+    return (
+        2.0 * t3 - 3.0 * t2 + 1.0,
+        (t3 - 2.0 * t2 + tau) * hh,
+        -2.0 * t3 + 3.0 * t2,
+        (t3 - t2) * hh,
+        (6.0 * t2 - 6.0 * tau) / hh,
+        3.0 * t2 - 4.0 * tau + 1.0,
+        (6.0 * tau - 6.0 * t2) / hh,
+        3.0 * t2 - 2.0 * tau,
+    )
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _state(
     k: int,
@@ -321,23 +344,13 @@ def _state(
     v: np.ndarray,
 ) -> tuple[float, float]:
     """Position ``p``, velocity ``v`` (written) and ``(alt, vz)`` on segment ``k`` at ``q``."""
-    t0 = t[k]
-    hh = t[k + 1] - t0
-    tau = (q - t0) / hh
-    t2 = tau * tau
-    t3 = t2 * tau
-    w0 = 2.0 * t3 - 3.0 * t2 + 1.0
-    w1 = (t3 - 2.0 * t2 + tau) * hh
-    w2 = -2.0 * t3 + 3.0 * t2
-    w3 = (t3 - t2) * hh
-    d0 = (6.0 * t2 - 6.0 * tau) / hh
-    d1 = 3.0 * t2 - 4.0 * tau + 1.0
-    d2 = (6.0 * tau - 6.0 * t2) / hh
-    d3 = 3.0 * t2 - 2.0 * tau
+    w0, w1, w2, w3, d0, d1, d2, d3 = _basis(k, q, t)
     for x in range(3):
         p[x] = w0 * pos[k, x] + w1 * vel_out[k, x] + w2 * pos[k + 1, x] + w3 * vel_in[k + 1, x]
         v[x] = d0 * pos[k, x] + d1 * vel_out[k, x] + d2 * pos[k + 1, x] + d3 * vel_in[k + 1, x]
-    return _zstate(k, q, t, alt, vz_out, vz_in)
+    z = w0 * alt[k] + w1 * vz_out[k] + w2 * alt[k + 1] + w3 * vz_in[k + 1]
+    vz = d0 * alt[k] + d1 * vz_out[k] + d2 * alt[k + 1] + d3 * vz_in[k + 1]
+    return z, vz
 
 
 _CHORD_DEV = 0.1
@@ -355,23 +368,9 @@ def _zstate(
     k: int, q: float, t: np.ndarray, alt: np.ndarray, vz_out: np.ndarray, vz_in: np.ndarray
 ) -> tuple[float, float]:
     """``(alt, vz)`` on segment ``k`` at ``q`` (the vertical part of :func:`_state`)."""
-    t0 = t[k]
-    hh = t[k + 1] - t0
-    tau = (q - t0) / hh
-    t2 = tau * tau
-    t3 = t2 * tau
-    z = (
-        (2.0 * t3 - 3.0 * t2 + 1.0) * alt[k]
-        + (t3 - 2.0 * t2 + tau) * hh * vz_out[k]
-        + (-2.0 * t3 + 3.0 * t2) * alt[k + 1]
-        + (t3 - t2) * hh * vz_in[k + 1]
-    )
-    vz = (
-        (6.0 * t2 - 6.0 * tau) / hh * alt[k]
-        + (3.0 * t2 - 4.0 * tau + 1.0) * vz_out[k]
-        + (6.0 * tau - 6.0 * t2) / hh * alt[k + 1]
-        + (3.0 * t2 - 2.0 * tau) * vz_in[k + 1]
-    )
+    w0, w1, w2, w3, d0, d1, d2, d3 = _basis(k, q, t)
+    z = w0 * alt[k] + w1 * vz_out[k] + w2 * alt[k + 1] + w3 * vz_in[k + 1]
+    vz = d0 * alt[k] + d1 * vz_out[k] + d2 * alt[k + 1] + d3 * vz_in[k + 1]
     return z, vz
 
 
