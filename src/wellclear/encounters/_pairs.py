@@ -112,7 +112,15 @@ def roots01(
     n_prev = 0  # roots of the (m+1)-th derivative; level deg is a constant: no roots
     n_cur = 0
     n_d = 0
-    for m in range(deg - 1, -1, -1):
+    # the cascade starts below the lowest derivative that keeps one sign on [0, 1] (its
+    # Bernstein coefficients do): it has no roots, so the levels above it are not needed
+    top = deg - 1
+    for m in range(1, min(deg, 3)):
+        lo, hi = _bern_min_max(table[m], deg - m)
+        if lo > 0.0 or hi < 0.0:
+            top = m - 1
+            break
+    for m in range(top, -1, -1):
         d = deg - m
         n_cur = 0
         x0 = 0.0

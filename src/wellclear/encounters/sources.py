@@ -203,10 +203,9 @@ class DatasetSource:
                     nxt += 1
             except (pa.ArrowInvalid, OSError) as e:
                 raise _error(e, ",".join(self.files)) from None
-            if held:
-                table = pa.concat_tables([h[1] for h in held], promote_options="permissive")
-                t = table.column("t")
-                table = table.filter(pc.and_(pc.greater_equal(t, a), pc.less(t, b)))
+            parts = [_between(h[1], a, b) for h in held]
+            if parts:
+                table = pa.concat_tables(parts, promote_options="permissive")
             else:
                 table = self._dataset().schema.empty_table()
             yield _frame(table)
@@ -224,6 +223,17 @@ class DatasetSource:
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
         return _frame(table)
+
+
+def _between(table: pa.Table, a: float, b: float) -> pa.Table:
+    """The rows of ``table`` with ``a <= t < b``, in their order: a zero-copy slice when they
+    are consecutive (a row group sorted by time), else filtered."""
+    t = table.column("t").to_numpy()
+    keep = (t >= a) & (t < b)  # a missing time (NaN) is left out
+    at = np.flatnonzero(keep)
+    if at.size and at[-1] - at[0] + 1 == at.size:
+        return table.slice(int(at[0]), int(at.size))
+    return table.filter(pa.array(keep))
 
 
 def _with_origin(pf: pq.ParquetFile, file: str, group: int, first: int) -> pa.Table:
