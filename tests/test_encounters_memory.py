@@ -43,3 +43,16 @@ def test_arrow_allocates_from_the_system_pool_meanwhile() -> None:
     with MemoryGovernor(1 << 40):
         assert pa.default_memory_pool().backend_name == "system"
     assert pa.default_memory_pool().backend_name == before
+
+
+@glibc
+def test_glibc_trimming_is_off_while_governed_and_back_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wellclear.encounters import memory
+
+    calls: list[dict[int, int]] = []
+    monkeypatch.setattr(memory, "_mallopt", calls.append)
+    with MemoryGovernor(1 << 40, interval_s=0.01):
+        assert calls == [memory._GOVERNED]
+    assert calls == [memory._GOVERNED, memory._DEFAULTS]
