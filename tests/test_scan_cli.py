@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -185,3 +186,40 @@ def test_streamed_evidence_equals_the_dask_evidence(states: Path, tmp_path: Path
         assert key(enc) == key(ref_enc)
         got = _evidence(out / f"evidence.{fmt}")
         pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("how", ["streamed", "sorted", "csv", "mixed"])
+def test_quality_columns_reach_the_airprox_grade_on_every_input_path(
+    tmp_path: Path, how: str
+) -> None:
+    """A near miss between two aircraft whose positions are known to 185 m (NACp 7) only is
+    graded D (data quality cannot decide), and the evidence keeps ``nacp``, whichever way the
+    scan reads the files: streamed by row group, sorted out of core, CSV, or Parquet with the
+    quality column beside a CSV without it (NULL there)."""
+    from wellclear.geo import extrapolate
+
+    a = Plan("a", "x", T0, 36.0, 38.0, 3000.0, 150.0, 90.0, (Leg(600.0),))
+    lat, lon, _ = extrapolate(
+        np.array([36.0]), np.array([38.0]), np.array([90.0]), np.array([45_000.0])
+    )
+    s_lat, s_lon, _ = extrapolate(lat, lon + 0.0004, np.array([180.0]), np.array([45_000.0]))
+    b = Plan("b", "y", T0, float(s_lat[0]), float(s_lon[0]), 3020.0, 150.0, 0.0, (Leg(600.0),))
+    frame = sample(fly([a, b]), seed=0).sort_values("t").assign(nacp=7)
+    files = []
+    if how == "mixed":  # the far aircraft in a CSV without nacp, before the near miss
+        far = frame.assign(id="far", lat=frame["lat"] + 3.0).drop(columns="nacp")
+        far.to_csv(tmp_path / "far.csv", index=False)
+        files.append(str(tmp_path / "far.csv"))
+    if how == "csv":
+        frame.to_csv(tmp_path / "s.csv", index=False)
+        files.append(str(tmp_path / "s.csv"))
+    else:
+        frame.to_parquet(tmp_path / "s.parquet", index=False)
+        files.append(str(tmp_path / "s.parquet"))
+    sort = ["--sort", "always"] if how in ("sorted", "mixed") else []
+    enc = run(*files, "--output", str(tmp_path / "out"), *sort)
+    assert enc["primary"].tolist() == ["nmac"]
+    assert enc["airprox"].tolist() == ["D"]
+    assert enc["position_uncertainty_m"].iloc[0] == pytest.approx(2 * 185.2)
+    ev = pd.read_parquet(tmp_path / "out/evidence.parquet")
+    assert len(ev) > 0 and (pd.to_numeric(ev["nacp"]) == 7).all()

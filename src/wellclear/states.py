@@ -27,6 +27,8 @@ have it, geometric for both otherwise (see :func:`common_altitudes`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -51,9 +53,10 @@ STATES_COLUMNS: dict[str, str] = {
 UNKNOWN_PARTY = "unknown"
 
 
-def check_states(frame: pd.DataFrame) -> None:
-    """Raise ``ValueError`` naming each contract column that is missing from ``frame``."""
-    missing = [c for c in STATES_COLUMNS if c not in frame.columns]
+def check_states(frame: pd.DataFrame, columns: Iterable[str] = STATES_COLUMNS) -> None:
+    """Raise ``ValueError`` naming each contract column (of ``columns``) missing from
+    ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"states table lacks column(s): {', '.join(missing)}")
 

@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from wellclear.encounters.tracks import SOURCE_COLUMNS
+from wellclear.encounters.tracks import QUALITY_COLUMNS, SCAN_COLUMNS, SOURCE_COLUMNS
 from wellclear.formats.errors import StatesInputError
 from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
 
@@ -108,22 +108,19 @@ def contract_files(files: list[str]) -> bool:
     """Whether every file is Parquet or CSV with all the states columns (streamable)."""
     if not files:
         return False
-    for f in files:
-        kind = _fmt(f)
-        if kind is None:
-            return False
-        try:
-            if kind == "csv":
-                with pa.input_stream(f, compression="detect") as stream:
-                    head = stream.read(65536).decode("utf-8", errors="replace")
-                names = [c.strip() for c in head.splitlines()[0].split(",")] if head else []
-            else:
-                names = ds.dataset(f, format=kind).schema.names
-        except (pa.ArrowInvalid, OSError) as e:
-            raise _error(e, f) from None
-        if not set(STATES_COLUMNS) <= set(names):
-            return False
-    return True
+    return all(_fmt(f) is not None and set(STATES_COLUMNS) <= set(_names(f)) for f in files)
+
+
+def _names(file: str) -> list[str]:
+    """The column names of a Parquet or CSV file (a CSV's header)."""
+    try:
+        if _fmt(file) == "csv":
+            with pa.input_stream(file, compression="detect") as stream:
+                head = stream.read(65536).decode("utf-8", errors="replace")
+            return [c.strip() for c in head.splitlines()[0].split(",")] if head else []
+        return list(ds.dataset(file, format="parquet").schema.names)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise _error(e, file) from None
 
 
 _CSV_TYPES = {
@@ -139,19 +136,26 @@ class DatasetSource:
     files: tuple[str, ...]
 
     def _dataset(self) -> ds.Dataset:
-        parts = []
+        kinds: dict[str, tuple[list[str], ds.FileFormat | str]] = {}
         for kind in ("parquet", "csv"):
             fs = [f for f in self.files if _fmt(f) == kind]
-            if not fs:
-                continue
-            if kind == "csv":
-                opts = ds.CsvFileFormat(
-                    convert_options=pacsv.ConvertOptions(column_types=_CSV_TYPES)
-                )
-                parts.append(ds.dataset(fs, format=opts, partitioning="hive"))
-            else:
-                parts.append(ds.dataset(fs, format="parquet", partitioning="hive"))
-        return parts[0] if len(parts) == 1 else ds.dataset(parts)
+            if fs and kind == "csv":
+                opts = pacsv.ConvertOptions(column_types=_CSV_TYPES)
+                kinds[kind] = (fs, ds.CsvFileFormat(convert_options=opts))
+            elif fs:
+                kinds[kind] = (fs, kind)
+        parts = [ds.dataset(fs, format=f, partitioning="hive") for fs, f in kinds.values()]
+        if len(parts) == 1:
+            return parts[0]
+        # one schema for both kinds (e.g. large strings in Parquet, strings in CSV, a column
+        # in one only), each file cast to it as it is read
+        schema = pa.unify_schemas([p.schema for p in parts], promote_options="permissive")
+        return ds.dataset(
+            [
+                ds.dataset(fs, format=fmt, partitioning="hive", schema=schema)
+                for fs, fmt in kinds.values()
+            ]
+        )
 
     def time_range(self) -> tuple[float, float]:
         groups = row_groups(self.files)
@@ -174,11 +178,13 @@ class DatasetSource:
         self, bounds: list[tuple[float, float]], overlap_s: float
     ) -> Iterator[pd.DataFrame]:
         """The states of each window ``[lo - overlap, hi + overlap)`` of ``bounds`` (in time
-        order), as :meth:`read` gives them.
+        order), as :meth:`read` gives them or with the columns a scan reads only.
 
         When the row groups are ordered by time (:func:`time_clustered`), each row group is
         read once and kept while a window still needs it: the windows cost one pass over the
-        data whatever the row-group size; each row then carries its ``source`` file and
+        data whatever the row-group size. Only the columns a scan reads are decoded
+        (:data:`~wellclear.encounters.tracks.SCAN_COLUMNS`, the quality columns that a file
+        has; not ``alt_geo_m`` nor ``alt_src``). Each row carries its ``source`` file and
         ``line`` (record number + 1, as the readers of :mod:`wellclear.formats` count Parquet
         records), or those the file already holds (a copy sorted by :func:`sort_out_of_core`).
         Otherwise each window is read with a filter.
@@ -237,9 +243,10 @@ def _between(table: pa.Table, a: float, b: float) -> pa.Table:
 
 
 def _with_origin(pf: pq.ParquetFile, file: str, group: int, first: int) -> pa.Table:
-    """Row group ``group`` of a states file with ``source`` and ``line`` of every row."""
+    """Row group ``group`` of a states file, the columns a scan reads (:data:`SCAN_COLUMNS`
+    and the quality columns the file has), with ``source`` and ``line`` of every row."""
     has = set(pf.schema_arrow.names)
-    names = list(STATES_COLUMNS) + [c for c in SOURCE_COLUMNS if c in has]
+    names = [*SCAN_COLUMNS, *(c for c in (*QUALITY_COLUMNS, *SOURCE_COLUMNS) if c in has)]
     table = pf.read_row_group(group, columns=names)
     if all(c in has for c in SOURCE_COLUMNS):
         return table
@@ -254,9 +261,9 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     empty); text columns stay Arrow-backed strings, not converted to Python objects."""
     other = []
     for c, d in STATES_COLUMNS.items():
-        if d != "object":
-            continue
         k = table.schema.get_field_index(c)
+        if d != "object" or k < 0:
+            continue
         col = table.column(k)
         if pa.types.is_null(col.type):
             col = col.cast(pa.string())
@@ -335,13 +342,22 @@ def sort_out_of_core(
 
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / "sorted.parquet"
-    cols = ", ".join(f'"{c}"' for c in STATES_COLUMNS)
-    parts = []
     pq_files = [f for f in source.files if _fmt(f) == "parquet"]
     csv_files = [f for f in source.files if _fmt(f) == "csv"]
+    # the quality columns of any file, NULL in the rows of files without them
+    names = {f: set(_names(f)) for f in source.files}
+    quality = [c for c in QUALITY_COLUMNS if any(c in n for n in names.values())]
+
+    def columns(files: list[str]) -> str:
+        extra = [
+            f'"{c}"' if any(c in names[f] for f in files) else f'NULL AS "{c}"' for c in quality
+        ]
+        return ", ".join([*(f'"{c}"' for c in STATES_COLUMNS), *extra])
+
+    parts = []
     if pq_files:
         parts.append(
-            f"SELECT {cols}, filename AS source, file_row_number + 1 AS line "
+            f"SELECT {columns(pq_files)}, filename AS source, file_row_number + 1 AS line "
             f"FROM read_parquet({pq_files!r}, union_by_name=true, filename=true, "
             "file_row_number=true)"
         )
@@ -352,8 +368,9 @@ def sort_out_of_core(
         }
         # CSV rows keep their file; their line is not known after the sort
         parts.append(
-            f"SELECT {cols}, filename AS source, CAST(NULL AS BIGINT) AS line "
-            f"FROM read_csv({csv_files!r}, header=true, types={types!r}, filename=true)"
+            f"SELECT {columns(csv_files)}, filename AS source, CAST(NULL AS BIGINT) AS line "
+            f"FROM read_csv({csv_files!r}, header=true, types={types!r}, filename=true, "
+            "union_by_name=true)"
         )
     query = " UNION ALL ".join(parts)
     con = duckdb.connect()

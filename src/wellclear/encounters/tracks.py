@@ -41,6 +41,21 @@ BoolArray = npt.NDArray[np.bool_]
 FlagArray = npt.NDArray[np.int8]
 
 QUALITY_COLUMNS = ("nacp", "nic", "nucp", "source_type")
+# the states columns a scan reads (alt_geo_m and alt_src are already folded into alt_m)
+SCAN_COLUMNS = (
+    "id",
+    "party",
+    "callsign",
+    "t",
+    "lat",
+    "lon",
+    "alt_m",
+    "alt_baro_m",
+    "gs_mps",
+    "trk_deg",
+    "vs_mps",
+    "onground",
+)
 SOURCE_COLUMNS = ("source", "line")
 # the flag of a sample, by its code in Tracks.all_flag
 FLAGS = ("", "jump", "no_altitude", "onground")
@@ -113,7 +128,7 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
     the ECEF positions and velocities of the rows are computed while the ids are coded and
     sorted (the compiled loop releases the GIL); the result does not depend on it.
     """
-    check_states(states)
+    check_states(states, SCAN_COLUMNS)
     t = _floats(states, "t")
     lat = _floats(states, "lat")
     lon = _floats(states, "lon")
