@@ -560,12 +560,13 @@ def solve(
     b0: np.ndarray,
     b1: np.ndarray,
     limits: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pieces and spans of the candidates ``(ci, cj)`` owning ``[b0, b1)``.
 
     ``limits`` holds the (horizontal, vertical) extent of the nested volumes, proximity first.
-    Returns ``(piece_int, piece_float, span_int, span_float, n_intervals)``: per piece
-    ``(candidate, ki, kj)`` and the columns :data:`PIECE_FLOATS`; per span
+    Returns ``(piece_int, piece_float, piece_prox, span_int, span_float, n_intervals)``: per
+    piece ``(candidate, ki, kj)``, the columns :data:`PIECE_FLOATS` and the first entry into
+    and last exit from the proximity range (absolute times); per span
     ``(candidate, kind, piece)`` and ``(s, e)`` in absolute time; the number of intervals examined.
     """
     n_lim = limits.shape[0]
@@ -573,6 +574,7 @@ def solve(
     cap_s = 1024
     p_int = np.empty((cap_p, 3), dtype=np.int64)
     p_flt = np.empty((cap_p, _NF))
+    p_prox = np.empty((cap_p, 2))
     pm = np.empty(3)
     vm_i = np.empty(3)
     qm = np.empty(3)
@@ -706,9 +708,12 @@ def solve(
             if n_p == p_int.shape[0]:
                 p_int = _grow_f(p_int, n_p)
                 p_flt = _grow_f(p_flt, n_p)
+                p_prox = _grow_f(p_prox, n_p)
             p_int[n_p, 0] = c
             p_int[n_p, 1] = ki
             p_int[n_p, 2] = kj
+            p_prox[n_p, 0] = a + h * st[0, 0]
+            p_prox[n_p, 1] = a + h * en[0, cnt[0] - 1]
             _features(
                 p_flt[n_p],
                 a,
@@ -752,7 +757,7 @@ def solve(
                     s_flt[n_s, 1] = a + h * en[k, q]
                     n_s += 1
     counts = np.array([n_iv], dtype=np.int64)
-    return p_int[:n_p], p_flt[:n_p], s_int[:n_s], s_flt[:n_s], counts
+    return p_int[:n_p], p_flt[:n_p], p_prox[:n_p], s_int[:n_s], s_flt[:n_s], counts
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -194,11 +194,11 @@ def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd
     e = np.maximum(e, s)
     cnt = e - s
     idx = ranges(s, cnt)
-    out = frame.iloc[tracks.all_row[idx]][[c for c in cols if c != "flag"]]
+    out = frame[[c for c in cols if c != "flag"]].take(tracks.all_row[idx])
     out = out.reset_index(drop=True)
     out["id"] = out["id"].astype(str)
     flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
-    out.insert(cols.index("flag"), "flag", flags.take(tracks.all_flag[idx]))
+    out.insert(cols.index("flag"), "flag", pd.Series(flags.take(tracks.all_flag[idx])))
     out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(groups), dtype=np.int64), 2), cnt))
     return out
 

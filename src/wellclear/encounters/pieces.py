@@ -27,7 +27,6 @@ from wellclear.encounters._pool import helper
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
-    SPAN_CODES,
     SPAN_KIND,
     merge_runs,
     min_rows,
@@ -145,23 +144,23 @@ def scan_pieces(
     blocks = max(1, min(threads, ci.size // 2000))
     cuts = np.linspace(0, ci.size, blocks + 1).astype(np.int64)
 
-    def run(k: int) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+    def run(k: int) -> tuple[IntArray, FloatArray, FloatArray, IntArray, FloatArray]:
         sl = slice(int(cuts[k]), int(cuts[k + 1]))
-        p_int, p_flt, s_int, s_flt, _ = _pairs.solve(*args, ci[sl], cj[sl], b0[sl], b1[sl], limits)
+        out = _pairs.solve(*args, ci[sl], cj[sl], b0[sl], b1[sl], limits)
+        p_int, p_flt, p_prox, s_int, s_flt, _ = out
         p_int[:, 0] += cuts[k]
         s_int[:, 0] += cuts[k]
-        return p_int, p_flt, s_int, s_flt
+        return p_int, p_flt, p_prox, s_int, s_flt
 
     # blocks after the first on the helper thread, the first on this one
     rest = [helper().submit(run, k) for k in range(1, blocks)]
     parts = [run(0), *(f.result() for f in rest)]
     shift = np.cumsum([0, *(p[0].shape[0] for p in parts[:-1])])
-    for (_, _, s_blk, _), k in zip(parts, shift, strict=True):
-        s_blk[:, 2] += k  # the piece of each span, counted over all blocks
-    p_int = np.concatenate([p[0] for p in parts])
-    p_flt = np.concatenate([p[1] for p in parts])
-    s_int = np.concatenate([p[2] for p in parts])
-    s_flt = np.concatenate([p[3] for p in parts])
+    for part, k in zip(parts, shift, strict=True):
+        part[3][:, 2] += k  # the piece of each span, counted over all blocks
+    p_int, p_flt, p_prox, s_int, s_flt = (
+        c[0] if len(c) == 1 else np.concatenate(c) for c in zip(*parts, strict=True)
+    )
     hashes = name_hashes(tracks.ids)
     cand_pair = pair_hash(hashes[ci], hashes[cj])
     _check_keys(ci * n_codes + cj, cand_pair)
@@ -172,12 +171,7 @@ def scan_pieces(
     # sub-intervals of one interval between samples are one group, whatever the gap between
     # them), merged per pair where closer than the merge gap
     sp = s_int[:, 2]
-    prox = s_int[:, 1] == SPAN_CODES["prox"]
-    p_s = np.full(pc.size, np.inf)
-    p_e = np.full(pc.size, -np.inf)
-    np.minimum.at(p_s, sp[prox], s_flt[prox, 0])
-    np.maximum.at(p_e, sp[prox], s_flt[prox, 1])
-    wg, at, start, end = merge_runs(pair, p_s, p_e, cfg.merge_gap_s)
+    wg, at, start, end = merge_runs(pair, p_prox[:, 0], p_prox[:, 1], cfg.merge_gap_s)
     groups = pd.DataFrame({"pair": pair[at], "start": start, "end": end})
     pieces.insert(0, "wg", wg)
     sc = s_int[:, 0]

@@ -24,6 +24,7 @@ through that order.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,6 +122,21 @@ def _ground(frame: pd.DataFrame) -> BoolArray:
     return np.asarray(col.astype("boolean").fillna(False).to_numpy(dtype=bool), dtype=np.bool_)
 
 
+_scratch = threading.local()
+
+
+def _records_buffer(n_rows: int) -> FloatArray:
+    """Room for the row records of ``n_rows`` rows (:func:`_tracks.records`), kept by the
+    thread for its next window: a window's records (~50 MB) are read only while its tracks are
+    built, and a fresh array that large would be a fresh mapping, faulted in page by page
+    (with huge pages, compacted first) at every window."""
+    buf: FloatArray | None = getattr(_scratch, "records", None)
+    if buf is None or buf.shape[0] < n_rows:
+        buf = np.empty((max(n_rows, 1) + n_rows // 4, _tracks.RECORD))
+        _scratch.records = buf
+    return buf[:n_rows]
+
+
 def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tracks:
     """Clean ``states`` and build the arrays of the Hermite paths (see the module docstring).
 
@@ -133,7 +149,7 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
     lat = _floats(states, "lat")
     lon = _floats(states, "lon")
     n_rows = t.size
-    rec = np.empty((n_rows, _tracks.RECORD))
+    rec = _records_buffer(n_rows)
     columns = (
         t,
         lat,
