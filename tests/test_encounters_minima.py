@@ -178,3 +178,37 @@ def test_in_out_in_within_one_interval_is_one_group() -> None:
     assert e["start"] == pytest.approx(T0) and e["end"] == pytest.approx(T0 + 50.0)
     assert e["primary"] == "close_approach"
     assert e["h_min_m"] == pytest.approx(2000.0, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"), [(0.0, 10.0), (48.8, 2.3), (-33.9, 179.99), (71.0, -179.995), (89.9, 45.0)]
+)
+def test_bearing_of_the_other_aircraft_is_the_geodesic_azimuth(lat: float, lon: float) -> None:
+    """Each piece's ``bearing_a_deg`` (the direction of j from i at the piece's start, used by
+    the intercept rules) is the azimuth of the geodesic from i to j, at the equator, at
+    mid-latitudes, across the antimeridian and near the pole, in every direction. Pair k
+    flies at its own altitude (1000 m apart), so only i_k and j_k are near each other."""
+    from pyproj import Geod
+
+    from wellclear.encounters.pieces import scan_pieces
+    from wellclear.encounters.tracks import build_tracks
+
+    geod = Geod(ellps="WGS84")
+    base = {"party": "x", "callsign": "", "alt_geo_m": np.nan, "alt_src": "baro"}
+    base |= {"gs_mps": 0.0, "trk_deg": 0.0, "vs_mps": 0.0, "onground": False}
+    rows = []
+    azimuths = np.arange(5.0, 360.0, 40.0)
+    for k, az in enumerate(azimuths):
+        j_lon, j_lat, _ = geod.fwd(lon, lat, az, 3000.0)
+        alt = {"alt_m": 1000.0 * (k + 1), "alt_baro_m": 1000.0 * (k + 1)}
+        for s in (0.0, 10.0):
+            rows.append({**base, **alt, "id": f"a{k}", "t": T0 + s, "lat": lat, "lon": lon})
+            rows.append({**base, **alt, "id": f"b{k}", "t": T0 + s, "lat": j_lat, "lon": j_lon})
+    cfg = ScanConfig()
+    found = scan_pieces(build_tracks(pd.DataFrame(rows), cfg), cfg)
+    names = found.groups[["id_i", "id_j"]].to_numpy(str)[found.pieces["wg"].to_numpy()]
+    assert [f"a{k}" for k in range(azimuths.size)] == sorted(set(names[:, 0]))
+    for (a, b), bearing in zip(names, found.pieces["bearing_a_deg"], strict=True):
+        assert a[1:] == b[1:]
+        k = int(a[1:])
+        assert abs((bearing - azimuths[k] + 180.0) % 360.0 - 180.0) < 0.01, (k, bearing)

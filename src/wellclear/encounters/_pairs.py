@@ -531,12 +531,15 @@ def _features(
     out[20] = _norm(vm_j)
     out[21] = _norm(via)
     out[22] = _norm(vja)
-    # direction of j from i (deg from north at i)
-    lat, lon = _latlon(pia)
-    sl, cl = np.sin(np.radians(lat)), np.cos(np.radians(lat))
-    so, co = np.sin(np.radians(lon)), np.cos(np.radians(lon))
-    east = -so * dpa[0] + co * dpa[1]
-    north = -sl * co * dpa[0] - sl * so * dpa[1] + cl * dpa[2]
+    # direction of j from i (deg from north at i): with r = hypot(x, y) and the geodetic
+    # latitude of i, tan(lat) = z / ((1 - e2) r), the east and north components of dpa are
+    # (x d1 - y d0) / r and (k r^2 d2 - z (x d0 + y d1)) / (r L), L = hypot(k r, z): their
+    # ratio without a sine or cosine (the same angle as from lat and lon)
+    x, y, z = pia[0], pia[1], pia[2]
+    k = 1.0 - WGS84_E2
+    r2 = x * x + y * y
+    east = (x * dpa[1] - y * dpa[0]) * np.sqrt(k * k * r2 + z * z)
+    north = k * r2 * dpa[2] - z * (x * dpa[0] + y * dpa[1])
     out[23] = np.degrees(np.arctan2(east, north))
     den = max(rng, 1e-9)
     out[24] = (via[0] * dpa[0] + via[1] * dpa[1] + via[2] * dpa[2]) / den
