@@ -212,3 +212,36 @@ def test_bearing_of_the_other_aircraft_is_the_geodesic_azimuth(lat: float, lon: 
         assert a[1:] == b[1:]
         k = int(a[1:])
         assert abs((bearing - azimuths[k] + 180.0) % 360.0 - 180.0) < 0.01, (k, bearing)
+
+
+@pytest.mark.parametrize(("name", "lat", "lon", "miss", "angle", "turn"), CASES[:3])
+def test_slant_minimum_is_exact_where_pieces_are_skipped(
+    name: str, lat: float, lon: float, miss: float, angle: float, turn: float
+) -> None:
+    """The kernel skips the slant minimum of a piece that cannot beat its run; the minimum per
+    candidate (and so per window group and encounter) equals the one with every piece solved
+    (a merge gap of -inf: every piece its own run), and pieces were skipped."""
+    from wellclear.encounters import _pairs
+    from wellclear.encounters.candidates import candidate_pairs
+    from wellclear.encounters.pieces import _limits
+    from wellclear.encounters.tracks import build_tracks
+
+    cfg = ScanConfig()
+    tracks = build_tracks(sample(fly(crossing(lat, lon, miss, angle, turn), dt=0.25), seed=1), cfg)
+    bk, ci, cj = candidate_pairs(tracks, cfg)
+    codes = np.arange(tracks.ids.size)
+    first = np.searchsorted(tracks.code, codes, side="left").astype(np.int64)
+    last = np.searchsorted(tracks.code, codes, side="right").astype(np.int64)
+    args = (tracks.t, tracks.pos, tracks.vel_out, tracks.vel_in, tracks.alt, tracks.vz_out)
+    args += (tracks.vz_in, tracks.seg_next, first, last, ci, cj)
+    args += (bk * cfg.bucket_s, (bk + 1) * cfg.bucket_s, _limits(cfg))
+    slant = _pairs.PIECE_FLOATS.index("slant_min_m")
+    mins = []
+    for gap in (cfg.merge_gap_s, -np.inf):
+        p_int, p_flt = _pairs.solve(*args, gap)[:2]
+        per = np.full(ci.size, np.inf)
+        np.minimum.at(per, p_int[:, 0], p_flt[:, slant])
+        mins.append((per, int(np.isinf(p_flt[:, slant]).sum())))
+    (skipping, skipped), (every, none) = mins
+    assert none == 0 and skipped > 0, name
+    np.testing.assert_array_equal(skipping, every)

@@ -563,10 +563,16 @@ def solve(
     b0: np.ndarray,
     b1: np.ndarray,
     limits: np.ndarray,
+    merge_gap: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pieces and spans of the candidates ``(ci, cj)`` owning ``[b0, b1)``.
 
     ``limits`` holds the (horizontal, vertical) extent of the nested volumes, proximity first.
+    A piece's slant minimum is computed only where it can be the smallest of its run (the
+    pieces of one candidate whose times in the proximity range are closer than ``merge_gap``,
+    which lie in one window group): a piece whose squared slant range is bounded below
+    (Bernstein) by the run's smallest so far gets ``inf`` (and a NaN time), so that the
+    minimum over a window group is still exact.
     Returns ``(piece_int, piece_float, piece_prox, span_int, span_float, n_intervals)``: per
     piece ``(candidate, ki, kj)``, the columns :data:`PIECE_FLOATS` and the first entry into
     and last exit from the proximity range (absolute times); per span
@@ -609,6 +615,9 @@ def solve(
     cnt = np.zeros(n_lim, dtype=np.int64)
     ws = workspace()
     bnd = np.empty(4)
+    run_c = -1
+    run_end = -np.inf
+    run_best = np.inf
     for c in range(ci.size):
         i = ci[c]
         j = cj[c]
@@ -707,7 +716,19 @@ def solve(
                 for e in range(4):
                     s2[d + e] += dzc[d] * dzc[e]
             hmin2, tau_h = minimum_on(h2, st[0], en[0], cnt[0], ws)
-            smin2, tau_s = minimum_on(s2, st[0], en[0], cnt[0], ws)
+            p_s = a + h * st[0, 0]
+            p_e = a + h * en[0, cnt[0] - 1]
+            if c != run_c or p_s - run_end >= merge_gap:  # a new run
+                run_c = c
+                run_best = np.inf
+                run_end = p_e
+            else:
+                run_end = max(run_end, p_e)
+            if _bern_min_max(s2, 6)[0] >= run_best:
+                smin2, tau_s = np.inf, np.nan
+            else:
+                smin2, tau_s = minimum_on(s2, st[0], en[0], cnt[0], ws)
+                run_best = min(run_best, smin2)
             if n_p == p_int.shape[0]:
                 p_int = _grow_f(p_int, n_p)
                 p_flt = _grow_f(p_flt, n_p)
@@ -715,8 +736,8 @@ def solve(
             p_int[n_p, 0] = c
             p_int[n_p, 1] = ki
             p_int[n_p, 2] = kj
-            p_prox[n_p, 0] = a + h * st[0, 0]
-            p_prox[n_p, 1] = a + h * en[0, cnt[0] - 1]
+            p_prox[n_p, 0] = p_s
+            p_prox[n_p, 1] = p_e
             _features(
                 p_flt[n_p],
                 a,

@@ -146,7 +146,7 @@ def scan_pieces(
 
     def run(k: int) -> tuple[IntArray, FloatArray, FloatArray, IntArray, FloatArray]:
         sl = slice(int(cuts[k]), int(cuts[k + 1]))
-        out = _pairs.solve(*args, ci[sl], cj[sl], b0[sl], b1[sl], limits)
+        out = _pairs.solve(*args, ci[sl], cj[sl], b0[sl], b1[sl], limits, cfg.merge_gap_s)
         p_int, p_flt, p_prox, s_int, s_flt, _ = out
         p_int[:, 0] += cuts[k]
         s_int[:, 0] += cuts[k]
