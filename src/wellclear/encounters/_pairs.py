@@ -461,6 +461,33 @@ def _latlon(p: np.ndarray) -> tuple[float, float]:
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
+def latlon_at(
+    ki: np.ndarray,
+    kj: np.ndarray,
+    t_min: np.ndarray,
+    t: np.ndarray,
+    pos: np.ndarray,
+    vel_out: np.ndarray,
+    vel_in: np.ndarray,
+    alt: np.ndarray,
+    vz_out: np.ndarray,
+    vz_in: np.ndarray,
+) -> np.ndarray:
+    """``(lat_i, lon_i, lat_j, lon_j)`` of pieces (segments ``ki``, ``kj``) at their minimum
+    ``t_min``: the columns :func:`_features` leaves out, computed as it would (the same path
+    positions) for the few pieces whose positions are reported."""
+    out = np.empty((ki.size, 4))
+    p = np.empty(3)
+    v = np.empty(3)
+    for r in range(ki.size):
+        _state(ki[r], t_min[r], t, pos, vel_out, vel_in, alt, vz_out, vz_in, p, v)
+        out[r, 0], out[r, 1] = _latlon(p)
+        _state(kj[r], t_min[r], t, pos, vel_out, vel_in, alt, vz_out, vz_in, p, v)
+        out[r, 2], out[r, 3] = _latlon(p)
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _features(
     out: np.ndarray,
     a: float,
@@ -506,9 +533,9 @@ def _features(
     out[5] = vzj - vzi
     out[6] = np.sqrt(max(smin2, 0.0))
     out[7] = a + h * tau_s
-    out[8], out[9] = _latlon(pm)
+    # latitudes and longitudes at the minimum: for the pieces that need them (latlon_at)
+    out[8] = out[9] = out[11] = out[12] = np.nan
     out[10] = zi
-    out[11], out[12] = _latlon(qm)
     out[13] = zi + (zj - zi)
     # horizontal relative velocity at the minimum and at the start
     for x in range(3):

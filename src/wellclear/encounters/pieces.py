@@ -68,6 +68,9 @@ def _names(names: npt.NDArray[np.object_], codes: IntArray) -> ExtensionArray:
     return pd.array(names, dtype="str").take(codes)
 
 
+_LATLON = ("lat_i", "lon_i", "lat_j", "lon_j")
+
+
 def _limits(cfg: ScanConfig) -> FloatArray:
     """The nested volumes, widest first, in the order of :data:`SPAN_KINDS`."""
     return np.array(
@@ -95,8 +98,10 @@ class Found:
     ``pieces``: one row per interval with some time inside the proximity range: its window
     group ``wg`` (row of ``groups``, the one holding its minimum), the kernel's columns
     (:data:`wellclear.encounters._pairs.PIECE_FLOATS`: minima over that time, the state at its
-    start), who is behind whom, whether both altitudes are barometric and the position
-    accuracy; numbers only. ``spans``: the sub-intervals inside each volume (``kind`` in
+    start; the positions at the minimum, ``lat_i, lon_i, lat_j, lon_j``, at each window
+    group's minimum only, NaN elsewhere; the slant minimum where it can be the group's), who
+    is behind whom, whether both altitudes are barometric and the position accuracy; numbers
+    only. ``spans``: the sub-intervals inside each volume (``kind`` in
     :data:`SPAN_KINDS`, categorical), absolute ``s`` and ``e``, and ``wg``.
     """
 
@@ -187,6 +192,12 @@ def scan_pieces(
     rows = min_rows(pieces, wg)
     groups["t_min"] = pieces["t_min"].to_numpy()[rows]
     ki, kj = p_int[rows, 1], p_int[rows, 2]
+    # the positions at the minimum, where they are reported: the minimum of each window group
+    at_min = _pairs.latlon_at(ki, kj, groups["t_min"].to_numpy(np.float64), *args[:7])
+    for k, c in enumerate(_LATLON):
+        col = pieces[c].to_numpy(np.float64, copy=True)
+        col[rows] = at_min[:, k]
+        pieces[c] = col
     groups["id_i"] = _names(tracks.ids, ci[pc[rows]])
     groups["id_j"] = _names(tracks.ids, cj[pc[rows]])
     for c in ("party", "callsign"):
