@@ -22,7 +22,7 @@ import typer
 
 from wellclear.cli import app
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.output import TableWriter, parquet_options
+from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_options
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.units import UnitError, parse_duration, parse_length, positive
@@ -189,7 +189,8 @@ def scan_command(
         else:
             # evidence written and encounters kept compact (Arrow) as they are finished, so
             # that memory does not grow with the archive
-            with TableWriter(output / "evidence", fmt) as ev_out:
+            # written on a thread of its own while the scan goes on
+            with QueuedWriter(TableWriter(output / "evidence", fmt)) as ev_out:
 
                 def sink(r: ScanResult) -> None:
                     kept = keep(r)

@@ -7,6 +7,8 @@ file as the scan finishes it.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -115,3 +117,42 @@ class TableWriter:
                 empty.to_csv(self.path, index=False)
             else:
                 self.path.write_text("[]\n", encoding="utf-8")
+
+
+class QueuedWriter:
+    """Batches handed to a :class:`TableWriter` on a thread of its own, in order: encoding and
+    compressing a batch (Arrow releases the GIL) overlaps with the caller's next batch. At most
+    ``ahead`` batches wait; an error in a write is raised by the next :meth:`write` or by the
+    exit of the ``with`` block, which waits for every batch and closes the file."""
+
+    def __init__(self, writer: TableWriter, ahead: int = 2) -> None:
+        self.writer = writer
+        self.ahead = ahead
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="writer")
+        self._waiting: deque[Future[None]] = deque()
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    def __enter__(self) -> QueuedWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            while self._waiting:
+                self._waiting.popleft().result()
+        finally:
+            self._thread.shutdown(wait=True)
+            self.writer.close()
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Queue the rows of ``frame`` (waiting while ``ahead`` batches are queued)."""
+        while self._waiting and (self._waiting[0].done() or len(self._waiting) >= self.ahead):
+            self._waiting.popleft().result()
+        self._waiting.append(self._thread.submit(self.writer.write, frame))
