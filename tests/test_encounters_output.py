@@ -13,8 +13,7 @@ from wellclear.encounters.output import QueuedWriter, TableWriter
 
 def batches() -> list[pd.DataFrame]:
     return [
-        pd.DataFrame({"k": range(i * 100, (i + 1) * 100), "s": [f"b{i}"] * 100})
-        for i in range(7)
+        pd.DataFrame({"k": range(i * 100, (i + 1) * 100), "s": [f"b{i}"] * 100}) for i in range(7)
     ]
 
 
