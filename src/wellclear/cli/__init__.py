@@ -5,6 +5,8 @@ Each command lives in a module of its own and registers itself on :data:`app` he
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 app = typer.Typer(
@@ -17,7 +19,16 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    from wellclear.cli import commands  # noqa: F401  (registers the commands)
+    """Console-script entry point.
 
+    Loading the commands' modules (pandas, numba, Arrow) makes long-lived objects only: the
+    cyclic collector is off meanwhile (it would walk them again and again, about 0.1 s), and
+    they are frozen out of its reach before a command runs.
+    """
+    gc.disable()
+    try:
+        from wellclear.cli import commands  # noqa: F401  (registers the commands)
+    finally:
+        gc.freeze()
+        gc.enable()
     app()
