@@ -71,3 +71,12 @@ def test_without_hysteresis_a_step_depends_on_its_states_alone() -> None:
 
 
 PRESET_NO_HYST = PHASE1.without_hysteresis()
+
+
+def test_a_relative_velocity_too_small_to_square_is_none() -> None:
+    """|v|^2 underflows to 0 for v ~ 1e-170 m/s: the closest approach is now (the distance now),
+    not the product of an infinite time and a zero component (NaN, and a RuntimeWarning)."""
+    s = np.array([[1000.0, 0.0]])
+    v = np.array([[1e-170, 0.0]])
+    with np.errstate(invalid="raise"):
+        assert dcpa(s, v).tolist() == [1000.0]

@@ -120,9 +120,10 @@ def _norm(a: FloatArray) -> FloatArray:
 
 
 def tcpa(s: FloatArray, v: FloatArray) -> FloatArray:
-    """Horizontal time to closest approach -s.v/|v|^2 (0 when v = 0); may be negative."""
+    """Horizontal time to closest approach -s.v/|v|^2 (0 when |v|^2 = 0, also when it
+    underflows for a tiny v); may be negative."""
     sqv = _dot(v, v)
-    zero = (v[..., 0] == 0) & (v[..., 1] == 0)
+    zero = sqv == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         t = -_dot(s, v) / sqv
     return np.where(zero, 0.0, t)
