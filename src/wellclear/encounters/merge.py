@@ -194,8 +194,16 @@ def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd
     e = np.maximum(e, s)
     cnt = e - s
     idx = ranges(s, cnt)
-    out = frame[[c for c in cols if c != "flag"]].take(tracks.all_row[idx])
-    out = out.reset_index(drop=True)
+    # column by column (selecting several columns of the window's frame at once would first
+    # consolidate its columns into blocks, copying them whole: 25 ms a window), in the order
+    # of the rows (a cache-friendly pass over each column), then put in evidence order
+    rows = tracks.all_row[idx]
+    by_row = np.argsort(rows, kind="stable")
+    inverse = np.empty_like(by_row)
+    inverse[by_row] = np.arange(by_row.size)
+    ordered = rows[by_row]
+    taken = {c: frame[c].array.take(ordered) for c in cols if c != "flag"}
+    out = pd.DataFrame({c: v.take(inverse) for c, v in taken.items()})
     out["id"] = out["id"].astype(str)
     flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
     out.insert(cols.index("flag"), "flag", pd.Series(flags.take(tracks.all_flag[idx])))
