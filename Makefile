@@ -9,11 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# the editable sources are byte-compiled as pip does for installed packages (Python does not
+# write bytecode where PYTHONDONTWRITEBYTECODE is set: each command would compile them again)
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src
 
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m compileall -q src
 
 DEMO := out/demo
 
