@@ -310,3 +310,18 @@ def test_window_evidence_matches_the_reference() -> None:
     # no minima: the empty table with the same columns
     none = found.groups.iloc[:0]
     assert list(window_evidence(tracks, none, cfg).columns) == list(got.columns)
+
+
+def test_records_buffer_is_reused_below_the_cap_only() -> None:
+    """A thread keeps one records buffer for its windows (no fresh mapping each time), but
+    not one for a table larger than the cap (a whole frame scanned at once)."""
+    from wellclear.encounters import tracks
+
+    a = tracks._records_buffer(1000)
+    b = tracks._records_buffer(800)
+    assert a.shape == (1000, 12) and b.shape == (800, 12)
+    assert np.shares_memory(a, b)
+    big = tracks._records_buffer(tracks._KEEP_ROWS + 1)
+    assert big.shape[0] == tracks._KEEP_ROWS + 1
+    assert not np.shares_memory(big, tracks._records_buffer(1000))
+    assert np.shares_memory(a, tracks._records_buffer(1000))

@@ -123,6 +123,9 @@ def _ground(frame: pd.DataFrame) -> BoolArray:
 
 
 _scratch = threading.local()
+# the largest records buffer a thread keeps (96 B a row: 96 MB); larger tables (a whole frame
+# scanned at once) get an array of their own, freed with it
+_KEEP_ROWS = 1_000_000
 
 
 def _records_buffer(n_rows: int) -> FloatArray:
@@ -130,9 +133,11 @@ def _records_buffer(n_rows: int) -> FloatArray:
     thread for its next window: a window's records (~50 MB) are read only while its tracks are
     built, and a fresh array that large would be a fresh mapping, faulted in page by page
     (with huge pages, compacted first) at every window."""
+    if n_rows > _KEEP_ROWS:
+        return np.empty((n_rows, _tracks.RECORD))
     buf: FloatArray | None = getattr(_scratch, "records", None)
     if buf is None or buf.shape[0] < n_rows:
-        buf = np.empty((max(n_rows, 1) + n_rows // 4, _tracks.RECORD))
+        buf = np.empty((min(n_rows + n_rows // 4, _KEEP_ROWS), _tracks.RECORD))
         _scratch.records = buf
     return buf[:n_rows]
 
