@@ -6,7 +6,6 @@ A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, e
 from __future__ import annotations
 
 import contextlib
-import gc
 import shutil
 import sys
 import tempfile
@@ -133,10 +132,6 @@ def scan_command(
 
     started = time.perf_counter()
     from wellclear.encounters.memory import MemoryGovernor
-
-    # the objects made so far (modules, the library) live as long as the process: the cyclic
-    # collector need not walk them again at every collection during the scan
-    gc.freeze()
 
     cleanup: list[Path] = []
     held = contextlib.ExitStack()
