@@ -81,6 +81,29 @@ def same(a: ScanResult, b: ScanResult, extra: tuple[str, ...] = ()) -> None:
     pd.testing.assert_frame_equal(a.evidence, ev_b, check_exact=False, rtol=1e-9)
 
 
+def test_kernel_blocks_do_not_change_the_result(
+    traffic: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However many blocks a window's pair kernel is split into (one per CPU the scan gives
+    it), its window groups, pieces and spans are the same, in the same order."""
+    from wellclear.encounters import pieces as pieces_module
+    from wellclear.encounters.tracks import build_tracks
+
+    cfg = ScanConfig()
+    tracks = build_tracks(traffic, cfg)
+    one = pieces_module.scan_pieces(tracks, cfg, threads=1)
+    monkeypatch.setattr(pieces_module, "MIN_BLOCK", 1)  # the fixture has a few hundred pairs
+    for threads in (2, 5, 16):
+        split = pieces_module.scan_pieces(tracks, cfg, threads=threads)
+        for a, b in zip(
+            (one.groups, one.pieces, one.spans),
+            (split.groups, split.pieces, split.spans),
+            strict=True,
+        ):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert len(one.groups) > 3 and len(one.spans) > len(one.groups)
+
+
 def test_chunked_equals_unchunked(traffic: pd.DataFrame) -> None:
     cfg = ScanConfig()
     whole = scan(traffic, cfg)

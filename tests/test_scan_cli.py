@@ -84,6 +84,25 @@ def test_scan_formats_windows_and_dask_agree(states: Path, tmp_path: Path) -> No
             "4min",
         ),
         run(str(states / "states.parquet"), "--output", str(tmp_path / "d"), "--format", "json"),
+        # one window at a time, and five at once
+        run(
+            str(states / "hive"),
+            "--output",
+            str(tmp_path / "w1"),
+            "--window",
+            "3min",
+            "--workers",
+            "1",
+        ),
+        run(
+            str(states / "hive"),
+            "--output",
+            str(tmp_path / "w5"),
+            "--window",
+            "3min",
+            "--workers",
+            "5",
+        ),
         run(
             str(states / "states.parquet"),
             "--output",
@@ -139,6 +158,8 @@ def test_bad_inputs_name_file_and_line(states: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no such file" in res.output
     res = runner.invoke(app, ["scan", str(bad), "--output", str(tmp_path), "--horizontal", "5"])
     assert res.exit_code == 2 and "no unit" in res.output
+    res = runner.invoke(app, ["scan", str(bad), "--output", str(tmp_path), "--workers", "-1"])
+    assert res.exit_code == 2 and "--workers -1" in res.output
 
 
 def test_feeds_are_read_and_bad_lines_named(tmp_path: Path) -> None:

@@ -111,11 +111,14 @@ def scan_command(
     party_state: Annotated[
         str | None, typer.Option(help="Parties to states for --zones, e.g. russia=RUS.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Windows scanned at once (one machine); 0: half the CPUs, 2 to 8.")
+    ] = 0,
     memory_mib: Annotated[
         int,
         typer.Option(
             help="Above this resident size (MiB) give freed memory back and scan one window "
-            "at a time instead of two; 0: never."
+            "at a time instead of several; 0: never."
         ),
     ] = 1536,
 ) -> None:
@@ -143,6 +146,9 @@ def scan_command(
             raise UnitError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
         if invalid not in ("error", "skip"):
             raise UnitError(f"--invalid {invalid!r}: expected error or skip")
+        if workers < 0:
+            raise UnitError(f"--workers {workers}: expected 0 (automatic) or more")
+        at_most = workers or SCAN_WORKERS
         cfg = ScanConfig(
             horizontal_m=positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
             vertical_m=positive(parse_length(vertical, "--vertical"), "--vertical"),
@@ -194,8 +200,8 @@ def scan_command(
                         batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
 
                 # fewer windows at once while the live data exceed the memory budget
-                parallel = (lambda: 1 if governor.tight else SCAN_WORKERS) if governor else None
-                result = _scan_with_progress(source, cfg, window_s, sink, parallel)
+                parallel = (lambda: 1 if governor.tight else at_most) if governor else None
+                result = _scan_with_progress(source, cfg, window_s, sink, parallel, at_most)
             evidence = ev_out.path
         encounters = _by_start(batches, result.encounters)
         written = [_write_arrow(encounters, output / "encounters", fmt), evidence]
@@ -233,12 +239,13 @@ def _scan_with_progress(
     window_s: float,
     sink: Callable[[ScanResult], None] | None = None,
     parallel: Callable[[], int] | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
     """Stream ``source`` with a rich progress bar when stderr is a terminal."""
     from wellclear.encounters.scan import scan_source
 
     if not sys.stderr.isatty():
-        return scan_source(source, cfg, window_s, sink=sink, parallel=parallel)
+        return scan_source(source, cfg, window_s, sink=sink, parallel=parallel, workers=workers)
     from rich.console import Console
     from rich.progress import Progress
 
@@ -248,7 +255,9 @@ def _scan_with_progress(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return scan_source(source, cfg, window_s, progress=tick, sink=sink, parallel=parallel)
+        return scan_source(
+            source, cfg, window_s, progress=tick, sink=sink, parallel=parallel, workers=workers
+        )
 
 
 def _by_start(batches: list[pa.Table], empty: pd.DataFrame) -> pa.Table:

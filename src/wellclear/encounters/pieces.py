@@ -69,6 +69,8 @@ def _names(names: npt.NDArray[np.object_], codes: IntArray) -> ExtensionArray:
 
 
 _LATLON = ("lat_i", "lon_i", "lat_j", "lon_j")
+# the fewest candidates worth a block of their own (a block costs a task and a concatenation)
+MIN_BLOCK = 2000
 
 
 def _limits(cfg: ScanConfig) -> FloatArray:
@@ -146,7 +148,7 @@ def scan_pieces(
         last,
     )
     limits = _limits(cfg)
-    blocks = max(1, min(threads, ci.size // 2000))
+    blocks = max(1, min(threads, ci.size // MIN_BLOCK))
     cuts = np.linspace(0, ci.size, blocks + 1).astype(np.int64)
 
     def run(k: int) -> tuple[IntArray, FloatArray, FloatArray, IntArray, FloatArray]:

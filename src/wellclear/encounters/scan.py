@@ -129,8 +129,19 @@ class FrameSource:
         return len(self.frame)
 
 
-# windows scanned at once while the previous one is merged
-SCAN_WORKERS = 2
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# windows scanned at once while the previous one is merged: half the CPUs, 2 to 8 (on 16 cores,
+# 8 windows took 2.2 s where 2 took 3.0-3.3 s and 16 took 2.3 s: benchmarks/results/scan.md),
+# and the blocks each window's pair kernel is split into, so that together they fill the CPUs
+SCAN_WORKERS = max(2, min(8, usable_cpus() // 2))
+KERNEL_THREADS = max(2, usable_cpus() // SCAN_WORKERS)
 
 
 def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float = 600.0) -> float:
@@ -143,12 +154,17 @@ def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float
 
 
 def scan_window(
-    states: pd.DataFrame, cfg: ScanConfig, t_lo: float = -math.inf, t_hi: float = math.inf
+    states: pd.DataFrame,
+    cfg: ScanConfig,
+    t_lo: float = -math.inf,
+    t_hi: float = math.inf,
+    threads: int | None = None,
 ) -> WindowResult:
     """Window groups, pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must
-    hold the context."""
+    hold the context. The pair kernel runs in ``threads`` blocks (default
+    :data:`KERNEL_THREADS`); the result does not depend on it."""
     tracks = build_tracks(states, cfg)
-    found = scan_pieces(tracks, cfg, t_lo, t_hi)
+    found = scan_pieces(tracks, cfg, t_lo, t_hi, threads=threads or KERNEL_THREADS)
     evidence = window_evidence(tracks, found.groups, cfg)
     rows = int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
     return WindowResult(found.groups, found.pieces, found.spans, evidence, rows)
@@ -280,6 +296,7 @@ def scan_source(
     progress: Callable[[int, int], None] | None = None,
     sink: Callable[[ScanResult], None] | None = None,
     parallel: Callable[[], int] | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
     """Stream ``source`` window by window in time order.
 
@@ -288,10 +305,13 @@ def scan_source(
     ``sink``, each batch of finished encounters goes to it with its evidence as it is finished
     (e.g. to a file) and nothing is kept: the result then holds the row count and empty tables
     with the columns, so that memory does not grow with the archive. ``parallel`` says how many
-    windows to scan at once, asked before each window is started (default
-    :data:`SCAN_WORKERS`; e.g. fewer while memory is tight); the result does not depend on it.
+    windows to scan at once, asked before each window is started (e.g. fewer while memory is
+    tight), at most ``workers`` (default :data:`SCAN_WORKERS`), each window's pair kernel then
+    in as many blocks as fill the CPUs; the result depends on neither.
     """
     cfg = cfg or ScanConfig()
+    workers = workers or SCAN_WORKERS
+    threads = max(2, usable_cpus() // workers)
     done: list[ScanResult] = []
     pending: WindowResult | None = None
     rows = 0
@@ -304,19 +324,21 @@ def scan_source(
         if stream is not None
         else (_read_context(source, lo, hi, cfg) for lo, hi in bounds)
     )
-    # pipelined: while window k is merged and delivered here, windows k + 1 and k + 2 are
-    # scanned by two workers (reading, tracks and the pair kernel release the GIL); the reader
+    # pipelined: while window k is merged and delivered here, windows k + 1 ... k + w are
+    # scanned by w workers (reading, tracks and the pair kernel release the GIL); the reader
     # reads the windows in order, each when its scan is submitted, and the merge takes the
-    # results in order. Memory: three windows at once, plus what is still open.
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(SCAN_WORKERS) as workers:
+    # results in order. Memory: w + 1 windows at once, plus what is still open.
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(workers) as pool:
         reads: dict[int, Future[pd.DataFrame]] = {}
 
         def submit(k: int) -> Future[WindowResult]:
             reads[k] = reader.submit(next, frames)  # the reader keeps the order of k
-            return workers.submit(lambda: scan_window(reads.pop(k).result(), cfg, *bounds[k]))
+            return pool.submit(
+                lambda: scan_window(reads.pop(k).result(), cfg, *bounds[k], threads=threads)
+            )
 
         def at_once() -> int:
-            return max(1, min(SCAN_WORKERS, parallel() if parallel is not None else SCAN_WORKERS))
+            return max(1, min(workers, parallel() if parallel is not None else workers))
 
         ahead = deque(submit(k) for k in range(min(at_once(), n)))
         started = len(ahead)
