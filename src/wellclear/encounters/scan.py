@@ -137,10 +137,13 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-# windows scanned at once while the previous one is merged: half the CPUs, 2 to 8 (on 16 cores,
-# 8 windows took 2.2 s where 2 took 3.0-3.3 s and 16 took 2.3 s: benchmarks/results/scan.md),
-# and the blocks each window's pair kernel is split into, so that together they fill the CPUs
-SCAN_WORKERS = max(2, min(8, usable_cpus() // 2))
+# windows scanned at once while the previous one is merged, and the blocks each window's pair
+# kernel is split into, so that together they fill the CPUs. More windows at once cost memory
+# (each holds its states and tracks, ~200 MB at 500k rows): on 16 cores, 8 windows used 2.5 GB
+# where 2 used 1.6 GB, and were no faster under the default memory budget (the governor then
+# holds one window at a time), so two is the default and ``--workers`` asks for more
+# (benchmarks/results/scan.md, 16-core run).
+SCAN_WORKERS = 2
 KERNEL_THREADS = max(2, usable_cpus() // SCAN_WORKERS)
 
 
