@@ -112,7 +112,7 @@ def scan_command(
         str | None, typer.Option(help="Parties to states for --zones, e.g. russia=RUS.")
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="Windows scanned at once (one machine); 0: half the CPUs, 2 to 8.")
+        int, typer.Option(help="Windows scanned at once (one machine; more use more memory); 0: 2.")
     ] = 0,
     memory_mib: Annotated[
         int,
