@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +246,35 @@ def test_quality_columns_reach_the_airprox_grade_on_every_input_path(
     assert enc["position_uncertainty_m"].iloc[0] == pytest.approx(2 * 185.2)
     ev = pd.read_parquet(tmp_path / "out/evidence.parquet")
     assert len(ev) > 0 and (pd.to_numeric(ev["nacp"]) == 7).all()
+
+
+def _console(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console entry point in a process of its own (it ends with ``os._exit``)."""
+    code = "import sys; from wellclear.cli import main; sys.argv[0] = 'wellclear'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_console_entry_point_flushes_and_exits_with_the_code(states: Path, tmp_path: Path) -> None:
+    """The process ends without the interpreter's teardown: its files and messages are whole
+    and its exit code is the command's."""
+    src = str(states / "states.parquet")
+    done = _console("scan", src, "--output", str(tmp_path / "p"))
+    assert done.returncode == 0, done.stderr
+    assert "wellclear scan:" in done.stderr and "encounters" in done.stderr
+    assert key(pd.read_parquet(tmp_path / "p/encounters.parquet")) == key(
+        run(src, "--output", str(tmp_path / "r"))
+    )
+    assert len(pd.read_parquet(tmp_path / "p/evidence.parquet")) > 20
+    bad = _console("scan", src, "--output", str(tmp_path / "q"), "--workers", "-1")
+    assert bad.returncode == 2 and "--workers -1" in bad.stderr
+    usage = _console("scan")  # click's usage error
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
+    text = subprocess.run(
+        [sys.executable, "-c", "from wellclear.cli import leave; print('out'); leave('why')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (text.returncode, text.stdout, text.stderr) == (1, "out\n", "why\n")

@@ -6,6 +6,8 @@ Each command lives in a module of its own and registers itself on :data:`app` he
 from __future__ import annotations
 
 import gc
+import os
+import sys
 
 import typer
 
@@ -31,4 +33,27 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
-    app()
+    try:
+        app()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
+def leave(code: object) -> None:
+    """End the process with ``code`` as :class:`SystemExit` would, without tearing the
+    interpreter down.
+
+    Once a command has returned, its files are closed and its threads joined; what is left is
+    the interpreter freeing every module and object one by one (pandas, numba, Arrow: about
+    0.08 s, on every command). The standard streams are flushed first; an unexpected
+    exception still goes the usual way (traceback, teardown).
+    """
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
