@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from wellclear import detect_conflicts
-from wellclear.geo import GEOD
+from wellclear.geo import geod
 from wellclear.units import FPM_MPS, FT_M, KT_MPS, NM_M
 
 H = 5 * NM_M
@@ -47,7 +47,7 @@ def aircraft(
 
 
 def offset(lat: float, lon: float, az: float, dist_m: float) -> tuple[float, float]:
-    lon2, lat2, _ = GEOD.fwd(lon, lat, az, dist_m)
+    lon2, lat2, _ = geod().fwd(lon, lat, az, dist_m)
     return lat2, lon2
 
 
@@ -58,7 +58,7 @@ def detect(*rows: dict[str, object], **kw: float) -> pd.DataFrame:
 def head_on(lat: float, lon: float, az: float, gap_nm: float = 20.0) -> pd.DataFrame:
     lat2, lon2 = offset(lat, lon, az, gap_nm * NM_M)
     # the track of b at its own position, pointing back at a
-    toward_a, _, _ = GEOD.inv(lon2, lat2, lon, lat)
+    toward_a, _, _ = geod().inv(lon2, lat2, lon, lat)
     return detect(
         aircraft("a", lat, lon, 20000, 250, az),
         aircraft("b", lat2, lon2, 20000, 250, toward_a % 360.0),
@@ -93,7 +93,7 @@ def test_crossing_at_right_angles() -> None:
     # a flies north from 10 NM south of the crossing point, b flies east from 10 NM west of it.
     lat_a, lon_a = offset(45.0, 7.0, 180.0, 10 * NM_M)
     lat_b, lon_b = offset(45.0, 7.0, 270.0, 10 * NM_M)
-    trk_b, _, _ = GEOD.inv(lon_b, lat_b, 7.0, 45.0)
+    trk_b, _, _ = geod().inv(lon_b, lat_b, 7.0, 45.0)
     out = detect(
         aircraft("a", lat_a, lon_a, 30000, 400, 0.0), aircraft("b", lat_b, lon_b, 30000, 400, trk_b)
     )
@@ -109,7 +109,7 @@ def test_overtaking_same_track() -> None:
     lat_b, lon_b = offset(40.0, -3.0, 90.0, 8 * NM_M)
     out = detect(
         aircraft("a", 40.0, -3.0, 35000, 480, 90.0),
-        aircraft("b", lat_b, lon_b, 35000, 420, GEOD.fwd(-3.0, 40.0, 90.0, 8 * NM_M)[2] + 180.0),
+        aircraft("b", lat_b, lon_b, 35000, 420, geod().fwd(-3.0, 40.0, 90.0, 8 * NM_M)[2] + 180.0),
     )
     row = out.iloc[0]
     assert row.t_in == pytest.approx(3 * NM_M / (60 * KT_MPS), rel=5e-3)

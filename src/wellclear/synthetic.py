@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wellclear.geo import GEOD, MEAN_RADIUS_M
+from wellclear.geo import MEAN_RADIUS_M, geod
 from wellclear.units import FT_M
 
 
@@ -50,7 +50,7 @@ def box_traffic(
     x = rng.uniform(-side_m / 2, side_m / 2, n)
     y = rng.uniform(-side_m / 2, side_m / 2, n)
     az = np.degrees(np.arctan2(x, y))
-    lon, lat, _ = GEOD.fwd(np.full(n, center[1]), np.full(n, center[0]), az, np.hypot(x, y))
+    lon, lat, _ = geod().fwd(np.full(n, center[1]), np.full(n, center[0]), az, np.hypot(x, y))
     return _states(rng, np.asarray(lat), np.asarray(lon), level=level)
 
 
@@ -71,5 +71,5 @@ def cap_traffic(
     phi = rng.uniform(0.0, 2.0 * np.pi, n)
     # Point at polar angle acos(z), azimuth phi around the pole, then rotated to ``center``.
     dist = np.arccos(np.clip(z, -1.0, 1.0)) * MEAN_RADIUS_M
-    lon, lat, _ = GEOD.fwd(np.full(n, center[1]), np.full(n, center[0]), np.degrees(phi), dist)
+    lon, lat, _ = geod().fwd(np.full(n, center[1]), np.full(n, center[0]), np.degrees(phi), dist)
     return _states(rng, np.asarray(lat), np.asarray(lon), level=level)

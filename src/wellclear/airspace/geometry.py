@@ -13,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-GEOD = Geod(ellps="WGS84")
+from wellclear.geo import geod
+
+GEOD = geod()
 EARTH_RADIUS_M = 6371008.8
 
 FloatArray = npt.NDArray[np.float64]

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from wellclear.geo import GEOD, WGS84_E2, ecef, extrapolate
+from wellclear.geo import WGS84_E2, ecef, extrapolate, geod
 from wellclear.states import STATES_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
@@ -148,7 +148,7 @@ def fly(plans: Sequence[Plan | Follow], dt: float = 0.5) -> Dense:
                 g["lat"].to_numpy(), g["lon"].to_numpy(), g["trk_deg"].to_numpy() + bearing, dist
             )
             falt = g["alt_m"].to_numpy() + dz
-            fw, _, d = GEOD.inv(flon[:-1], flat[:-1], flon[1:], flat[1:])
+            fw, _, d = geod().inv(flon[:-1], flat[:-1], flon[1:], flat[1:])
             step = np.diff(tt)
             trk = np.mod(np.append(fw, fw[-1]), 360.0)
             gs = np.append(np.asarray(d) / step, d[-1] / step[-1])
@@ -224,7 +224,7 @@ def truth_minimum(dense: Dense, id_i: str, id_j: str) -> tuple[float, float, flo
     b = dense.frame[dense.frame["id"] == id_j].set_index("t")
     common = a.index.intersection(b.index)
     a, b = a.loc[common], b.loc[common]
-    _, _, d = GEOD.inv(
+    _, _, d = geod().inv(
         a["lon"].to_numpy(), a["lat"].to_numpy(), b["lon"].to_numpy(), b["lat"].to_numpy()
     )
     d = np.asarray(d)
