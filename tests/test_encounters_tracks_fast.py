@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wellclear.encounters import tracks as tracks_module
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
     EVIDENCE_COLUMNS,
@@ -281,13 +282,19 @@ def test_edge_inputs() -> None:
         pd.testing.assert_frame_equal(clean(frame, cfg), _reference_clean(frame, cfg))
 
 
-def test_threads_do_not_change_the_result() -> None:
+def test_threads_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
     states = _traffic(6)
     cfg = ScanConfig()
     one = build_tracks(states, cfg, threads=1)
-    two = build_tracks(states, cfg, threads=2)
-    for name in ("code", "t", "pos", "vel_out", "vel_in", "vz_in", "seg_next", "row", "all_row"):
-        np.testing.assert_array_equal(getattr(one, name), getattr(two, name), err_msg=name)
+    monkeypatch.setattr(tracks_module, "RECORD_BLOCK", 100)  # many blocks of records
+    moved = states.assign(lat=states["lat"] + 1.0, trk_deg=states["trk_deg"] + 5.0)
+    for threads in (2, 7):
+        build_tracks(moved, cfg, threads=1)  # other records in this thread's kept buffer
+        other = build_tracks(states, cfg, threads=threads)
+        for name in ("code", "t", "pos", "vel_out", "vel_in", "vz_in", "seg_next", "row"):
+            np.testing.assert_array_equal(getattr(one, name), getattr(other, name), err_msg=name)
+        for name in ("all_row", "all_t", "all_flag", "alt", "alt_baro", "vz_out"):
+            np.testing.assert_array_equal(getattr(one, name), getattr(other, name), err_msg=name)
 
 
 def test_window_evidence_matches_the_reference() -> None:

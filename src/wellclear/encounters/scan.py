@@ -164,10 +164,11 @@ def scan_window(
     threads: int | None = None,
 ) -> WindowResult:
     """Window groups, pieces, spans and evidence owned by ``[t_lo, t_hi)``; ``states`` must
-    hold the context. The pair kernel runs in ``threads`` blocks (default
-    :data:`KERNEL_THREADS`); the result does not depend on it."""
-    tracks = build_tracks(states, cfg)
-    found = scan_pieces(tracks, cfg, t_lo, t_hi, threads=threads or KERNEL_THREADS)
+    hold the context. The compiled loops of the tracks and the pair kernel run in up to
+    ``threads`` blocks (default :data:`KERNEL_THREADS`); the result does not depend on it."""
+    threads = threads or KERNEL_THREADS
+    tracks = build_tracks(states, cfg, threads=threads)
+    found = scan_pieces(tracks, cfg, t_lo, t_hi, threads=threads)
     evidence = window_evidence(tracks, found.groups, cfg)
     rows = int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
     return WindowResult(found.groups, found.pieces, found.spans, evidence, rows)

@@ -126,6 +126,8 @@ _scratch = threading.local()
 # the largest records buffer a thread keeps (96 B a row: 96 MB); larger tables (a whole frame
 # scanned at once) get an array of their own, freed with it
 _KEEP_ROWS = 1_000_000
+# the fewest rows worth a block of records of their own (a block costs a task)
+RECORD_BLOCK = 50_000
 
 
 def _records_buffer(n_rows: int) -> FloatArray:
@@ -146,8 +148,9 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
     """Clean ``states`` and build the arrays of the Hermite paths (see the module docstring).
 
     ``states`` is not reordered nor copied (it is :attr:`Tracks.frame`). With ``threads`` > 1
-    the ECEF positions and velocities of the rows are computed while the ids are coded and
-    sorted (the compiled loop releases the GIL); the result does not depend on it.
+    the ECEF positions and velocities of the rows are computed on helper threads, in up to
+    ``threads`` blocks of rows, while the ids are coded and sorted (the compiled loop releases
+    the GIL); the result does not depend on it.
     """
     check_states(states, SCAN_COLUMNS)
     t = _floats(states, "t")
@@ -166,8 +169,14 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
         _floats(states, "trk_deg"),
         _floats(states, "vs_mps"),
     )
-    done = helper().submit(_tracks.records, 0, n_rows, *columns, rec) if threads > 1 else None
-    if done is None:
+    # the records in up to ``threads`` blocks of rows (at least RECORD_BLOCK each) on the helpers
+    blocks = max(1, min(threads, n_rows // RECORD_BLOCK)) if threads > 1 else 0
+    cuts = np.linspace(0, n_rows, blocks + 1).astype(np.int64)
+    done = [
+        helper().submit(_tracks.records, int(cuts[k]), int(cuts[k + 1]), *columns, rec)
+        for k in range(blocks)
+    ]
+    if not done:
         _tracks.records(0, n_rows, *columns, rec)
     # integer codes of the ids in the order of the names (fast on Arrow strings)
     codes, uniques = pd.factorize(states["id"].astype(str), sort=True)
@@ -177,8 +186,8 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
         codes = codes.copy()
     order = np.empty(n_rows, dtype=np.int64)
     start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
-    if done is not None:
-        done.result()
+    for block in done:
+        block.result()
     m = int(start[-1])
     all_t = np.empty(m)
     all_flag = np.empty(m, dtype=np.int8)
