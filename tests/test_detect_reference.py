@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from wellclear import detect_conflicts, read_states
 from wellclear.detect.conflicts import Minima, detect
 from wellclear.detect.reference import detect_bruteforce
-from wellclear.geo import GEOD
+from wellclear.geo import geod
 from wellclear.synthetic import box_traffic, cap_traffic
 from wellclear.units import FT_M, NM_M
 
@@ -124,14 +124,14 @@ def geodesic_truth(
     t = np.arange(0.0, minima.lookahead_s + step / 2, step)
     pos = []
     for k in (i, j):
-        lon, lat, _ = GEOD.fwd(
+        lon, lat, _ = geod().fwd(
             np.full(len(t), states.lon[k]),
             np.full(len(t), states.lat[k]),
             np.full(len(t), states.trk_deg[k]),
             states.gs_mps[k] * t,
         )
         pos.append((np.asarray(lat), np.asarray(lon), states.alt_baro_m[k] + states.vs_mps[k] * t))
-    _, _, d = GEOD.inv(pos[0][1], pos[0][0], pos[1][1], pos[1][0])
+    _, _, d = geod().inv(pos[0][1], pos[0][0], pos[1][1], pos[1][0])
     dz = np.abs(pos[1][2] - pos[0][2])
     vin = dz < minima.vertical_m
     inside = (np.asarray(d) < minima.horizontal_m) & vin
