@@ -332,3 +332,24 @@ def test_records_buffer_is_reused_below_the_cap_only() -> None:
     assert big.shape[0] == tracks._KEEP_ROWS + 1
     assert not np.shares_memory(big, tracks._records_buffer(1000))
     assert np.shares_memory(a, tracks._records_buffer(1000))
+
+
+def test_id_codes_of_categories_equal_factorized_text() -> None:
+    """Ids read as a dictionary (a categorical column, categories unsorted and some unused)
+    get the codes and names that factorizing their text gives; with a missing id, the text
+    path is taken."""
+    from wellclear.encounters.tracks import id_codes
+
+    text = ["z9", "Äb", "a1", "", "a1", "z9", "b2", "a10"]
+    cats = pd.CategoricalDtype(["b2", "unused", "z9", "a10", "Äb", "a1", "", "also unused"])
+    ids = pd.Series(text, dtype=cats)
+    codes, names = id_codes(ids)
+    ref_codes, ref_names = pd.factorize(pd.Series(text, dtype="str"), sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert list(names) == list(ref_names) == sorted(set(text))
+    assert codes.dtype == np.int64 and names.dtype == object
+    missing = pd.Series(["b", None, "a"], dtype=pd.CategoricalDtype(["b", "a"]))
+    codes, names = id_codes(missing)
+    ref_codes, ref_names = pd.factorize(missing.astype(str), sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert list(names) == list(ref_names)

@@ -56,10 +56,13 @@ def _epu(frame: pd.DataFrame, r0: IntArray, r1: IntArray) -> FloatArray:
 
 def _take(frame: pd.DataFrame, column: str, rows: IntArray) -> ExtensionArray:
     """A string column at positional ``rows``, kept as pandas strings (taken, not converted to
-    Python objects and back)."""
+    Python objects and back; a categorical column through its codes)."""
     col = frame[column]
     if isinstance(col.dtype, pd.StringDtype):
         return col.array.take(rows)
+    if isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:  # read as a dictionary
+        names = col.cat.categories.astype(str).to_numpy(dtype=object)
+        return _names(names, col.cat.codes.to_numpy()[rows].astype(np.int64))
     return _names(col.to_numpy(dtype=object), rows)
 
 

@@ -144,6 +144,26 @@ def _records_buffer(n_rows: int) -> FloatArray:
     return buf[:n_rows]
 
 
+def id_codes(ids: pd.Series) -> tuple[IntArray, npt.NDArray[np.object_]]:
+    """Integer codes of the ids and the names they stand for, in the order of the names (as
+    ``pd.factorize(ids.astype(str), sort=True)``): from the codes of a categorical column
+    (ids read as a dictionary) with the names present only, else by factorizing the text
+    (fast on Arrow strings)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype) and not ids.hasnans:
+        raw = ids.cat.codes.to_numpy().astype(np.int64)
+        cats = np.asarray(ids.cat.categories.astype(str).to_numpy(dtype=object), dtype=object)
+        used = np.flatnonzero(np.bincount(raw, minlength=cats.size))
+        order = used[np.argsort(cats[used], kind="stable")]
+        rank = np.full(cats.size, -1, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        return rank[raw], cats[order]
+    found, uniques = pd.factorize(ids.astype(str), sort=True)
+    codes = np.asarray(found, dtype=np.int64)
+    if not codes.flags.writeable:
+        codes = codes.copy()
+    return codes, np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+
+
 def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tracks:
     """Clean ``states`` and build the arrays of the Hermite paths (see the module docstring).
 
@@ -178,12 +198,7 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
     ]
     if not done:
         _tracks.records(0, n_rows, *columns, rec)
-    # integer codes of the ids in the order of the names (fast on Arrow strings)
-    codes, uniques = pd.factorize(states["id"].astype(str), sort=True)
-    names = np.asarray(uniques.to_numpy(dtype=object), dtype=object)
-    codes = np.asarray(codes, dtype=np.int64)
-    if not codes.flags.writeable:
-        codes = codes.copy()
+    codes, names = id_codes(states["id"])
     order = np.empty(n_rows, dtype=np.int64)
     start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
     for block in done:
