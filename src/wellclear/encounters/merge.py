@@ -202,9 +202,11 @@ def window_evidence(tracks: Tracks, groups: pd.DataFrame, cfg: ScanConfig) -> pd
     inverse = np.empty_like(by_row)
     inverse[by_row] = np.arange(by_row.size)
     ordered = rows[by_row]
-    taken = {c: frame[c].array.take(ordered) for c in cols if c != "flag"}
+    taken = {c: frame[c].array.take(ordered) for c in cols if c not in ("id", "flag")}
     out = pd.DataFrame({c: v.take(inverse) for c, v in taken.items()})
-    out["id"] = out["id"].astype(str)
+    # each run of rows is one aircraft's: its name repeated (not the window's ids taken)
+    runs = pd.array(tracks.all_ids[k], dtype="str").take(np.repeat(np.arange(k.size), cnt))
+    out.insert(cols.index("id"), "id", pd.Series(runs))
     flags = pd.array(np.asarray(FLAGS, dtype=object), dtype="str")
     out.insert(cols.index("flag"), "flag", pd.Series(flags.take(tracks.all_flag[idx])))
     out.insert(0, "wg", np.repeat(np.repeat(np.arange(len(groups), dtype=np.int64), 2), cnt))
