@@ -53,6 +53,64 @@ def test_glibc_trimming_is_off_while_governed_and_back_after(
 
     calls: list[dict[int, int]] = []
     monkeypatch.setattr(memory, "_mallopt", calls.append)
+    arenas = {memory.M_ARENA_MAX: memory.ARENAS}
     with MemoryGovernor(1 << 40, interval_s=0.01):
-        assert calls == [memory._GOVERNED]
-    assert calls == [memory._GOVERNED, memory._DEFAULTS]
+        assert calls == [memory._GOVERNED, arenas]
+    assert calls == [memory._GOVERNED, arenas, memory._DEFAULTS]
+
+
+_ARENAS_SEEN = """
+import ctypes, sys, threading
+import numpy as np
+from wellclear.encounters.memory import MemoryGovernor
+
+def heaps() -> int:
+    libc = ctypes.CDLL("libc.so.6")
+    libc.open_memstream.restype = ctypes.c_void_p
+    buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+    stream = libc.open_memstream(ctypes.byref(buf), ctypes.byref(size))
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fclose(ctypes.c_void_p(stream))
+    return buf.value.decode().count("<heap nr=")
+
+def busy(n: int) -> None:
+    start = threading.Barrier(n)
+    held = []
+    def work() -> None:
+        start.wait()  # all at once: each would get an arena of its own
+        held.append([np.ones(20_000 + k) for k in range(50)])
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+before = heaps()
+if sys.argv[1] == "governed":
+    with MemoryGovernor(1 << 40):
+        busy(12)
+else:
+    busy(12)
+print(before, heaps())
+"""
+
+
+@glibc
+def test_threads_started_while_governed_share_few_arenas() -> None:
+    """glibc's own count of malloc arenas (``malloc_info``) after 12 threads allocate at once:
+    at most :data:`ARENAS` besides those already there while governed, more without."""
+    import subprocess
+    import sys
+
+    from wellclear.encounters import memory
+
+    counts = {}
+    for how in ("governed", "free"):
+        done = subprocess.run(
+            [sys.executable, "-c", _ARENAS_SEEN, how], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        counts[how] = [int(x) for x in done.stdout.split()]
+    before, after = counts["governed"]
+    assert after <= max(before, memory.ARENAS)
+    assert counts["free"][1] > memory.ARENAS
