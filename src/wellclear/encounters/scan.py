@@ -139,10 +139,10 @@ def usable_cpus() -> int:
 
 # windows scanned at once while the previous one is merged, and the blocks each window's pair
 # kernel is split into, so that together they fill the CPUs. More windows at once cost memory
-# (each holds its states and tracks, ~200 MB at 500k rows): on 16 cores, 8 windows used 2.5 GB
-# where 2 used 1.6 GB, and were no faster under the default memory budget (the governor then
-# holds one window at a time), so two is the default and ``--workers`` asks for more
-# (benchmarks/results/scan.md, 16-core run).
+# (each holds its states and tracks): on 16 cores the Paris copies took 3.1-3.3 s with 4
+# windows where 2 took 3.4-3.7 s, but peaked at 1.9 GB instead of 1.6 GB (8 windows without a
+# memory budget: 2.8 s, 2.7 GB), so two is the default, for the 2 GB of the 100M-row archive,
+# and ``--workers`` asks for more (benchmarks/results/scan.md, 16-core runs).
 SCAN_WORKERS = 2
 KERNEL_THREADS = max(2, usable_cpus() // SCAN_WORKERS)
 
