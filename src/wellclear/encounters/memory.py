@@ -44,9 +44,9 @@ M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 # the malloc arenas of the threads started while governed: glibc gives each thread an arena of
 # its own, up to 8 per core, and each keeps its own freed memory. On 16 cores, 4 arenas took
-# the Paris copies from 1.65 GB and 4.6 s to 1.33 GB and 3.9 s (2 arenas: 1.24 GB, 4.1 s); on
-# 2 cores, 1.29 GB to 1.24 GB at the same time. glibc cannot undo it (there is no "no limit" to
-# set back), so it stays for the threads started later
+# the Paris copies from 4.6-4.7 s and 1,587-1,634 MiB to 3.8-4.0 s and 1,289-1,308 MiB (2
+# arenas: 4.1 s, 1,179-1,235 MiB); on 2 cores, from 1,260 to 1,167-1,176 MiB at the same time.
+# glibc cannot undo it (there is no "no limit" to set back): it stays for later threads
 ARENAS = 4
 _DEFAULTS = {M_TRIM_THRESHOLD: 128 << 10, M_TOP_PAD: 128 << 10, M_MMAP_THRESHOLD: 128 << 10}
 # while governed: the heap is never shrunk by glibc itself (the governor trims), grows by
