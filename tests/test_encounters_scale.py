@@ -231,3 +231,26 @@ def test_windows_at_once_do_not_change_the_result(traffic: pd.DataFrame) -> None
     assert len(one.encounters) > 3
     for other in (varying, two):
         same(one, other)
+
+
+def test_missing_text_read_as_dictionaries_is_filled(traffic: pd.DataFrame, tmp_path: Path) -> None:
+    """Callsigns and parties missing in a streamed Parquet file (read as dictionaries) are
+    filled as every reader fills them (empty, ``unknown``), and the scan equals the one of the
+    filled table in memory."""
+    holes = traffic.assign(
+        callsign=traffic["callsign"].astype(object).where(traffic.index % 3 != 0, None),
+        party=traffic["party"].astype(object).where(traffic.index % 5 != 0, None),
+    )
+    path = tmp_path / "holes.parquet"
+    holes.sort_values("t").to_parquet(path, index=False, row_group_size=3000)
+    source = DatasetSource((str(path),))
+    t0, t1 = source.time_range()
+    cfg = ScanConfig()
+    (window,) = source.windows([(t0, t1 + 1.0)], cfg.overlap_s)
+    for c, fill in (("callsign", ""), ("party", "unknown")):
+        assert isinstance(window[c].dtype, pd.CategoricalDtype) and not window[c].hasnans
+        assert (window[c] == fill).sum() >= (holes[c].isna()).sum()
+    filled = holes.assign(
+        callsign=holes["callsign"].fillna(""), party=holes["party"].fillna("unknown")
+    )
+    same(scan(filled, cfg), scan_source(source, cfg, window_s=600.0), extra=("source", "line"))

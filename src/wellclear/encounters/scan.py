@@ -140,11 +140,20 @@ def usable_cpus() -> int:
 # windows scanned at once while the previous one is merged, and the blocks each window's pair
 # kernel is split into, so that together they fill the CPUs. More windows at once cost memory
 # (each holds its states and tracks): on 16 cores the Paris copies took 3.1-3.3 s with 4
-# windows where 2 took 3.4-3.7 s, but peaked at 1.9 GB instead of 1.6 GB (8 windows without a
-# memory budget: 2.8 s, 2.7 GB), so two is the default, for the 2 GB of the 100M-row archive,
-# and ``--workers`` asks for more (benchmarks/results/scan.md, 16-core runs).
+# windows where 2 took 3.4-3.7 s, but peaked at 1,778-1,873 MiB instead of 1,571-1,606 MiB (8
+# windows without a memory budget: 2.8-2.9 s, 2,611-2,657 MiB), so two is the default, for the
+# 2 GiB of the 100M-row archive, and ``--workers`` asks for more (benchmarks/results/scan.md).
 SCAN_WORKERS = 2
-KERNEL_THREADS = max(2, usable_cpus() // SCAN_WORKERS)
+
+
+def kernel_threads(workers: int) -> int:
+    """The blocks of each window's compiled loops when ``workers`` windows are scanned at once:
+    together they fill the CPUs (at least two, so that a window's records are computed while
+    its ids are coded)."""
+    return max(2, usable_cpus() // workers)
+
+
+KERNEL_THREADS = kernel_threads(SCAN_WORKERS)
 
 
 def auto_window(source: Source, rows_per_window: int = 2_000_000, least_s: float = 600.0) -> float:
@@ -315,7 +324,7 @@ def scan_source(
     """
     cfg = cfg or ScanConfig()
     workers = workers or SCAN_WORKERS
-    threads = max(2, usable_cpus() // workers)
+    threads = kernel_threads(workers)
     done: list[ScanResult] = []
     pending: WindowResult | None = None
     rows = 0
