@@ -12,6 +12,7 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.scan import (
     FrameSource,
     ScanResult,
+    _in_encounter_order,
     scan,
     scan_dask,
     scan_source,
@@ -130,6 +131,28 @@ def test_chunked_equals_unchunked(traffic: pd.DataFrame) -> None:
 def test_dask_equals_one_machine(traffic: pd.DataFrame) -> None:
     cfg = ScanConfig()
     same(scan(traffic, cfg), scan_dask(FrameSource(traffic), cfg, window_s=600.0))
+
+
+def test_dask_streams_finished_encounters_with_few_windows_ahead(traffic: pd.DataFrame) -> None:
+    """With one window ahead, the client merges each window as it comes: finished encounters
+    reach the sink batch by batch (the 40-minute escort, longer than a window, in one piece),
+    and together they are the one-machine result."""
+    cfg = ScanConfig()
+    whole = scan(traffic, cfg)
+    batches: list[ScanResult] = []
+    kept = scan_dask(FrameSource(traffic), cfg, window_s=300.0, sink=batches.append, ahead=1)
+    assert kept.encounters.empty and kept.rows == len(traffic)
+    assert len(batches) > 2
+    merged = ScanResult(
+        pd.concat([b.encounters for b in batches]).sort_values(["start", "id_i", "id_j"]),
+        pd.concat([b.evidence for b in batches]),
+        kept.rows,
+    )
+    merged = ScanResult(merged.encounters.reset_index(drop=True), merged.evidence, merged.rows)
+    escort = merged.encounters[merged.encounters["id_i"].isin(["esc", "tgt"])]
+    assert len(escort) == 1 and escort["duration_s"].iloc[0] > 2 * 300.0
+    evidence = _in_encounter_order(merged.evidence, merged.encounters)  # as a scan orders it
+    same(whole, ScanResult(merged.encounters, evidence, merged.rows))
 
 
 def test_grid_candidates_lose_nothing(

@@ -183,26 +183,23 @@ def scan_command(
         keep = _terminal_filter(terminal, terminal_radius, terminal_height)
         output.mkdir(parents=True, exist_ok=True)
         batches: list[pa.Table] = []
-        if dask or scheduler:
-            result = keep(scan_dask(source, cfg, window_s, scheduler=scheduler))
-            batches.append(pa.Table.from_pandas(result.encounters, preserve_index=False))
-            evidence = _write(result.evidence, output / "evidence", fmt)
-        else:
-            # evidence written and encounters kept compact (Arrow) as they are finished, so
-            # that memory does not grow with the archive
-            # written on a thread of its own while the scan goes on
-            with QueuedWriter(TableWriter(output / "evidence", fmt)) as ev_out:
+        # evidence written and encounters kept compact (Arrow) as they are finished, so that
+        # memory does not grow with the archive; written on a thread of its own meanwhile
+        with QueuedWriter(TableWriter(output / "evidence", fmt)) as ev_out:
 
-                def sink(r: ScanResult) -> None:
-                    kept = keep(r)
-                    ev_out.write(kept.evidence)
-                    if len(kept.encounters):
-                        batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
+            def sink(r: ScanResult) -> None:
+                kept = keep(r)
+                ev_out.write(kept.evidence)
+                if len(kept.encounters):
+                    batches.append(pa.Table.from_pandas(kept.encounters, preserve_index=False))
 
+            if dask or scheduler:
+                result = scan_dask(source, cfg, window_s, scheduler=scheduler, sink=sink)
+            else:
                 # fewer windows at once while the live data exceed the memory budget
                 parallel = (lambda: 1 if governor.tight else at_most) if governor else None
                 result = _scan_with_progress(source, cfg, window_s, sink, parallel, at_most)
-            evidence = ev_out.path
+        evidence = ev_out.path
         encounters = _by_start(batches, result.encounters)
         written = [_write_arrow(encounters, output / "encounters", fmt), evidence]
         if rejects is not None:

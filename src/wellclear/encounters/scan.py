@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -325,9 +325,6 @@ def scan_source(
     cfg = cfg or ScanConfig()
     workers = workers or SCAN_WORKERS
     threads = kernel_threads(workers)
-    done: list[ScanResult] = []
-    pending: WindowResult | None = None
-    rows = 0
     t0, t1 = source.time_range()
     bounds = window_bounds(t0, t1, window_s)
     n = len(bounds)
@@ -353,21 +350,42 @@ def scan_source(
         def at_once() -> int:
             return max(1, min(workers, parallel() if parallel is not None else workers))
 
-        ahead = deque(submit(k) for k in range(min(at_once(), n)))
-        started = len(ahead)
-        for k in range(n):
-            res = ahead.popleft().result()
-            while started < n and len(ahead) < at_once():
-                ahead.append(submit(started))
-                started += 1
-            rows += res.rows
-            pending = res if pending is None else _concat([pending, res])
-            if k + 1 < n and len(pending.spans):
-                closed, pending = split_closed(pending, bounds[k + 1][0], cfg)
-                if len(closed.spans):
-                    _deliver(finish([closed], cfg), sink, done)
-            if progress is not None:
-                progress(k + 1, n)
+        def in_order() -> Iterator[WindowResult]:
+            ahead = deque(submit(k) for k in range(min(at_once(), n)))
+            started = len(ahead)
+            for _ in range(n):
+                res = ahead.popleft().result()
+                while started < n and len(ahead) < at_once():
+                    ahead.append(submit(started))
+                    started += 1
+                yield res
+
+        return merge_windows(in_order(), bounds, cfg, progress, sink)
+
+
+def merge_windows(
+    results: Iterable[WindowResult],
+    bounds: list[tuple[float, float]],
+    cfg: ScanConfig,
+    progress: Callable[[int, int], None] | None = None,
+    sink: Callable[[ScanResult], None] | None = None,
+) -> ScanResult:
+    """The results of the windows ``bounds``, given in their order, merged as they come: after
+    each window the encounters that no later window can extend are finished (and handed to
+    the ``sink``, as :func:`scan_source` says), the others kept open for the next."""
+    done: list[ScanResult] = []
+    pending: WindowResult | None = None
+    rows = 0
+    n = len(bounds)
+    for k, res in enumerate(results):
+        rows += res.rows
+        pending = res if pending is None else _concat([pending, res])
+        if k + 1 < n and len(pending.spans):
+            closed, pending = split_closed(pending, bounds[k + 1][0], cfg)
+            if len(closed.spans):
+                _deliver(finish([closed], cfg), sink, done)
+        if progress is not None:
+            progress(k + 1, n)
     if pending is not None:
         _deliver(finish([pending], cfg), sink, done)
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
@@ -422,11 +440,17 @@ def scan_dask(
     window_s: float = 3600.0,
     scheduler: str | None = None,
     client: object | None = None,
+    sink: Callable[[ScanResult], None] | None = None,
+    ahead: int | None = None,
 ) -> ScanResult:
     """Partition by time window on Dask (a local cluster unless ``scheduler`` or ``client``).
 
-    Each task reads its window with the overlap and returns what it owns; the merge of
-    encounters open across partitions happens in :func:`finish`, on the client.
+    Each task reads its window with the overlap and returns what it owns. The client takes the
+    results in time order and merges them as :func:`scan_source` does (:func:`merge_windows`):
+    an encounter still open at a window's end is merged with the next, and finished ones go to
+    the ``sink`` as they are finished. At most ``ahead`` windows (default: twice the cluster's
+    threads) are submitted and not yet merged, so that neither the cluster nor the client holds
+    the whole archive's results.
     """
     from dask.distributed import Client, LocalCluster
 
@@ -435,31 +459,42 @@ def scan_dask(
     bounds = window_bounds(t0, t1, window_s)
     own_client = client is None
     cluster = None
-    if client is None:
+    dask: Any = client  # a dask.distributed.Client
+    if dask is None:
         if scheduler:
-            client = Client(scheduler)
+            dask = Client(scheduler)
         else:
             workers = max(1, min(4, os.cpu_count() or 1))
             cluster = LocalCluster(processes=False, n_workers=workers, threads_per_worker=1)
-            client = Client(cluster)
+            dask = Client(cluster)
     try:
         # the source goes to the workers once (a frame in memory is not sent per task)
-        shared = client.scatter(source, broadcast=True)  # type: ignore[attr-defined]
-        futures = client.map(  # type: ignore[attr-defined]
-            read_window,
-            [shared] * len(bounds),
-            [b[0] for b in bounds],
-            [b[1] for b in bounds],
-            [cfg] * len(bounds),
-            pure=False,
-        )
-        results = client.gather(futures)  # type: ignore[attr-defined]
+        shared = dask.scatter(source, broadcast=True)
+        threads = sum(dask.nthreads().values())
+        limit = max(1, ahead or 2 * threads)
+
+        def in_order() -> Iterator[WindowResult]:
+            pending: deque[Any] = deque()
+            for lo, hi in bounds:
+                pending.append(dask.submit(read_window, shared, lo, hi, cfg, pure=False))
+                if len(pending) >= limit:
+                    yield _taken(pending.popleft())
+            while pending:
+                yield _taken(pending.popleft())
+
+        return merge_windows(in_order(), bounds, cfg, sink=sink)
     finally:
         if own_client:
-            client.close()  # type: ignore[attr-defined]
+            dask.close()
             if cluster is not None:
                 cluster.close()
-    return finish(results, cfg)
+
+
+def _taken(future: Any) -> WindowResult:
+    """The result of a Dask future, which is then released (the cluster forgets it)."""
+    result: WindowResult = future.result()
+    future.release()
+    return result
 
 
 def empty_frame_check(frame: pd.DataFrame) -> None:
