@@ -149,7 +149,8 @@ def test_dask_streams_finished_encounters_with_few_windows_ahead(traffic: pd.Dat
         kept.rows,
     )
     merged = ScanResult(merged.encounters.reset_index(drop=True), merged.evidence, merged.rows)
-    escort = merged.encounters[merged.encounters["id_i"].isin(["esc", "tgt"])]
+    enc = merged.encounters
+    escort = enc[(enc["id_i"] == "esc") & (enc["id_j"] == "tgt")]
     assert len(escort) == 1 and escort["duration_s"].iloc[0] > 2 * 300.0
     evidence = _in_encounter_order(merged.evidence, merged.encounters)  # as a scan orders it
     same(whole, ScanResult(merged.encounters, evidence, merged.rows))
