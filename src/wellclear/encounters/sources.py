@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from wellclear.encounters.output import is_text
 from wellclear.encounters.tracks import QUALITY_COLUMNS, SCAN_COLUMNS, SOURCE_COLUMNS
 from wellclear.formats.errors import StatesInputError
 from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
@@ -250,7 +251,7 @@ DICTIONARY_COLUMNS = ("id", "callsign", "party")
 def _dictionary_file(file: str) -> pq.ParquetFile:
     """A Parquet file whose text columns of :data:`DICTIONARY_COLUMNS` read as dictionaries."""
     schema = pq.read_schema(file)
-    text = [c for c in DICTIONARY_COLUMNS if c in schema.names and _is_text(schema.field(c).type)]
+    text = [c for c in DICTIONARY_COLUMNS if c in schema.names and is_text(schema.field(c).type)]
     return pq.ParquetFile(file, read_dictionary=text)
 
 
@@ -268,13 +269,6 @@ def _with_origin(pf: pq.ParquetFile, file: str, group: int, first: int) -> pa.Ta
     return table.append_column("source", source).append_column("line", line)
 
 
-def _is_text(kind: pa.DataType) -> bool:
-    """Whether an Arrow type holds text: strings, or a dictionary of strings."""
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
-
-
 def _frame(table: pa.Table) -> pd.DataFrame:
     """A states table from Arrow: missing text filled in Arrow (party "unknown", the others
     empty); text columns stay Arrow-backed strings, or categories where they were read as
@@ -287,7 +281,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
         col = table.column(k)
         if pa.types.is_null(col.type):
             col = col.cast(pa.string())
-        if not _is_text(col.type):
+        if not is_text(col.type):
             other.append(c)
         elif col.null_count:
             kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
