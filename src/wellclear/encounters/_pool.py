@@ -11,6 +11,15 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
@@ -20,6 +29,6 @@ def helper() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            n = max(1, (os.cpu_count() or 2) - 1)
+            n = max(1, usable_cpus() - 1)
             _pool = ThreadPoolExecutor(n, thread_name_prefix="wellclear-kernel")
         return _pool

@@ -12,7 +12,6 @@ the window group that holds its minimum.
 from __future__ import annotations
 
 import math
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from wellclear.encounters._pool import usable_cpus
 from wellclear.encounters.classify import classify
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -127,14 +127,6 @@ class FrameSource:
 
     def count(self) -> int:
         return len(self.frame)
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity where the system says it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 # windows scanned at once while the previous one is merged, and the blocks each window's pair
@@ -464,7 +456,7 @@ def scan_dask(
         if scheduler:
             dask = Client(scheduler)
         else:
-            workers = max(1, min(4, os.cpu_count() or 1))
+            workers = max(1, min(4, usable_cpus()))
             cluster = LocalCluster(processes=False, n_workers=workers, threads_per_worker=1)
             dask = Client(cluster)
     try:
