@@ -29,7 +29,7 @@ demo: install
 	mkdir -p $(DEMO)
 	$(BIN)/wellclear simulate --scenario syria2015 --output $(DEMO)/syria2015.parquet
 	$(BIN)/wellclear scan $(DEMO)/syria2015.parquet --zones sovereign:TUR \
-		--party-state russia=RUS,turkey=TUR --output $(DEMO)/scan --format csv
+		--party-state russia=RUS,turkey=TUR --output $(DEMO)/scan --format csv --overwrite
 	$(BIN)/wellclear report $(DEMO)/scan --output $(DEMO)/report.html
 	@echo "demo: encounters and infringements in $(DEMO)/scan, report in $(DEMO)/report.html"
 

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -19,14 +20,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
+from wellclear import __version__
 from wellclear.cli import app
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_options
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
+from wellclear.formats.resultset import ResultSet, command_line, describe_inputs
 from wellclear.units import UnitError, parse_duration, parse_length, positive
 
 FORMATS = ("parquet", "csv", "json")
+# the files a scan writes (stems): a rerun replaces all of them
+SCAN_OUTPUTS = ("encounters", "evidence", "infringements", "rejects")
 ROWS_PER_WINDOW = 500_000
 
 
@@ -78,6 +83,7 @@ def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> p
 
 @app.command("scan")
 def scan_command(
+    ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="State or feed files, directories, globs.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
@@ -121,8 +127,15 @@ def scan_command(
             "at a time instead of several; 0: never."
         ),
     ] = 1536,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the results already in --output.")
+    ] = False,
 ) -> None:
-    """Find and classify every encounter in recorded traffic; write encounters and evidence."""
+    """Find and classify every encounter in recorded traffic; write encounters and evidence.
+
+    The files are written as one set with a manifest.json last: a run that fails or is killed
+    leaves the previous complete set, or none.
+    """
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
     from wellclear.encounters.sources import (
         DatasetSource,
@@ -161,6 +174,7 @@ def scan_command(
             0.0 if window == "auto" else positive(parse_duration(window, "--window"), "--window")
         )
         files = expand(paths)
+        results = held.enter_context(ResultSet(output, SCAN_OUTPUTS, overwrite))
         rejects = None
         if contract_files(files) and invalid == "skip" and any(".csv" in f for f in files):
             frame, rejects = read_csv_skipping(files)
@@ -174,18 +188,16 @@ def scan_command(
         if isinstance(source, DatasetSource) and sort != "never":
             many = source.count() > ROWS_PER_WINDOW and not time_clustered(source.files)
             if sort == "always" or many:
-                where = output.parent if output.parent.exists() else None
-                spill = Path(tempfile.mkdtemp(prefix="wellclear-sort-", dir=where))
+                spill = Path(tempfile.mkdtemp(prefix="sort-", dir=results.staging))
                 cleanup.append(spill)
                 source = sort_out_of_core(source, spill)
         if window_s == 0.0:
             window_s = auto_window(source, ROWS_PER_WINDOW)
         keep = _terminal_filter(terminal, terminal_radius, terminal_height)
-        output.mkdir(parents=True, exist_ok=True)
         batches: list[pa.Table] = []
         # evidence written and encounters kept compact (Arrow) as they are finished, so that
         # memory does not grow with the archive; written on a thread of its own meanwhile
-        with QueuedWriter(TableWriter(output / "evidence", fmt)) as ev_out:
+        with QueuedWriter(TableWriter(results.path("evidence"), fmt)) as ev_out:
 
             def sink(r: ScanResult) -> None:
                 kept = keep(r)
@@ -199,17 +211,49 @@ def scan_command(
                 # fewer windows at once while the live data exceed the memory budget
                 parallel = (lambda: 1 if governor.tight else at_most) if governor else None
                 result = _scan_with_progress(source, cfg, window_s, sink, parallel, at_most)
-        evidence = ev_out.path
         encounters = _by_start(batches, result.encounters)
-        written = [_write_arrow(encounters, output / "encounters", fmt), evidence]
+        written = [
+            results.add(_write_arrow(encounters, results.path("encounters"), fmt), len(encounters)),
+            results.add(ev_out.path, ev_out.writer.rows),
+        ]
         if rejects is not None:
-            written.append(_write(rejects, output / "rejects", "csv"))
+            written.append(
+                results.add(_write(rejects, results.path("rejects"), "csv"), len(rejects))
+            )
             typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
         if zones:
             from wellclear.encounters.zones import infringements
 
             events = infringements(source, zones, cfg, window_s, party_state)
-            written.append(_write(events, output / "infringements", fmt))
+            staged = _write(events, results.path("infringements"), fmt)
+            written.append(results.add(staged, len(events)))
+        for d in cleanup:
+            shutil.rmtree(d, ignore_errors=True)
+        results.commit(
+            {
+                "command": command_line(),
+                "parameters": ctx.params,
+                "wellclear": __version__,
+                "inputs": describe_inputs(files),
+                "settings": {
+                    **asdict(cfg),
+                    "format": fmt,
+                    "window_s": window_s,
+                    "zones": list(zones or []),
+                    "party_state": party_state,
+                    "terminal": terminal,
+                    "terminal_radius": terminal_radius if terminal else None,
+                    "terminal_height": terminal_height if terminal else None,
+                    "invalid": invalid,
+                    "tz": tz,
+                    "t0": t0,
+                },
+                "rows": {
+                    "input": result.rows,
+                    "rejected": 0 if rejects is None else len(rejects),
+                },
+            }
+        )
     except (DecodeError, UnitError, ValueError, FileNotFoundError, OSError) as e:
         raise _fail(str(e)) from None
     finally:

@@ -12,11 +12,13 @@ import base64
 import html
 import io
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from wellclear.encounters.classify import PRECEDENCE
+from wellclear.formats.resultset import read_manifest, write_atomic
 from wellclear.geo import geodesic_distance
 from wellclear.units import FT_M, NM_M
 
@@ -59,17 +61,18 @@ document.querySelectorAll('th').forEach(function (th, col) {
 
 
 def read_table(directory: Path, name: str) -> pd.DataFrame:
-    """``name`` from a scan's output directory, whichever format it was written in."""
+    """``name`` from a scan's output directory: the file its complete manifest lists
+    (:func:`~wellclear.formats.resultset.read_manifest` refuses an incomplete set)."""
+    files = cast(dict[str, object], read_manifest(directory)["files"])  # checked there
     for suffix, reader in (
         (".parquet", pd.read_parquet),
         (".csv", pd.read_csv),
         (".json", pd.read_json),
     ):
-        path = directory / f"{name}{suffix}"
-        if path.exists():
-            frame: pd.DataFrame = reader(path)
+        if f"{name}{suffix}" in files:
+            frame: pd.DataFrame = reader(directory / f"{name}{suffix}")
             return frame
-    raise FileNotFoundError(f"{directory}: no {name}.parquet, .csv or .json (run wellclear scan)")
+    raise FileNotFoundError(f"{directory}: its manifest lists no {name} table (run wellclear scan)")
 
 
 def _png(fig: object) -> str:
@@ -177,5 +180,5 @@ def write_report(directory: Path, output: Path, max_plots: int = 50) -> int:
     """Write the report of a scan's output directory; returns the number of encounters."""
     enc = read_table(directory, "encounters")
     ev = read_table(directory, "evidence")
-    output.write_text(render(enc, ev, max_plots), encoding="utf-8")
+    write_atomic(output, render(enc, ev, max_plots))
     return len(enc)
