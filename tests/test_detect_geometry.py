@@ -245,8 +245,30 @@ def test_between_parties_and_ownship() -> None:
     pairs = set(zip(between.id1, between.id2, strict=True))
     assert ("a", "b") not in pairs and ("d", "e") in pairs and ("a", "c") in pairs
     assert len(between) == 9
-    own = detect_conflicts(frame, ownship=["C"])
+    own = detect_conflicts(frame, ownship=["c"])
     assert set(own.id1) | set(own.id2) >= {"c"} and len(own) == 4
+    # ids are compared as written (only ICAO addresses ignore case): "C" is not "c"
+    with pytest.raises(ValueError, match="ownship C not in the picture"):
+        detect_conflicts(frame, ownship=["C"])
+
+
+def test_icao_addresses_compare_in_any_case_and_minima_are_checked() -> None:
+    frame = pd.DataFrame(
+        [
+            aircraft("4ca1b2", 0.0, 0.0, 10000, 250, 0.0),
+            aircraft("4ca1b3", 0.0, 0.01, 10000, 250, 0.0),
+        ]
+    )
+    assert len(detect_conflicts(frame, ownship=["4CA1B2"])) == 1
+    for bad in (
+        {"horizontal_m": -1.0},
+        {"vertical_m": float("nan")},
+        {"lookahead_s": 0.0},
+        {"lookahead_s": 1e9},
+        {"horizontal_m": 1e9},
+    ):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            detect_conflicts(frame, **bad)
 
 
 def test_no_common_altitude_reference_is_not_compared() -> None:

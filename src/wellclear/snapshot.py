@@ -12,6 +12,7 @@ import pandas as pd
 
 from wellclear.formats.states import InvalidPolicy, Reports, read_reports
 from wellclear.states import STATES_COLUMNS, bring_to_common_time
+from wellclear.timeutil import iso
 
 _POSITION = ("lat", "lon")
 _ALTITUDES = ("alt_baro_m", "alt_geo_m")
@@ -134,6 +135,19 @@ def _extrapolate_to(states: pd.DataFrame, at: float) -> pd.DataFrame:
     return bring_to_common_time(out, at)
 
 
+def check_time(reports: pd.DataFrame, at: float, max_age_s: float, what: str = "snapshot time") -> None:
+    """Refuse a snapshot time at which no report can be used: before the first report, or
+    more than ``max_age_s`` after the last (every aircraft would be stale)."""
+    if reports.empty:
+        raise ValueError("no states in the input")
+    first, last = float(reports["t_row"].min()), float(reports["t_row"].max())
+    if at < first or at > last + max_age_s:
+        raise ValueError(
+            f"{what} {iso(at)} is outside the data: reports from {iso(first)} to {iso(last)} "
+            f"(a snapshot uses reports at most {max_age_s:g} s old)"
+        )
+
+
 def read_snapshot(
     source: str | Path | pd.DataFrame | list[str | Path | pd.DataFrame],
     *,
@@ -143,6 +157,8 @@ def read_snapshot(
 ) -> Snapshot:
     """Read inputs and take the snapshot at ``at`` (default: the latest time in the input)."""
     reports: Reports = read_reports(source, invalid=invalid)
+    if at is not None:
+        check_time(reports.frame, at, max_age_s)
     snap = snapshot(reports.frame, at, max_age_s)
     snap.rejects = reports.rejects
     snap.warnings = reports.warnings

@@ -27,6 +27,7 @@ have it, geometric for both otherwise (see :func:`common_altitudes`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -51,6 +52,15 @@ STATES_COLUMNS: dict[str, str] = {
 }
 
 UNKNOWN_PARTY = "unknown"
+
+_ICAO24 = re.compile(r"[0-9a-fA-F]{6}")
+
+
+def normalise_id(ident: str) -> str:
+    """The key an aircraft id is compared by: a 24-bit ICAO address (six hexadecimal digits)
+    in lower case, whatever case it was written in; any other id exactly as written."""
+    text = str(ident).strip()
+    return text.lower() if _ICAO24.fullmatch(text) else text
 
 
 def check_states(frame: pd.DataFrame, columns: Iterable[str] = STATES_COLUMNS) -> None:

@@ -69,6 +69,14 @@ def parse_duration(text: str, what: str = "duration", *, bare_seconds: bool = Fa
     return _parse(text, TIME_UNITS, what)
 
 
+def positive_duration(text: str, what: str, *, at_most_s: float | None = None) -> Seconds:
+    """A duration option: with its unit, finite, > 0 and (when given) at most ``at_most_s``."""
+    value = positive(parse_duration(text, what), what)
+    if at_most_s is not None and value > at_most_s:
+        raise UnitError(f"{what} {text!r} is longer than the limit of {at_most_s:g} s")
+    return value
+
+
 def positive(value: float, what: str) -> float:
     """Return ``value`` if it is finite and > 0, else raise :class:`UnitError`."""
     if not (value > 0 and value < float("inf")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -13,18 +13,40 @@ from rich.console import Console
 from rich.table import Table
 
 from wellclear.cli import app
-from wellclear.formats.errors import DecodeError
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
 from wellclear.snapshot import read_snapshot
 from wellclear.timeutil import iso, parse_time
-from wellclear.units import FT_M, NM_M, UnitError, parse_duration, parse_length, positive
+from wellclear.units import FT_M, NM_M, UnitError, parse_length, positive, positive_duration
 
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr and return the exit (code 2) to raise."""
     typer.echo(f"wellclear: error: {message}", err=True)
     return typer.Exit(2)
+
+
+if TYPE_CHECKING:
+    from wellclear.detect.conflicts import Minima
+
+# the longest --max-age: a report an hour old says nothing of where an aircraft is now
+MAX_AGE_LIMIT_S = 3600.0
+
+
+def option_minima(horizontal: str, vertical: str, lookahead: str) -> Minima:
+    """The minima of ``--horizontal``, ``--vertical`` and ``--lookahead`` (units required),
+    each positive and within :class:`Minima`'s limits, named by its option when not."""
+    from wellclear.detect.conflicts import Minima
+
+    values = {
+        "--horizontal": positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
+        "--vertical": positive(parse_length(vertical, "--vertical"), "--vertical"),
+        "--lookahead": positive_duration(lookahead, "--lookahead"),
+    }
+    for (option, value), (limit, text) in zip(values.items(), Minima.LIMITS.values(), strict=True):
+        if value > limit:
+            raise UnitError(f"{option} is larger than the limit of {text}")
+    return Minima(*values.values())
 
 
 def default_rejects(inputs: list[str]) -> Path:
@@ -91,15 +113,11 @@ def detect_command(
     table: Annotated[bool, typer.Option(help="Print a readable table instead of CSV.")] = False,
 ) -> None:
     """Predict every pair that will lose separation within the lookahead."""
-    from wellclear.detect.conflicts import Minima, detect  # loaded by the commands that use it
+    from wellclear.detect.conflicts import detect  # loaded by the commands that use it
 
     try:
-        minima = Minima(
-            positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
-            positive(parse_length(vertical, "--vertical"), "--vertical"),
-            positive(parse_duration(lookahead, "--lookahead"), "--lookahead"),
-        )
-        max_age_s = positive(parse_duration(max_age, "--max-age", bare_seconds=True), "--max-age")
+        minima = option_minima(horizontal, vertical, lookahead)
+        max_age_s = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
         at_s = None if at is None else parse_time(at)
     except (UnitError, ValueError) as exc:
         raise fail(str(exc)) from None
@@ -109,10 +127,10 @@ def detect_command(
     start = time.perf_counter()
     try:
         snap = read_snapshot(list(inputs), at=at_s, max_age_s=max_age_s, invalid=policy)
-    except DecodeError as exc:
-        raise fail(str(exc)) from None
     except FileNotFoundError as exc:
         raise fail(f"{exc.filename}: no such file") from None
+    except ValueError as exc:  # DecodeError included
+        raise fail(f"--at: {exc}" if "outside the data" in str(exc) else str(exc)) from None
     for warning in snap.warnings:
         typer.echo(f"wellclear: warning: {warning}", err=True)
     if policy == "skip":
@@ -122,7 +140,10 @@ def detect_command(
             typer.echo(
                 f"wellclear: {len(snap.rejects)} rejected row(s) written to {target}", err=True
             )
-    found = detect(snap.states, minima, between_parties=between_parties, ownship=ownship)
+    try:
+        found = detect(snap.states, minima, between_parties=between_parties, ownship=ownship)
+    except ValueError as exc:
+        raise fail(f"--ownship: {exc}") from None
     elapsed = time.perf_counter() - start
     try:
         if table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,7 @@ from wellclear.states import (
     bring_to_common_time,
     common_altitudes,
     complete_states,
+    normalise_id,
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -51,11 +53,29 @@ CONFLICT_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Minima:
-    """Separation minima and lookahead, SI."""
+    """Separation minima and lookahead, SI: each positive, finite and at most its limit.
+
+    The limits are far above any separation standard (the largest procedural minima are tens of
+    NM) and any state-based lookahead (DO-365 alerting looks ahead under 2 min; straight-line
+    extrapolation over an hour says nothing): a value past them is a mistake in the input, and
+    would make the candidate grid as coarse as the Earth and the search quadratic.
+    """
 
     horizontal_m: float = 9260.0
     vertical_m: float = 1000 * 0.3048
     lookahead_s: float = 300.0
+
+    LIMITS: ClassVar[dict[str, tuple[float, str]]] = {
+        "horizontal_m": (200 * 1852.0, "200 NM"),
+        "vertical_m": (10_000 * 0.3048, "10000 ft"),
+        "lookahead_s": (3600.0, "1 h"),
+    }
+
+    def __post_init__(self) -> None:
+        for name, (limit, text) in self.LIMITS.items():
+            value = getattr(self, name)
+            if not (0.0 < value <= limit):  # False for NaN
+                raise ValueError(f"{name} must be positive and at most {text}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -251,7 +271,14 @@ def detect(
         party = np.where(states["party"].to_numpy(object) == UNKNOWN_PARTY, -1, codes)
     own = None
     if ownship:
-        own = states["id"].isin({o.strip().lower() for o in ownship}).to_numpy()
+        wanted = {normalise_id(o) for o in ownship}
+        own = states["id"].map(normalise_id).isin(wanted).to_numpy()
+        missing = wanted - set(states["id"].map(normalise_id))
+        if missing:
+            raise ValueError(
+                f"ownship {', '.join(sorted(missing))} not in the picture "
+                f"({len(states)} aircraft usable at this time)"
+            )
     i, j, screened = candidate_pairs(
         traffic.pos,
         traffic.vel,
