@@ -135,7 +135,13 @@ def _extrapolate_to(states: pd.DataFrame, at: float) -> pd.DataFrame:
     return bring_to_common_time(out, at)
 
 
-def check_time(reports: pd.DataFrame, at: float, max_age_s: float, what: str = "snapshot time") -> None:
+# the longest usable age of a report: one an hour old says nothing of where an aircraft is now
+MAX_AGE_LIMIT_S = 3600.0
+
+
+def check_time(
+    reports: pd.DataFrame, at: float, max_age_s: float, what: str = "snapshot time"
+) -> None:
     """Refuse a snapshot time at which no report can be used: before the first report, or
     more than ``max_age_s`` after the last (every aircraft would be stale)."""
     if reports.empty:

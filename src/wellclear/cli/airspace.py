@@ -12,6 +12,9 @@ import typer
 from wellclear.cli import app
 from wellclear.timeutil import iso, parse_time
 
+# the longest prediction of entries: straight-line flight over an hour says nothing
+MAX_LOOKAHEAD_S = 3600.0
+
 airspace_app = typer.Typer(
     name="airspace",
     help="Airspace volumes: inside now, predicted entries, infringements in recorded tracks.",
@@ -61,17 +64,19 @@ def check_command(
     from wellclear.airspace.volume import parse_party_state
     from wellclear.airspace.write import write_results
     from wellclear.formats.states import read_reports
-    from wellclear.snapshot import fill_missing, snapshot
-    from wellclear.units import parse_duration
+    from wellclear.snapshot import MAX_AGE_LIMIT_S, check_time, fill_missing, snapshot
+    from wellclear.units import positive_duration
 
     try:
         mapping = parse_party_state(party_state)
         volumes = load_all(zones)
-        look_s = parse_duration(lookahead, "--lookahead", bare_seconds=True)
-        age_s = parse_duration(max_age, "--max-age", bare_seconds=True)
-        gap_s = parse_duration(max_gap, "--max-gap", bare_seconds=True)
+        look_s = positive_duration(lookahead, "--lookahead", at_most_s=MAX_LOOKAHEAD_S)
+        age_s = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
+        gap_s = positive_duration(max_gap, "--max-gap")
         when = None if at is None else parse_time(at)
         reports = read_reports(list(inputs))
+        if when is not None and not tracks:
+            check_time(reports.frame, when, age_s, "--at")
     except (ValueError, KeyError, OSError) as e:
         raise _fail(str(e).strip("'\"")) from None
     for v in volumes:

@@ -10,6 +10,10 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.snapshot import MAX_AGE_LIMIT_S
+
+# the most time steps one run takes (a day at 0.1 s)
+MAX_STEPS = 864_000
 
 
 def _fail(message: str) -> typer.Exit:
@@ -97,13 +101,13 @@ def alert_command(
     from wellclear.formats.errors import DecodeError
     from wellclear.formats.states import read_reports
     from wellclear.snapshot import snapshot
-    from wellclear.timeutil import parse_time
-    from wellclear.units import UnitError, parse_duration, positive
+    from wellclear.timeutil import iso, parse_time
+    from wellclear.units import UnitError, positive_duration
 
     try:
         config = preset(alerter)
-        dt = positive(parse_duration(step, "--step", bare_seconds=True), "--step")
-        age = positive(parse_duration(max_age, "--max-age", bare_seconds=True), "--max-age")
+        dt = positive_duration(step, "--step")
+        age = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
         sources: list[str | Path | pd.DataFrame] = list(states)
         reports = read_reports(sources)
         first = None if start is None else parse_time(start)
@@ -115,10 +119,21 @@ def alert_command(
     frame = reports.frame
     if frame.empty:
         raise _fail("no states in the input")
-    t0 = float(frame["t_row"].min()) if first is None else first
-    t1 = float(frame["t_row"].max()) if last is None else last
+    lo, hi = float(frame["t_row"].min()), float(frame["t_row"].max())
+    t0 = lo if first is None else first
+    t1 = hi if last is None else last
     if t1 < t0:
-        raise _fail(f"--end {t1} is before --start {t0}")
+        raise _fail(f"--end {iso(t1)} is before --start {iso(t0)}")
+    if t0 > hi + age or t1 < lo:
+        raise _fail(
+            f"--start {iso(t0)} to --end {iso(t1)} is outside the data: reports from {iso(lo)} "
+            f"to {iso(hi)} (usable up to --max-age {age:g} s after)"
+        )
+    if (t1 - t0) / dt >= MAX_STEPS:
+        raise _fail(
+            f"--start {iso(t0)} to --end {iso(t1)} at --step {dt:g} s is more than {MAX_STEPS:,} "
+            "steps: shorten the range or lengthen the step"
+        )
     engine = PairAlerter(config)
     rows: list[pd.DataFrame] = []
     history: dict[tuple[str, str], int] = {}

@@ -15,7 +15,7 @@ from rich.table import Table
 from wellclear.cli import app
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
-from wellclear.snapshot import read_snapshot
+from wellclear.snapshot import MAX_AGE_LIMIT_S, read_snapshot
 from wellclear.timeutil import iso, parse_time
 from wellclear.units import FT_M, NM_M, UnitError, parse_length, positive, positive_duration
 
@@ -28,9 +28,6 @@ def fail(message: str) -> typer.Exit:
 
 if TYPE_CHECKING:
     from wellclear.detect.conflicts import Minima
-
-# the longest --max-age: a report an hour old says nothing of where an aircraft is now
-MAX_AGE_LIMIT_S = 3600.0
 
 
 def option_minima(horizontal: str, vertical: str, lookahead: str) -> Minima:

@@ -27,7 +27,7 @@ from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_optio
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.formats.resultset import ResultSet, command_line, describe_inputs
-from wellclear.units import UnitError, parse_duration, parse_length, positive
+from wellclear.units import UnitError, parse_duration, parse_length, positive, positive_duration
 
 FORMATS = ("parquet", "csv", "json")
 # the files a scan writes (stems): a rerun replaces all of them
@@ -347,8 +347,8 @@ def simulate_command(
     from wellclear.encounters.simulate import fly, sample
 
     try:
-        lo = positive(parse_duration(min_dt, "--min-dt", bare_seconds=True), "--min-dt")
-        hi = positive(parse_duration(max_dt, "--max-dt", bare_seconds=True), "--max-dt")
+        lo = positive_duration(min_dt, "--min-dt")
+        hi = positive_duration(max_dt, "--max-dt")
         if hi < lo:
             raise UnitError("--max-dt must not be smaller than --min-dt")
         if scenario == "syria2015":
