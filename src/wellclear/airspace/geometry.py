@@ -5,7 +5,12 @@ polygon that crosses the antimeridian is split there, and a ring that goes round
 closed through the pole. Edges of the held polygons are straight in lon/lat (RFC 7946); edges
 that are great circles in the source (OpenAir) are densified first (:func:`densify_great_circle`).
 The cut edges along the antimeridian and the poles are not boundaries of the volume:
-:func:`boundary_segments` leaves them out.
+:func:`boundary_segments` leaves them out, and cuts in [-180, 180] that are not on the
+antimeridian (the seam of a ring closed through a pole) are merged away by :func:`wrap_polygons`.
+
+Boundary segments are at most :data:`MAX_EDGE_DEG` long in lon/lat (long edges are split along
+their straight lon/lat line before any projection), so that a chord of the boundary in a local
+frame, in Mercator or in 3-D (:func:`nearest_on_chords`) stays on the boundary to within metres.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from wellclear.geo import geod
 
 GEOD = geod()
 EARTH_RADIUS_M = 6371008.8
+# the longest boundary segment, in degrees of lon/lat (about 11 km of latitude)
+MAX_EDGE_DEG = 0.1
+# a step in longitude longer than this between two vertices of a GeoJSON ring is read as
+# crossing the antimeridian (RFC 7946 3.1.9 asks producers to split such rings instead)
+ANTIMERIDIAN_STEP_DEG = 270.0
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -35,22 +45,67 @@ def unwrap_lon(lon: FloatArray) -> FloatArray:
         return lon
     steps = np.diff(lon)
     steps = (steps + 180.0) % 360.0 - 180.0
-    return np.concatenate([lon[:1], lon[0] + np.cumsum(steps)])
+    return _shifted(lon, steps)
+
+
+def _shifted(lon: FloatArray, steps: FloatArray) -> FloatArray:
+    """``lon`` moved by whole turns to follow ``steps``: exact (no sum of rounding errors), so
+    that a vertex met again after a turn lands on the same value."""
+    walked = np.concatenate([lon[:1], lon[0] + np.cumsum(steps)])
+    return lon + 360.0 * np.round((walked - lon) / 360.0)
 
 
 def ring_to_lonlat(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """A closed ring unwrapped across the antimeridian, closed through a pole if it goes round one.
 
-    Returns longitudes that may lie outside [-180, 180]; :func:`wrap_polygons` brings them back.
+    Every step is taken the short way round (a great-circle source such as OpenAir). Returns
+    longitudes that may lie outside [-180, 180]; :func:`wrap_polygons` brings them back.
     """
-    ulon = unwrap_lon(lon)
-    lat = np.asarray(lat, dtype=np.float64)
+    return close_round_pole(unwrap_lon(lon), np.asarray(lat, dtype=np.float64))
+
+
+def close_round_pole(ulon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """A closed ring with continuous longitudes, closed through the pole it goes round (if any)."""
     turn = ulon[-1] - ulon[0]
     if abs(turn) > 180.0:  # the ring goes once round a pole
         pole = 90.0 if np.mean(lat) > 0 else -90.0
         ulon = np.concatenate([ulon, [ulon[-1], ulon[0], ulon[0]]])
         lat = np.concatenate([lat, [pole, pole, lat[0]]])
     return ulon, lat
+
+
+def rfc7946_ring(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray, list[str]]:
+    """A closed GeoJSON ring (lon in [-180, 180]) with its edges straight in lon/lat (RFC 7946).
+
+    An edge is taken as written, whatever its length: from longitude -100 to 100 it goes through
+    0, not across the antimeridian. The one exception is a producer that did not split a ring at
+    the antimeridian (RFC 7946 3.1.9): a step of more than :data:`ANTIMERIDIAN_STEP_DEG` in
+    longitude (170 to -170) is taken the short way across it, and said so; a step between 180
+    and that many degrees is ambiguous, is taken as written, and is said so too. A step from
+    -180 to 180 (an edge along the antimeridian, or along a pole) is taken as written, silently.
+    Returns unwrapped longitudes (see :func:`wrap_polygons`), latitudes and the notes.
+    """
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    steps = np.diff(lon)
+    on_cut = (np.abs(lon[:-1]) == 180.0) & (np.abs(lon[1:]) == 180.0)
+    across = (np.abs(steps) > ANTIMERIDIAN_STEP_DEG) & ~on_cut
+    long = (np.abs(steps) > 180.0) & ~across & ~on_cut
+    notes: list[str] = []
+    for k in np.flatnonzero(across)[:1]:
+        notes.append(
+            f"edge {k} from lon {lon[k]:g} to {lon[k + 1]:g} taken across the antimeridian "
+            f"({int(across.sum())} such edge(s); RFC 7946 3.1.9 asks for the ring to be split)"
+        )
+    for k in np.flatnonzero(long)[:1]:
+        notes.append(
+            f"edge {k} from lon {lon[k]:g} to {lon[k + 1]:g} taken straight in lon/lat through "
+            f"lon {0.5 * (lon[k] + lon[k + 1]):g} (RFC 7946); split the ring at the antimeridian "
+            "if it should cross it"
+        )
+    steps = np.where(across, steps - 360.0 * np.sign(steps), steps)
+    ulon, ulat = close_round_pole(_shifted(lon, steps), lat)
+    return ulon, ulat, notes
 
 
 def wrap_polygons(geom: BaseGeometry) -> MultiPolygon:
@@ -66,7 +121,10 @@ def wrap_polygons(geom: BaseGeometry) -> MultiPolygon:
             continue
         part = shapely.transform(part, lambda c, s=360.0 * k: c - np.array([s, 0.0]))
         pieces.extend(_polygons(part))
-    return MultiPolygon([p for p in pieces if p.area > 0])
+    pieces = [p for p in pieces if p.area > 0]
+    if len(pieces) > 1:  # pieces of two windows that meet inside [-180, 180] are one piece
+        pieces = _polygons(shapely.union_all(pieces))
+    return MultiPolygon(pieces)
 
 
 def _polygons(geom: BaseGeometry) -> list[Polygon]:
@@ -142,10 +200,11 @@ def densify_great_circle(
 def boundary_segments(geom: BaseGeometry) -> FloatArray:
     """The boundary of a lon/lat polygon as an ``(N, 4)`` array of segments (x1, y1, x2, y2).
 
+    Edges longer than :data:`MAX_EDGE_DEG` are split along their straight lon/lat line.
     Cut edges on the antimeridian and along the poles are left out; segments within 10 deg of
     the antimeridian are repeated shifted by 360 deg so that searches across it find them.
     """
-    rings = shapely.get_rings(shapely.get_parts(geom))
+    rings = shapely.segmentize(shapely.get_rings(shapely.get_parts(geom)), MAX_EDGE_DEG)
     segs: list[FloatArray] = []
     for ring in rings:
         c = shapely.get_coordinates(ring)
@@ -229,3 +288,29 @@ def geodesic_circle(
     x = np.append(x, x[0])
     y = np.append(y, y[0])
     return np.asarray(x), np.asarray(y)
+
+
+def unit_xyz(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    """Points as unit vectors of the sphere, ``(N, 3)``: no frame, so no pole or antimeridian."""
+    la = np.radians(np.asarray(lat, dtype=np.float64))
+    lo = np.radians(np.asarray(lon, dtype=np.float64))
+    c = np.cos(la)
+    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def lonlat_of_xyz(xyz: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Longitude and latitude (deg) of vectors (any length), the inverse of :func:`unit_xyz`."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    return np.degrees(np.arctan2(y, x)), np.degrees(np.arctan2(z, np.hypot(x, y)))
+
+
+def nearest_on_chords(p: FloatArray, a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Distance (unit sphere, chord) from unit vectors P to the 3-D chords AB, and the nearest
+    point of each chord, all ``(N, 3)``. A chord of a short boundary segment (see
+    :data:`MAX_EDGE_DEG`) is within metres of it, anywhere on Earth."""
+    ab = b - a
+    den = np.einsum("nk,nk->n", ab, ab)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(den > 0, np.einsum("nk,nk->n", p - a, ab) / den, 0.0)
+    q = a + np.clip(u, 0.0, 1.0)[:, None] * ab
+    return np.linalg.norm(p - q, axis=1), q

@@ -4,10 +4,12 @@
 "inside" test is shapely 2 ``contains_xy`` on the candidates of a bounding-box query), and each
 volume's boundary segments in a second tree in Mercator coordinates (conformal, so the nearest
 segment there is the nearest on the ground up to the change of scale over the search radius,
-which the search widens for). Distances are then measured in a local frame about each point and
-the final one geodesically (WGS-84) to the nearest boundary point.
+which the search widens for; near the poles a polar stereographic tree stands in). Candidate
+segments are measured as chords in 3-D, which no frame distorts, and the final distance
+geodesically (WGS-84) to the nearest boundary point.
 
-It holds no mutable state after construction and may be shared by threads for reading.
+Its boundary trees are built on first use (idempotently: a race builds one twice); it may be
+shared by threads for reading.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from wellclear.airspace.geometry import (
     GEOD,
     boundary_segments,
     local_xy,
+    lonlat_of_xyz,
+    nearest_on_chords,
     point_segment_xy,
     segment_params,
+    unit_xyz,
 )
 from wellclear.airspace.volume import Volume
 
@@ -36,6 +41,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _MAX_MERC_LAT = 89.5
+# from this latitude (deg) on, nearest boundaries are searched about the pole, not in Mercator
+POLAR_LAT = 60.0
 _FEW_PARTS = 64
 CHUNK = 16
 
@@ -44,6 +51,14 @@ def mercator(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Spherical Mercator in radians (no clipping of lon, latitude clipped at 89.5 deg)."""
     la = np.radians(np.clip(lat, -_MAX_MERC_LAT, _MAX_MERC_LAT))
     return np.radians(lon), np.arcsinh(np.tan(la))
+
+
+def polar_stereo(lon: FloatArray, lat: FloatArray, north: bool) -> tuple[FloatArray, FloatArray]:
+    """Polar stereographic metres of the sphere about the north (or south) pole (scale 1 there)."""
+    colat = np.radians(90.0 - np.asarray(lat, dtype=np.float64) * (1.0 if north else -1.0))
+    r = 2.0 * EARTH_RADIUS_M * np.tan(colat / 2.0)
+    lo = np.radians(lon)
+    return r * np.cos(lo), r * np.sin(lo)
 
 
 _SPLIT = 100_000
@@ -131,6 +146,7 @@ class VolumeIndex:
         self.tree = STRtree(self.parts)
         self._segs: dict[int, SegTree] = {}
         self._global: tuple[SegTree, IntArray] | None = None
+        self._polar: dict[tuple[int, bool], tuple[STRtree, IntArray]] = {}
 
     def prepare_all(self) -> None:
         """Build every boundary tree now (else built on first use)."""
@@ -212,7 +228,14 @@ class VolumeIndex:
     def boundary_distance(
         self, vol: int, lon: FloatArray, lat: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Geodesic distance (m) from each point to the boundary of ``vol``, and that point."""
+        """Geodesic distance (m) from each point to the boundary of ``vol``, and that point.
+
+        The nearest segment in Mercator gives a boundary point, so an upper bound on the
+        distance; where that bound reaches latitudes of another scale (high latitudes, long
+        distances) every segment within it (found in Mercator, or in a polar stereographic
+        frame at :data:`POLAR_LAT` and beyond, where Mercator fails) is measured in 3-D and the
+        nearest kept.
+        """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         n = len(lon)
@@ -233,25 +256,66 @@ class VolumeIndex:
         lat_r = np.radians(np.clip(np.abs(lat), 0.0, _MAX_MERC_LAT))
         dlat = d_merc * np.cos(lat_r)
         grow = np.cos(lat_r) / np.cos(np.clip(lat_r + dlat, 0.0, np.radians(_MAX_MERC_LAT)))
-        wide = np.flatnonzero(grow > 1.004)
+        polar = np.abs(lat) >= POLAR_LAT
+        wide = np.flatnonzero((grow > 1.004) & ~polar)
+        pairs: list[tuple[IntArray, IntArray]] = []
         if len(wide):
             radius = d_merc[wide] * grow[wide] * 1.01 + 1e-9
             pi, ci = tree.query(pts[wide], predicate="dwithin", distance=radius)
-            pi, si = st.expand(wide[pi], ci)
+            pairs.append(st.expand(wide[pi], ci))
+        for north in (True, False):
+            sel = np.flatnonzero(polar & ((lat > 0) == north))
+            if len(sel):
+                _, _, bound = GEOD.inv(lon[sel], lat[sel], qlon[sel], qlat[sel])
+                pairs.append(self._polar_candidates(vol, north, lon[sel], lat[sel], bound, sel))
+        if pairs:
+            pi = np.concatenate([x[0] for x in pairs])
+            si = np.concatenate([x[1] for x in pairs])
             s = segs[si]
-            ax, ay = local_xy(s[:, 0], s[:, 1], lon[pi], lat[pi])
-            bx, by = local_xy(s[:, 2], s[:, 3], lon[pi], lat[pi])
-            d, qx, qy = point_segment_xy(np.zeros(len(pi)), np.zeros(len(pi)), ax, ay, bx, by)
+            d, q = nearest_on_chords(
+                unit_xyz(lon[pi], lat[pi]),
+                unit_xyz(s[:, 0], s[:, 1]),
+                unit_xyz(s[:, 2], s[:, 3]),
+            )
             order = np.lexsort((d, pi))
-            pi, qx, qy = pi[order], qx[order], qy[order]
-            first = np.flatnonzero(np.r_[True, np.diff(pi) != 0])
-            k = np.pi / 180.0 * EARTH_RADIUS_M
+            first = order[np.r_[True, np.diff(pi[order]) != 0]]
             p = pi[first]
-            qlat[p] = lat[p] + qy[first] / k
-            ql = lon[p] + qx[first] / (k * np.cos(np.radians(lat[p])))
-            qlon[p] = (ql + 180.0) % 360.0 - 180.0
+            qlon[p], qlat[p] = lonlat_of_xyz(q[first])
         _, _, dist = GEOD.inv(lon, lat, qlon, qlat)
         return np.asarray(dist), qlon, qlat
+
+    def _polar_candidates(
+        self,
+        vol: int,
+        north: bool,
+        lon: FloatArray,
+        lat: FloatArray,
+        bound_m: FloatArray,
+        ids: IntArray,
+    ) -> tuple[IntArray, IntArray]:
+        """(id, segment) pairs of the segments within ``bound_m`` of polar points.
+
+        Found in the polar stereographic frame of the sphere about the pole of the hemisphere,
+        whose scale ``2 / (1 + sin |lat|)`` is at most that at the lowest latitude in reach.
+        """
+        key = (vol, north)
+        hit = self._polar.get(key)
+        if hit is None:
+            segs = self.segments(vol).segs
+            sign = 1.0 if north else -1.0
+            keep = np.flatnonzero((sign * segs[:, 1] >= 0.0) | (sign * segs[:, 3] >= 0.0))
+            s = segs[keep]
+            a = np.column_stack(polar_stereo(s[:, 0], s[:, 1], north))
+            b = np.column_stack(polar_stereo(s[:, 2], s[:, 3], north))
+            hit = (STRtree(shapely.linestrings(np.stack([a, b], axis=1))), keep.astype(np.intp))
+            self._polar[key] = hit
+        ptree, keep = hit
+        reach = np.clip(np.abs(lat) - np.degrees(bound_m / EARTH_RADIUS_M), 0.0, 90.0)
+        scale = 2.0 / (1.0 + np.sin(np.radians(reach)))
+        x, y = polar_stereo(lon, lat, north)
+        radius = (bound_m * 1.01 + 100.0) * scale
+        pi, si = ptree.query(shapely.points(x, y), predicate="dwithin", distance=radius)
+        return ids[pi].astype(np.intp), keep[si]
 
     # -- crossings ------------------------------------------------------------------------
     def crossings(

@@ -13,26 +13,40 @@ GEOJSON_SUFFIXES = (".geojson", ".json")
 OPENAIR_SUFFIXES = (".txt", ".air", ".openair", ".oa")
 
 
+class ZoneSpecError(ValueError):
+    """A ``--zones`` value that names no volume: ``sovereign:`` without a code, an empty file."""
+
+
 def load_zones(spec: str) -> list[Volume]:
     """The volumes named by ``spec``.
 
     ``sovereign:TUR`` (an adm0_a3 code; ``sovereign:ALL`` for every state), or a file: GeoJSON by
     the suffixes ``.geojson``/``.json``, OpenAir by ``.txt``/``.air``/``.openair``, else by its
-    first character (``{`` is GeoJSON).
+    first character (``{`` is GeoJSON). A spec that names no volume raises
+    :class:`ZoneSpecError`.
     """
     if spec.lower().startswith(SOVEREIGN_PREFIX):
         code = spec[len(SOVEREIGN_PREFIX) :].strip()
         if code.upper() in ("ALL", "*"):
             return all_sovereign_volumes()
-        return [sovereign_volume(c) for c in code.split(",") if c.strip()]
+        codes = [c.strip() for c in code.split(",") if c.strip()]
+        if not codes:
+            raise ZoneSpecError(
+                f"--zones {spec!r}: no state code: write e.g. sovereign:TUR or sovereign:ALL"
+            )
+        return [sovereign_volume(c) for c in codes]
     path = Path(spec)
     suffix = path.suffix.lower()
     if suffix in GEOJSON_SUFFIXES:
-        return _geojson(path)
-    if suffix in OPENAIR_SUFFIXES:
-        return _openair(path)
-    head = path.read_text(encoding="utf-8", errors="replace").lstrip()[:1]
-    return _geojson(path) if head == "{" else _openair(path)
+        volumes = _geojson(path)
+    elif suffix in OPENAIR_SUFFIXES:
+        volumes = _openair(path)
+    else:
+        head = path.read_text(encoding="utf-8", errors="replace").lstrip()[:1]
+        volumes = _geojson(path) if head == "{" else _openair(path)
+    if not volumes:
+        raise ZoneSpecError(f"{spec}: no airspace volume in the file")
+    return volumes
 
 
 def load_all(specs: Iterable[str]) -> list[Volume]:

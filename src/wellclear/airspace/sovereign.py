@@ -71,9 +71,14 @@ def sovereign_volume(iso: str) -> Volume:
     It binds every party except the state's own aircraft and ``unknown`` traffic.
     """
     data = _load()
-    code = iso.upper()
+    code = iso.strip().upper()
     if code not in data:
-        raise KeyError(f"no sovereign airspace for {iso!r}: not an adm0_a3 code of {EDITION}")
+        hint = suggest_codes(code)
+        tip = f"; did you mean {' or '.join(hint)}?" if hint else ""
+        raise KeyError(
+            f"no sovereign airspace for {iso!r}: not an adm0_a3 code (three letters) of "
+            f"{EDITION}{tip}"
+        )
     name, breadth, geom = data[code]
     return Volume(
         name=f"sovereign:{code}",
@@ -84,6 +89,24 @@ def sovereign_volume(iso: str) -> Volume:
         owner=code,
         source=f"{EDITION}; {name}; territorial sea {breadth:g} NM",
     )
+
+
+def suggest_codes(text: str, most: int = 3) -> list[str]:
+    """adm0_a3 codes close to ``text``: ``FR`` -> ``FRA``, ``france`` -> ``FRA``, ``TR`` -> ``TUR``.
+
+    Codes that start with it first, then codes whose state name starts with it, then codes that
+    look alike (difflib).
+    """
+    import difflib
+
+    data = _load()
+    t = text.strip().upper()
+    if not t:
+        return []
+    out = [c for c in sorted(data) if c.startswith(t)]
+    out += [c for c, (name, _, _) in sorted(data.items()) if name.upper().startswith(t)]
+    out += difflib.get_close_matches(t, sorted(data), n=most, cutoff=0.6)
+    return list(dict.fromkeys(out))[:most]
 
 
 def all_sovereign_volumes() -> list[Volume]:

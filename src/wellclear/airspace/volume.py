@@ -87,6 +87,20 @@ def parse_limit(text: str | float | int) -> Limit:
     raise LimitError(f"cannot read altitude limit {raw!r}")
 
 
+def check_limits(floor: Limit, ceiling: Limit) -> None:
+    """Raise :class:`LimitError` unless ``floor`` is below ``ceiling`` (an empty band is an error).
+
+    Limits on different references (a flight level and an altitude) are compared in metres, as
+    they are compared with altitudes (see :mod:`wellclear.airspace.vertical`).
+    """
+    if floor.ref == "UNL":
+        raise LimitError(f"floor {floor.text!r} is unlimited")
+    if ceiling.ref == "SFC":
+        raise LimitError(f"ceiling {ceiling.text!r} is the surface")
+    if floor.value_m >= ceiling.value_m:
+        raise LimitError(f"floor {floor.text!r} is not below ceiling {ceiling.text!r}")
+
+
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
 

@@ -39,7 +39,7 @@ from wellclear.airspace.geometry import (
     geodesic_circle,
     polygon_from_ring,
 )
-from wellclear.airspace.volume import LimitError, Volume, parse_limit
+from wellclear.airspace.volume import LimitError, Volume, check_limits, parse_limit
 from wellclear.units import NM_M
 
 CLASS_KIND = {"R": "restricted", "P": "prohibited", "Q": "danger"}
@@ -125,10 +125,26 @@ def _finish(s: _Space, source: str) -> Volume:
         raise OpenAirError(f"airspace {s.name!r} lacks AL or AH", source, s.line)
     try:
         floor, ceiling = parse_limit(s.floor), parse_limit(s.ceiling)
+        check_limits(floor, ceiling)
     except LimitError as e:
         raise OpenAirError(str(e), source, s.line) from None
+    shapes = [
+        name
+        for name, given in (
+            ("a DC circle", s.circle),
+            ("DP/DA/DB points", s.points),
+            ("DY airway", s.airway),
+        )
+        if given
+    ]
+    if len(shapes) > 1:
+        raise OpenAirError(
+            f"airspace {s.name!r} has both {' and '.join(shapes)}: one shape per airspace",
+            source,
+            s.line,
+        )
     try:
-        if s.circle is not None and not s.points:
+        if s.circle is not None:
             lon, lat = geodesic_circle(s.circle[0], s.circle[1], s.circle[2], n=180)
             raw = polygon_from_ring(lon, lat, what)
         elif s.points:
@@ -203,6 +219,8 @@ def parse_openair(text: str, source: str = "<openair>") -> list[Volume]:
                     clockwise = val.strip() == "+"
                 elif key == "W":
                     cur.width_nm = float(val)
+                    if not cur.width_nm > 0:
+                        raise ValueError(f"V W= airway width must be positive, got {val.strip()!r}")
                 else:
                     raise ValueError(f"unknown variable V {key}")
             elif rec in ("DA", "DB", "DC"):
@@ -210,6 +228,8 @@ def parse_openair(text: str, source: str = "<openair>") -> list[Volume]:
                     raise ValueError(f"{rec} without a centre (V X=)")
                 if rec == "DA":
                     r, a0, a1 = (float(v) for v in arg.split(","))
+                    if not r > 0:
+                        raise ValueError(f"DA radius must be positive, got {r:g}")
                     cur.points.extend(_arc(center, r * NM_M, a0, a1, clockwise))
                 elif rec == "DB":
                     p0_txt, p1_txt = arg.split(",")
@@ -220,8 +240,10 @@ def parse_openair(text: str, source: str = "<openair>") -> list[Volume]:
                     cur.points.extend([p0, *arc[1:-1], p1])
                 else:
                     radius = float(arg) * NM_M
-                    if radius <= 0:
+                    if not radius > 0:
                         raise ValueError(f"DC radius must be positive, got {arg!r}")
+                    if cur.circle is not None:
+                        raise ValueError("a second DC in one airspace")
                     cur.circle = (center[0], center[1], radius)
             elif rec == "DY":
                 cur.airway.append(parse_point(arg))

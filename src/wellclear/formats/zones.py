@@ -17,6 +17,11 @@ owner        the owning state (ISO3) of a sovereign volume (default ``adm0_a3``)
 margin       the area proximity margin, e.g. ``2 NM`` (default 2 NM)
 ============ ======================================================================
 
+Positions must be finite, with longitude in [-180, 180] and latitude in [-90, 90]; an edge is
+straight in lon/lat however long (see :func:`~wellclear.airspace.geometry.rfc7946_ring` for a
+ring that was not split at the antimeridian). A hole must lie inside its shell, a floor below
+its ceiling.
+
 Property names are read case-insensitively; EUROCONTROL-style ``TYPE`` (when it names a
 kind), ``LOWERLIMIT`` with ``LOWERUNIT`` and ``UPPERLIMIT`` with ``UPPERUNIT`` (``FL`` or
 ``FT``/``M``) are read as kind, floor and ceiling.
@@ -33,7 +38,7 @@ from typing import Any
 import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 
-from wellclear.airspace.geometry import GeometryError, clean, ring_to_lonlat
+from wellclear.airspace.geometry import GeometryError, clean, rfc7946_ring
 from wellclear.airspace.volume import (
     DEFAULT_MARGIN_M,
     KINDS,
@@ -42,6 +47,7 @@ from wellclear.airspace.volume import (
     Limit,
     LimitError,
     Volume,
+    check_limits,
     parse_limit,
     parse_window,
 )
@@ -63,14 +69,26 @@ def _list(value: Any) -> list[str]:
 
 
 def _ring(coords: Any, what: str, warnings: list[str]) -> np.ndarray:
-    a = np.asarray(coords, dtype=np.float64)
+    try:
+        a = np.asarray(coords, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ZoneError(f"{what}: a ring is not a list of [lon, lat] numbers") from None
     if a.ndim != 2 or a.shape[1] < 2 or len(a) < 3:
         raise ZoneError(f"{what}: a ring needs at least 3 [lon, lat] positions")
     a = a[:, :2]
+    bad = ~np.isfinite(a).all(axis=1) | (np.abs(a[:, 0]) > 180.0) | (np.abs(a[:, 1]) > 90.0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        more = f" (and {int(bad.sum()) - 1} more)" if bad.sum() > 1 else ""
+        raise ZoneError(
+            f"{what}: position {k} [{a[k, 0]:g}, {a[k, 1]:g}] is out of range{more}: longitude "
+            "must be in [-180, 180], latitude in [-90, 90]"
+        )
     if not np.array_equal(a[0], a[-1]):
         warnings.append(f"{what}: unclosed ring closed")
         a = np.vstack([a, a[:1]])
-    lon, lat = ring_to_lonlat(a[:, 0], a[:, 1])
+    lon, lat, notes = rfc7946_ring(a[:, 0], a[:, 1])
+    warnings.extend(f"{what}: {n}" for n in notes)
     return np.column_stack([lon, lat])
 
 
@@ -78,10 +96,13 @@ def _polygon(rings: Any, what: str, warnings: list[str]) -> Polygon:
     if not rings:
         raise ZoneError(f"{what}: polygon without rings")
     shell = _ring(rings[0], what, warnings)
+    outer = Polygon(shell)
     holes = []
-    for r in rings[1:]:
-        h = _ring(r, what, warnings)
+    for number, r in enumerate(rings[1:], start=1):
+        h = _ring(r, f"{what}: hole {number}", warnings)
         h[:, 0] += 360.0 * np.round((shell[0, 0] - h[0, 0]) / 360.0)
+        if not outer.buffer(0).covers(Polygon(h).buffer(0)):
+            raise ZoneError(f"{what}: hole {number} is not inside its shell")
         holes.append(h)
     return Polygon(shell, holes)
 
@@ -128,6 +149,10 @@ def feature_volume(feature: dict[str, Any], number: int, source: str) -> Volume:
         raise ZoneError(f"{what}: unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
     floor = _limit(props, ("floor", "lower"), SFC, what)
     ceiling = _limit(props, ("ceiling", "upper"), UNL, what)
+    try:
+        check_limits(floor, ceiling)
+    except LimitError as e:
+        raise ZoneError(f"{what}: {e}") from None
     for lim in (floor, ceiling):
         if lim.ref == "AGL":
             warnings.append(f"{what}: limit {lim.text!r} above ground treated as above sea level")
