@@ -139,3 +139,27 @@ def test_scan_options(states: Path, tmp_path: Path, args: list[str], says: str) 
 def test_simulate_needs_units(tmp_path: Path) -> None:
     code, text = _run("simulate", "--output", str(tmp_path / "s.parquet"), "--min-dt", "1")
     assert code == 2 and "--min-dt '1' has no unit" in text
+
+
+@pytest.mark.parametrize("command", ["detect", "alert", "airspace", "simulate"])
+def test_output_paths_are_errors_naming_the_path(
+    states: Path, tmp_path: Path, command: str
+) -> None:
+    zone = tmp_path / "z.geojson"
+    zone.write_text(ZONE)
+    before = {
+        "detect": ["detect", str(states)],
+        "alert": ["alert", str(states)],
+        "airspace": ["airspace", "check", str(states), "--zones", str(zone)],
+        "simulate": ["simulate", "--scenario", "random", "--aircraft", "2", "--duration", "60s"],
+    }[command]
+    missing = tmp_path / "nowhere" / "out.csv"
+    # /proc refuses new files even to root; a directory is not a file
+    for target, says in (
+        (missing, f"{missing}: no such directory"),
+        (tmp_path, f"{tmp_path}: is a directory"),
+        (Path("/proc/wellclear-out.csv"), "/proc/wellclear-out.csv: cannot write"),
+    ):
+        code, text = _run(*before, "--output", str(target))
+        assert code == 2 and says in text, (target, text)
+    assert not list(tmp_path.glob(".*partial*"))

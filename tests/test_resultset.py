@@ -218,3 +218,15 @@ def test_kill_9_of_a_real_scan_leaves_the_previous_set_or_none(
     assert len(seen) >= 2, seen
     assert _scan(str(states), "--output", str(out), "--overwrite")[0] == 0
     assert not [p for p in out.iterdir() if p.name.startswith(".wellclear-staging-")]
+
+
+def test_a_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "t.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), resultset.replacing(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed while writing")
+    assert target.read_text() == "old\n" and sorted(tmp_path.iterdir()) == [target]
+    with resultset.replacing(target) as tmp:
+        tmp.write_text("new\n")
+    assert target.read_text() == "new\n" and sorted(tmp_path.iterdir()) == [target]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from wellclear.formats.resultset import check_output_file, write_atomic
 from wellclear.formats.tables import write_table
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet", ".geojson")
@@ -47,12 +48,14 @@ def to_geojson(frame: pd.DataFrame) -> dict[str, Any]:
 
 def write_results(frame: pd.DataFrame, output: str | Path | None) -> None:
     """Write ``frame`` to ``output`` by its extension; CSV on standard output when None or -."""
+    if output is not None and str(output) != "-":
+        check_output_file(output)
     if output is not None and Path(output).suffix.lower() == ".geojson":
-        Path(output).write_text(json.dumps(to_geojson(frame)), encoding="utf-8")
+        write_atomic(Path(output), json.dumps(to_geojson(frame)))
         return
-    try:
+    if output is None or Path(output).suffix.lower() in SUFFIXES or str(output) == "-":
         write_table(frame, output)
-    except ValueError:
+    else:
         raise ValueError(
             f"output {output}: unknown extension, expected one of {', '.join(SUFFIXES)}"
-        ) from None
+        )

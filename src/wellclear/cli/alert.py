@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.formats.resultset import replacing
 from wellclear.snapshot import MAX_AGE_LIMIT_S
 
 # the most time steps one run takes (a day at 0.1 s)
@@ -67,10 +68,10 @@ def daa_command(
         write_alerting_csv(table, sys.stdout, taumod)
         return
     try:
-        with output.open("w") as out:
+        with replacing(output) as tmp, tmp.open("w") as out:
             write_alerting_csv(table, out, taumod)
-    except OSError as err:
-        raise _fail(f"cannot write {output}: {err.strerror}") from None
+    except ValueError as err:
+        raise _fail(str(err)) from None
 
 
 @app.command("alert")
@@ -155,5 +156,9 @@ def alert_command(
             table = table.sort_values(["t", "ownship", "intruder"], kind="stable")
     if output is None:
         table.to_csv(sys.stdout, index=False)
-    else:
-        table.to_csv(output, index=False)
+        return
+    try:
+        with replacing(output) as tmp:
+            table.to_csv(tmp, index=False)
+    except ValueError as err:
+        raise _fail(str(err)) from None

@@ -345,12 +345,17 @@ def simulate_command(
     """Synthetic kinematic traffic in the states contract (the built-in Syria 2015 scenario)."""
     from wellclear.encounters.scenarios import random_plans, syria_2015
     from wellclear.encounters.simulate import fly, sample
+    from wellclear.formats.resultset import check_output_file
+    from wellclear.formats.tables import write_table
 
     try:
         lo = positive_duration(min_dt, "--min-dt")
         hi = positive_duration(max_dt, "--max-dt")
         if hi < lo:
             raise UnitError("--max-dt must not be smaller than --min-dt")
+        check_output_file(output)
+        if output.suffix.lower() not in (".parquet", ".csv"):
+            raise UnitError(f"{output}: write .parquet or .csv")
         if scenario == "syria2015":
             frame = syria_2015(seed=seed, min_dt=lo, max_dt=hi)
         elif scenario == "random":
@@ -361,13 +366,7 @@ def simulate_command(
             frame = sample(fly(plans, dt=1.0), seed=seed, min_dt=lo, max_dt=hi)
         else:
             raise UnitError(f"--scenario {scenario!r}: expected syria2015 or random")
-        suffix = output.suffix.lower()
-        if suffix == ".parquet":
-            frame.to_parquet(output, index=False)
-        elif suffix == ".csv":
-            frame.to_csv(output, index=False)
-        else:
-            raise UnitError(f"{output}: write .parquet or .csv")
+        write_table(frame, output)
     except (UnitError, ValueError, OSError) as e:
         raise _fail(str(e)) from None
     typer.echo(

@@ -26,10 +26,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,18 +203,42 @@ def command_line() -> list[str]:
     return [os.path.basename(sys.argv[0]), *sys.argv[1:]]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file complete or not at all: a temporary file renamed into place."""
+def check_output_file(path: str | Path) -> Path:
+    """``path`` as a file that can be written, or :class:`ResultSetError` naming it: a missing
+    directory, a directory given as the file, a location that cannot be written."""
+    path = Path(path)
     if path.is_dir():
         raise ResultSetError(f"{path}: is a directory; name a file to write")
+    if not path.parent.is_dir():
+        raise ResultSetError(f"{path}: no such directory: {path.parent}")
+    if not os.access(path.parent, os.W_OK):
+        raise ResultSetError(f"{path}: cannot write in {path.parent}: permission denied")
+    return path
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write a file to, renamed to ``path`` when the block
+    ends without an error (and removed when it does not): the file is complete or absent.
+
+    A missing directory, a directory given as the file and a location that cannot be written
+    are :class:`ResultSetError` naming ``path``.
+    """
+    path = check_output_file(path)
+    # the writer creates the file (with the usual permissions); the name keeps the extension
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial{path.suffix}")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as e:
-        raise ResultSetError(f"{path}: cannot write: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ResultSetError(f"{path}: cannot write: {e.strerror or e}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file complete or not at all (:func:`replacing`)."""
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
