@@ -10,14 +10,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # the editable sources are byte-compiled as pip does for installed packages (Python does not
-# write bytecode where PYTHONDONTWRITEBYTECODE is set: each command would compile them again)
+# write bytecode where PYTHONDONTWRITEBYTECODE is set: each command would compile them again);
+# the numba kernels are compiled and cached once, with a message (wellclear.warmup)
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m compileall -q src
+	$(BIN)/python -m wellclear.warmup
 
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m compileall -q src
+	$(BIN)/python -m wellclear.warmup
 
 DEMO := out/demo
 
