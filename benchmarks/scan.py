@@ -444,6 +444,7 @@ def wellclear_cmd(path: Path, out: Path) -> list[str]:
         str(path),
         "--output",
         str(out),
+        "--overwrite",
     ]
 
 
