@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from wellclear.airspace.sovereign import all_sovereign_volumes, sovereign_volume
 from wellclear.airspace.volume import Volume
+from wellclear.states import UNKNOWN_PARTY
 
 SOVEREIGN_PREFIX = "sovereign:"
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -55,6 +56,23 @@ def load_all(specs: Iterable[str]) -> list[Volume]:
     for s in specs:
         out.extend(load_zones(s))
     return out
+
+
+def unmapped_parties(
+    volumes: Iterable[Volume], parties: Iterable[str], party_state: Mapping[str, str]
+) -> list[str]:
+    """Warnings for the parties that map to no state while a sovereign volume is checked.
+
+    A party maps to a state through ``party_state`` (keys lower case) or by being a three-letter
+    code itself; ``unknown`` traffic is bound by ``--bind-unknown``, not by a state.
+    """
+    if not any(v.kind == "sovereign" for v in volumes):
+        return []
+    return [
+        f"party {p!r} is not mapped to a state (--party-state {p}=ISO3)"
+        for p in sorted({str(p) for p in parties})
+        if p != UNKNOWN_PARTY and p.lower() not in party_state and len(p) != 3
+    ]
 
 
 def _geojson(path: Path) -> list[Volume]:

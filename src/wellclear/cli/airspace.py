@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.cli.zones_option import ZONES, ZONES_HELP, ZonesCommand
 from wellclear.timeutil import iso, parse_time
 
 # the longest prediction of entries: straight-line flight over an hour says nothing
@@ -32,12 +33,10 @@ def _warn(message: str) -> None:
     typer.echo(f"wellclear: warning: {message}", err=True)
 
 
-@airspace_app.command("check")
+@airspace_app.command("check", cls=ZonesCommand)
 def check_command(
     inputs: Annotated[list[str], typer.Argument(help="State files (CSV, Parquet, JSON).")],
-    zones: Annotated[
-        list[str], typer.Option("--zones", help="GeoJSON or OpenAir file, or sovereign:ISO3.")
-    ],
+    zones: Annotated[list[str], typer.Option(ZONES, help=ZONES_HELP)],
     tracks: Annotated[
         bool, typer.Option("--tracks", help="Recorded tracks: every infringement or crossing.")
     ] = False,
@@ -59,7 +58,7 @@ def check_command(
     """Check states (a snapshot) or recorded tracks (--tracks) against airspace volumes."""
     from wellclear.airspace.events import EventsConfig, as_tracks, track_events
     from wellclear.airspace.index import VolumeIndex
-    from wellclear.airspace.load import load_all
+    from wellclear.airspace.load import load_all, unmapped_parties
     from wellclear.airspace.now import NowConfig, check_now
     from wellclear.airspace.volume import parse_party_state
     from wellclear.airspace.write import write_results
@@ -85,11 +84,9 @@ def check_command(
     for w in reports.warnings:
         _warn(w)
     frame = reports.frame
-    parties = sorted(set(frame["party"].astype(str))) if len(frame) else []
-    if any(v.kind == "sovereign" for v in volumes):
-        for p in parties:
-            if p != "unknown" and p.lower() not in mapping and len(p) != 3:
-                _warn(f"party {p!r} is not mapped to a state (--party-state {p}=ISO3)")
+    parties = frame["party"].astype(str).unique() if len(frame) else ()
+    for w in unmapped_parties(volumes, parties, mapping):
+        _warn(w)
     index = VolumeIndex(volumes)
     if tracks:
         filled = as_tracks(fill_missing(frame, gap_s)) if len(frame) else frame
@@ -116,7 +113,9 @@ def check_command(
 
 @airspace_app.command("show")
 def show_command(
-    zones: Annotated[list[str], typer.Argument(help="GeoJSON or OpenAir file, or sovereign:ISO3.")],
+    zones: Annotated[
+        list[str], typer.Argument(help="GeoJSON or OpenAir files, or sovereign:ISO3 codes.")
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="CSV or JSONL by extension.")
     ] = None,

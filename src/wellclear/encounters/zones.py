@@ -7,6 +7,8 @@ than the window's context is reported with ``open`` set where the window cut it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from wellclear.encounters.config import ScanConfig
@@ -19,26 +21,44 @@ def infringements(
     cfg: ScanConfig,
     window_s: float,
     party_state: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """Every infringement or crossing of the volumes named by ``zones`` (see load_zones)."""
+    """Every infringement or crossing of the volumes named by ``zones`` (see load_zones).
+
+    ``warn`` is told what ``airspace check`` warns about: the volumes' own warnings (repairs,
+    unsplit rings) and the parties that map to no state while sovereign airspace is checked.
+    """
     from wellclear.airspace.events import EventsConfig, as_tracks, empty_events, track_events
     from wellclear.airspace.index import VolumeIndex
-    from wellclear.airspace.load import load_all
+    from wellclear.airspace.load import load_all, unmapped_parties
     from wellclear.airspace.volume import parse_party_state
 
-    index = VolumeIndex(load_all(zones))
-    ecfg = EventsConfig(max_gap_s=cfg.max_gap_s, party_state=parse_party_state(party_state))
+    volumes = load_all(zones)
+    mapping = parse_party_state(party_state)
+    tell = warn or (lambda _: None)
+    for v in volumes:
+        for w in v.warnings:
+            tell(w)
+    index = VolumeIndex(volumes)
+    ecfg = EventsConfig(max_gap_s=cfg.max_gap_s, party_state=mapping)
+    parties: set[str] = set()
     if isinstance(source, FrameSource):
         frame = source.frame.dropna(subset=["t", "lat", "lon"])
-        return track_events(as_tracks(frame), index, ecfg) if len(frame) else empty_events()
-    t0, t1 = source.time_range()
-    parts = []
-    for lo, hi in window_bounds(t0, t1, window_s):
-        frame = source.read(lo - cfg.overlap_s, hi + cfg.overlap_s).dropna(
-            subset=["t", "lat", "lon"]
-        )
-        if frame.empty:
-            continue
-        ev = track_events(as_tracks(frame), index, ecfg)
-        parts.append(ev[(ev["entry_time"] >= lo) & (ev["entry_time"] < hi)])
-    return pd.concat(parts, ignore_index=True) if parts else empty_events()
+        parties.update(frame["party"].astype(str).unique())
+        out = track_events(as_tracks(frame), index, ecfg) if len(frame) else empty_events()
+    else:
+        t0, t1 = source.time_range()
+        parts = []
+        for lo, hi in window_bounds(t0, t1, window_s):
+            frame = source.read(lo - cfg.overlap_s, hi + cfg.overlap_s).dropna(
+                subset=["t", "lat", "lon"]
+            )
+            if frame.empty:
+                continue
+            parties.update(frame["party"].astype(str).unique())
+            ev = track_events(as_tracks(frame), index, ecfg)
+            parts.append(ev[(ev["entry_time"] >= lo) & (ev["entry_time"] < hi)])
+        out = pd.concat(parts, ignore_index=True) if parts else empty_events()
+    for w in unmapped_parties(volumes, parties, mapping):
+        tell(w)
+    return out
