@@ -196,23 +196,103 @@ def scan_seconds(r: Run) -> str:
 # data
 
 
-def paris_replicated(rows: int, path: Path) -> int:
+def paris_copies(rows: int) -> pd.DataFrame:
+    """The Paris sample's reports (SI, both altitudes) copied to ``rows`` rows, each copy 3 h
+    later with ids of its own, in time order within each copy."""
     from wellclear.formats.states import read_reports
-    from wellclear.states import STATES_COLUMNS
 
     base = read_reports(str(PARIS)).frame
-    baro = base["alt_baro_m"]
-    base["alt_m"] = baro.where(baro.notna(), base["alt_geo_m"])
-    base["alt_src"] = np.where(baro.notna(), "baro", "geo")
-    base = base[list(STATES_COLUMNS)]
     copies = max(1, int(np.ceil(rows / len(base))))
     parts = []
     for k in range(copies):
         part = base.copy()
         part["t"] = part["t"] + k * 3 * 3600.0
+        part["t_row"] = part["t_row"] + k * 3 * 3600.0
         part["id"] = part["id"].astype(str) + f"-{k}"
         parts.append(part)
-    frame = pd.concat(parts, ignore_index=True).iloc[:rows]
+    return pd.concat(parts, ignore_index=True).iloc[:rows]
+
+
+def _contract(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reports as the states contract's columns (one altitude and its source)."""
+    from wellclear.states import STATES_COLUMNS
+
+    baro = frame["alt_baro_m"]
+    frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
+    frame["alt_src"] = np.where(baro.notna(), "baro", "geo")
+    return frame[list(STATES_COLUMNS)]
+
+
+def contract_by_flight(rows: int, path: Path) -> int:
+    """The Paris copies in the states contract, sorted by aircraft then time."""
+    frame = _contract(paris_copies(rows)).sort_values(["id", "t"], kind="stable")
+    frame.to_parquet(path, index=False, row_group_size=1_000_000)
+    return len(frame)
+
+
+def traffic_by_flight(rows: int, path: Path) -> int:
+    """The Paris copies in the ``traffic`` library's canonical columns (datetime timestamp,
+    feet, knots, ft/min), sorted by flight then time as ``traffic`` writes them."""
+    from wellclear.units import FPM_MPS, FT_M, KT_MPS
+
+    f = paris_copies(rows)
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime(f["t_row"], unit="s", utc=True),
+            "icao24": f["id"],
+            "callsign": f["callsign"],
+            "latitude": f["lat"],
+            "longitude": f["lon"],
+            "altitude": f["alt_baro_m"] / FT_M,
+            "geoaltitude": f["alt_geo_m"] / FT_M,
+            "groundspeed": f["gs_mps"] / KT_MPS,
+            "track": f["trk_deg"],
+            "vertical_rate": f["vs_mps"] / FPM_MPS,
+            "onground": f["onground"].astype(bool),
+        }
+    ).sort_values(["icao24", "callsign", "timestamp"], kind="stable")
+    frame.to_parquet(path, index=False, row_group_size=1_000_000)
+    return len(frame)
+
+
+def opensky_hours(rows: int, path: Path) -> int:
+    """The Paris copies as OpenSky historical state vectors (``time, icao24, lat, lon,
+    velocity, heading, vertrate, ...``), hive-partitioned ``hour=UNIX``, each hour sorted by
+    aircraft then time (the Impala shell returns rows in no time order)."""
+    f = paris_copies(rows)
+    frame = pd.DataFrame(
+        {
+            "time": np.floor(f["t_row"]).astype(np.int64),
+            "icao24": f["id"],
+            "lat": f["lat"],
+            "lon": f["lon"],
+            "velocity": f["gs_mps"],
+            "heading": f["trk_deg"],
+            "vertrate": f["vs_mps"],
+            "callsign": f["callsign"],
+            "onground": f["onground"].astype(bool),
+            "alert": False,
+            "spi": False,
+            "squawk": "7000",
+            "baroaltitude": f["alt_baro_m"],
+            "geoaltitude": f["alt_geo_m"],
+            "lastposupdate": f["t"],
+            "lastcontact": f["t_row"],
+        }
+    )
+    hour = frame["time"] // 3600 * 3600
+    for h, part in frame.groupby(hour):
+        d = path / f"hour={h}"
+        d.mkdir(parents=True, exist_ok=True)
+        part.sort_values(["icao24", "time"], kind="stable").to_parquet(
+            d / "part.parquet", index=False
+        )
+    return len(frame)
+
+
+def paris_replicated(rows: int, path: Path) -> int:
+    """The Paris copies in the states contract, in time order within each copy."""
+    frame = _contract(paris_copies(rows))
     frame.to_parquet(path, index=False, row_group_size=1_000_000)
     return len(frame)
 
@@ -494,6 +574,34 @@ def files_section(args: argparse.Namespace, tmp: Path, emit: Callable[[str], Non
     end_table(emit, notes)
 
 
+USER_SETS = (
+    ("contract, time-ordered", "paris", "paris.parquet"),
+    ("contract, flight-ordered", "contract-flight", "contract-flight.parquet"),
+    ("traffic canonical, flight-ordered", "traffic-flight", "traffic-flight.parquet"),
+    ("OpenSky historical, hour=", "opensky-hours", "opensky"),
+)
+
+
+def users_section(args: argparse.Namespace, tmp: Path, emit: Callable[[str], None]) -> None:
+    """Archives as users have them: the Paris copies in four layouts, each scanned whole and
+    read with ``read_table`` (a directory read as one hive dataset), each in a process."""
+    emit(f"### Archives as users have them, {args.users_rows:,} rows (median of {args.repeat})\n")
+    emit("| layout | rows | read_table s | scan s | rows/s | scan/read (target <= 5) | peak MiB |")
+    emit("|---|---|---|---|---|---|---|")
+    notes = []
+    for name, key, file in USER_SETS:
+        path = tmp / file
+        n, _ = make(key, args.users_rows, path)
+        read_s, _, _ = median_of(read_cmd(path), args.repeat)
+        scan_s, peak, last = median_of(wellclear_cmd(path, tmp / f"out-{key}"), args.repeat)
+        emit(
+            f"| {name} | {n:,} | {read_s:.2f} | {scan_s:.2f} | {n / scan_s:,.0f} | "
+            f"{scan_s / read_s:.1f} | {peak:.0f} |"
+        )
+        notes.append(f"- {name}: `wellclear scan` said: {summary_of(last)}")
+    end_table(emit, notes)
+
+
 def mem_available_gib() -> float:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemAvailable:"):
@@ -630,6 +738,9 @@ def main() -> None:
         action="store_true",
         help="alternate the read_table and scan runs (default: all of one, then the other)",
     )
+    parser.add_argument(
+        "--users-rows", type=int, default=0, help="archives as users have them; 0 skips"
+    )
     parser.add_argument("--archive-rows", type=int, default=0, help="archive rows; 0 skips")
     parser.add_argument("--archive-aircraft", type=int, default=5500)
     parser.add_argument("--archive-dir", help="keep the archive here (reused if it exists)")
@@ -650,7 +761,17 @@ def main() -> None:
     parser.add_argument("--traffic-limit-mib", type=float, default=12_000.0)
     parser.add_argument("--markdown", help="also write the tables to this file")
     parser.add_argument(
-        "--make", choices=["paris", "generated", "fleet", "archive"], help=argparse.SUPPRESS
+        "--make",
+        choices=[
+            "paris",
+            "generated",
+            "fleet",
+            "archive",
+            "contract-flight",
+            "traffic-flight",
+            "opensky-hours",
+        ],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -660,7 +781,14 @@ def main() -> None:
         if args.make == "archive":
             print(archive(args.rows, Path(args.path), args.archive_aircraft))
         else:
-            makers = {"paris": paris_replicated, "generated": generated, "fleet": fleet_file}
+            makers = {
+                "paris": paris_replicated,
+                "generated": generated,
+                "fleet": fleet_file,
+                "contract-flight": contract_by_flight,
+                "traffic-flight": traffic_by_flight,
+                "opensky-hours": opensky_hours,
+            }
             print(makers[args.make](args.rows, Path(args.path)))
         return
     from detect import machine  # benchmarks/detect.py
@@ -683,6 +811,8 @@ def main() -> None:
         warm_up(tmp)
         if args.rows > 0:
             files_section(args, tmp, emit)
+        if args.users_rows > 0:
+            users_section(args, tmp, emit)
         if args.archive_rows > 0 or args.archive_dir:
             archive_section(args, tmp, emit)
         if args.traffic_python:
