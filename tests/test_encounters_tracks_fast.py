@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from test_encounters_plausibility import reference_flags
 from wellclear.encounters import tracks as tracks_module
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -71,7 +72,9 @@ def _reference_clean(states: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
     bad = (bad_in | ~near_in) & (bad_out | ~near_out) & (legs > 0)
     idx = np.flatnonzero(has_alt)
     flag[idx[bad]] = "jump"
-    frame["flag"] = flag
+    # the plausibility stage, from its own slow reference (the jump rule above is part of it)
+    frame["flag"] = np.where(ground | ~frame["alt_m"].notna().to_numpy(), flag, "")
+    frame["flag"] = reference_flags(frame, cfg)
     return frame
 
 
@@ -91,6 +94,11 @@ def _reference_build_tracks(states: pd.DataFrame, cfg: ScanConfig) -> dict[str, 
     seg_next = np.zeros(n, dtype=bool)
     if n > 1:
         seg_next[:-1] = (code[1:] == code[:-1]) & (np.diff(t) <= cfg.max_gap_s)
+        # a leg between clean samples that is still impossible is not interpolated across
+        step = np.maximum(np.diff(t), 1e-3)
+        fast = np.linalg.norm(np.diff(pos, axis=0), axis=1) / step > cfg.max_speed_mps
+        steep = np.abs(np.diff(sub["alt_m"].to_numpy(np.float64))) / step > cfg.max_climb_mps
+        seg_next[:-1] &= ~(fast | steep)
     gs = sub["gs_mps"].to_numpy(np.float64)
     trk = sub["trk_deg"].to_numpy(np.float64)
     vel = velocity_ecef(lat, lon, np.nan_to_num(gs), np.nan_to_num(trk))

@@ -22,6 +22,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from wellclear.encounters import plausibility
 from wellclear.geo import WGS84_A, WGS84_E2
 
 IntArray = npt.NDArray[np.int64]
@@ -158,8 +159,9 @@ def _prefetch_typer(typingctx, arr, i, j):  # type: ignore[no-untyped-def]
 _prefetch: Any = intrinsic(_prefetch_typer)
 
 
-# columns of a row record (see records)
-R_T, R_X, R_Y, R_Z, R_VX, R_VY, R_VZ, R_ALT, R_BARO, R_VS, R_GROUND = range(11)
+# columns of a row record (see records); R_SURFACE is 0.0, set to 1.0 afterwards on the rows
+# of surface movement (plausibility.surface_rows)
+R_T, R_X, R_Y, R_Z, R_VX, R_VY, R_VZ, R_ALT, R_BARO, R_VS, R_GROUND, R_SURFACE = range(12)
 RECORD = 12
 # rows read ahead of the one copied (prefetched)
 _AHEAD = 16
@@ -274,6 +276,7 @@ def _put(
     rec[i, R_BARO] = alt_baro[i]
     rec[i, R_VS] = vs[i]
     rec[i, R_GROUND] = 1.0 if ground[i] else 0.0
+    rec[i, R_SURFACE] = 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -284,6 +287,8 @@ def clean_paths(
     max_gap_s: float,
     max_speed_mps: float,
     max_climb_mps: float,
+    frozen_tolerance_m: float,
+    frozen_min_m: float,
     all_t: FloatArray,
     all_flag: FlagArray,
     code: IntArray,
@@ -310,11 +315,19 @@ def clean_paths(
     longest = 0
     for c in range(n_codes):
         longest = max(longest, start[c + 1] - start[c])
-    # per aircraft: its airborne samples with an altitude (the candidates for a jump)
+    # per aircraft: its airborne samples with an altitude (the candidates of the plausibility
+    # stage): their rows in g, their rows in all_row, and what the stage reads of them
     e_r = np.empty(longest, dtype=np.int64)
+    e_w = np.empty(longest, dtype=np.int64)
+    e_t = np.empty(longest)
+    e_x = np.empty(longest)
+    e_y = np.empty(longest)
+    e_z = np.empty(longest)
+    e_alt = np.empty(longest)
+    e_pre = np.zeros(longest, dtype=np.int8)
+    e_flag = np.zeros(longest, dtype=np.int8)
     e_near = np.zeros(longest + 1, dtype=np.bool_)
     e_bad = np.zeros(longest + 1, dtype=np.bool_)
-    e_w = np.empty(longest, dtype=np.int64)
     all_start = np.zeros(n_codes + 1, dtype=np.int64)
     aircraft = np.empty(n_codes, dtype=np.int64)
     m = 0
@@ -344,6 +357,7 @@ def clean_paths(
         all_start[c] = m
         ne = 0
         prev_t = np.nan
+        q = -1  # the previous deduplicated sample (row in g)
         for k in range(start[c], start[c + 1]):
             r = order[k]
             rr = k - s0
@@ -355,6 +369,8 @@ def clean_paths(
             m += 1
             order[w] = r
             all_t[w] = tk
+            pq = q
+            q = rr
             if g[rr, R_GROUND] != 0.0:
                 all_flag[w] = ONGROUND
                 continue
@@ -362,39 +378,53 @@ def clean_paths(
                 all_flag[w] = NO_ALTITUDE
                 continue
             all_flag[w] = CLEAN
-            near = False
-            bad = False
-            if ne > 0:
-                q = e_r[ne - 1]
-                dt = tk - g[q, R_T]
-                near = dt <= max_gap_s
-                dx = g[rr, R_X] - g[q, R_X]
-                dy = g[rr, R_Y] - g[q, R_Y]
-                dz = g[rr, R_Z] - g[q, R_Z]
-                dist = np.sqrt(dx * dx + dy * dy + dz * dz)
-                step = max(dt, 1e-3)
-                climb = np.abs(g[rr, R_ALT] - g[q, R_ALT]) / step
-                bad = near and (dist / step > max_speed_mps or climb > max_climb_mps)
+            pre = plausibility.SURFACE if g[rr, R_SURFACE] != 0.0 else 0
+            if pq >= 0 and tk - g[pq, R_T] <= max_gap_s:
+                dx = g[rr, R_X] - g[pq, R_X]
+                dy = g[rr, R_Y] - g[pq, R_Y]
+                dz = g[rr, R_Z] - g[pq, R_Z]
+                vx = g[rr, R_VX]
+                vy = g[rr, R_VY]
+                vz = g[rr, R_VZ]
+                if plausibility.is_frozen(
+                    tk - g[pq, R_T],
+                    np.sqrt(dx * dx + dy * dy + dz * dz),
+                    np.sqrt(vx * vx + vy * vy + vz * vz),
+                    frozen_tolerance_m,
+                    frozen_min_m,
+                ):
+                    pre = plausibility.FROZEN
             e_r[ne] = rr
             e_w[ne] = w
-            e_near[ne] = near
-            e_bad[ne] = bad
+            e_t[ne] = tk
+            e_x[ne] = g[rr, R_X]
+            e_y[ne] = g[rr, R_Y]
+            e_z[ne] = g[rr, R_Z]
+            e_alt[ne] = g[rr, R_ALT]
+            e_pre[ne] = pre
             ne += 1
-        e_near[ne] = False
-        e_bad[ne] = False
-        # a jump: every leg to a neighbour impossible; the other candidates are clean samples.
-        # The chord leaving each clean sample is known when the next one is written (of this
-        # aircraft or, for the last one, of the next: not a segment, a chord of no use).
+        plausibility.flag_candidates(
+            ne,
+            e_t,
+            e_x,
+            e_y,
+            e_z,
+            e_alt,
+            e_pre,
+            max_gap_s,
+            max_speed_mps,
+            max_climb_mps,
+            e_near,
+            e_bad,
+            e_flag,
+        )
+        # the flagged candidates are kept for the evidence only; the chord leaving each clean
+        # sample is known when the next one is written (of this aircraft or, for the last one,
+        # of the next: not a segment, a chord of no use)
         first = n
         for j in range(ne):
-            near_in = e_near[j]
-            near_out = e_near[j + 1]
-            if (
-                (e_bad[j] or not near_in)
-                and (e_bad[j + 1] or not near_out)
-                and (near_in or near_out)
-            ):
-                all_flag[e_w[j]] = JUMP
+            if e_flag[j] != 0:
+                all_flag[e_w[j]] = e_flag[j]
                 continue
             r = e_r[j]
             code[n] = n_air
@@ -413,6 +443,18 @@ def clean_paths(
                 i = n - 1
                 dt = t[n] - t[i]
                 ok = n > first and dt <= max_gap_s
+                if ok:
+                    # a leg still impossible (a lasting step) is not interpolated across
+                    dx = pos[n, 0] - pos[i, 0]
+                    dy = pos[n, 1] - pos[i, 1]
+                    dz = pos[n, 2] - pos[i, 2]
+                    ok = not plausibility.impossible(
+                        dt,
+                        np.sqrt(dx * dx + dy * dy + dz * dz),
+                        alt[n] - alt[i],
+                        max_speed_mps,
+                        max_climb_mps,
+                    )
                 if not ok:
                     dt = 1.0
                 cx = (pos[n, 0] - pos[i, 0]) / dt

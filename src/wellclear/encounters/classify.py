@@ -18,7 +18,9 @@ Classes, by precedence for the primary class (issue 5):
 Provisional airprox category (standards.md 7): A for NMAC, B when the geometry entered the TCAS
 RA volume (standards.md 1.3), C for any other loss of separation, D when data quality cannot decide
 (the minimum interpolated over more than ``max_interpolation_s``, the two altitudes not both
-barometric, or NACp position accuracy too coarse to tell NMAC). The RA test is the alerting
+barometric, NACp position accuracy too coarse to tell NMAC, or the minimum interpolated across
+samples flagged by the plausibility stage, :mod:`wellclear.encounters.plausibility`: then the
+encounter is not an NMAC either, and the rules say why). The RA test is the alerting
 package's ``TCAS3D`` detector, applied to the state at the start of each piece and at its
 minimum (:func:`tcas_ra`).
 """
@@ -229,6 +231,7 @@ _READ = (
     "min_interval_s",
     "alt_baro",
     "position_uncertainty_m",
+    "flagged_at_min",
 )
 
 
@@ -273,6 +276,8 @@ def classify(
     rules: list[str] = []
     airprox: list[str] = []
     ra_any = _ra_any(pieces, gidx_pieces, len(encounters), need_ra)
+    if "flagged_at_min" not in encounters:
+        encounters = encounters.assign(flagged_at_min="")
     columns = {c: encounters[c].to_numpy() for c in _READ}
     for g in range(len(encounters)):
         enc = _Row(columns, g)
@@ -280,7 +285,10 @@ def classify(
         dup = _duplicate(enc, float(together[g]), cfg)
         if dup:
             found["duplicate"] = dup
-        if enc["nmac_s"] > 0 and not dup:
+        flagged = str(enc["flagged_at_min"] or "")
+        if enc["nmac_s"] > 0 and not dup and flagged:
+            found["withheld"] = f"nmac withheld: {flagged}"
+        elif enc["nmac_s"] > 0 and not dup:
             found["nmac"] = (
                 f"nmac: below {cfg.nmac_horizontal_m / FT_M:g} ft horizontal and "
                 f"{cfg.nmac_vertical_m / FT_M:g} ft vertical for {enc['nmac_s']:.1f} s; "
@@ -322,6 +330,8 @@ def classify(
                     f"position accuracy (NACp) {epu:.0f} m cannot decide NMAC at "
                     f"{enc['h_min_m']:.0f} m"
                 )
+            if flagged:
+                reasons.append(flagged)
             if reasons:
                 cat = "D"
                 found["airprox"] = "airprox D: " + ", ".join(reasons)
@@ -333,6 +343,6 @@ def classify(
             else:
                 cat = "C"
         airprox.append(cat)
-        rules.append("; ".join(found[k] for k in [*labels, "airprox"] if k in found))
+        rules.append("; ".join(found[k] for k in [*labels, "withheld", "airprox"] if k in found))
     added = {"classes": classes, "primary": primary, "airprox": airprox, "rules": rules}
     return pd.concat([encounters, pd.DataFrame(added, index=encounters.index)], axis=1)

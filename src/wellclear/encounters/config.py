@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wellclear.units import FT_M, NM_M
+from wellclear.units import FT_M, KT_MPS, NM_M
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,15 @@ class ScanConfig:
     # impossible jumps between consecutive samples of one aircraft
     max_speed_mps: float = 800.0
     max_climb_mps: float = 250.0
+    # plausibility (encounters/plausibility.py, docs/plausibility.md): a repeated position while
+    # the ground speed says the aircraft moved; surface movement near an aerodrome
+    frozen_tolerance_m: float = 1.0
+    frozen_min_m: float = 25.0
+    surface_speed_mps: float = 30.0 * KT_MPS
+    surface_height_m: float = 500.0 * FT_M
+    surface_radius_m: float = 3.0 * NM_M
+    # no NMAC nor airprox A/B on a minimum interpolated over longer across flagged samples
+    flagged_bridge_s: float = 5.0
     # NMAC (standards.md 1.1)
     nmac_horizontal_m: float = 500.0 * FT_M
     nmac_vertical_m: float = 100.0 * FT_M

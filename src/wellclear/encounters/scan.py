@@ -15,7 +15,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,7 +32,8 @@ from wellclear.encounters.merge import (
     window_evidence,
 )
 from wellclear.encounters.pieces import scan_pieces
-from wellclear.encounters.tracks import build_tracks
+from wellclear.encounters.plausibility import flagged_at_minimum
+from wellclear.encounters.tracks import FLAGS, build_tracks
 
 ENCOUNTER_COLUMNS: dict[str, str] = {
     "encounter_id": "pair and whole second of the start",
@@ -72,26 +73,42 @@ ENCOUNTER_COLUMNS: dict[str, str] = {
 }
 
 
+def no_flags() -> np.ndarray:
+    """Zero samples of each flag (by the codes of :data:`~.tracks.FLAGS`)."""
+    return np.zeros(len(FLAGS), dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class WindowResult:
     """What one time window owns (see the module docstring): window groups, pieces and spans
     (:class:`~wellclear.encounters.pieces.Found`) and the evidence of each window group's
-    minimum; pieces, spans and evidence name their window group by its row (``wg``)."""
+    minimum; pieces, spans and evidence name their window group by its row (``wg``).
+    ``rows``: the input rows inside the window; ``flags``: its deduplicated samples by flag
+    (code of :data:`~.tracks.FLAGS`)."""
 
     groups: pd.DataFrame
     pieces: pd.DataFrame
     spans: pd.DataFrame
     evidence: pd.DataFrame
     rows: int = 0
+    flags: np.ndarray = field(default_factory=no_flags)
 
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Encounters (columns :data:`ENCOUNTER_COLUMNS`) and their evidence samples."""
+    """Encounters (columns :data:`ENCOUNTER_COLUMNS`) and their evidence samples; ``rows``
+    input rows were read and ``flags`` counts their deduplicated samples by flag (code of
+    :data:`~.tracks.FLAGS`; :attr:`flagged` names them): nothing set aside is unaccounted."""
 
     encounters: pd.DataFrame
     evidence: pd.DataFrame
     rows: int = 0
+    flags: np.ndarray = field(default_factory=no_flags)
+
+    @property
+    def flagged(self) -> dict[str, int]:
+        """The samples not used for minima, by reason (``jump``, ``onground``, ``frozen`` ...)."""
+        return {name: int(c) for name, c in zip(FLAGS[1:], self.flags[1:], strict=True)}
 
 
 class Source(Protocol):
@@ -172,7 +189,9 @@ def scan_window(
     found = scan_pieces(tracks, cfg, t_lo, t_hi, threads=threads)
     evidence = window_evidence(tracks, found.groups, cfg)
     rows = int(((states["t"] >= t_lo) & (states["t"] < t_hi)).sum())
-    return WindowResult(found.groups, found.pieces, found.spans, evidence, rows)
+    owned = (tracks.all_t >= t_lo) & (tracks.all_t < t_hi)
+    flags = np.bincount(tracks.all_flag[owned], minlength=len(FLAGS)).astype(np.int64)
+    return WindowResult(found.groups, found.pieces, found.spans, evidence, rows, flags)
 
 
 def encounters_of(groups: pd.DataFrame, cfg: ScanConfig) -> tuple[pd.DataFrame, np.ndarray]:
@@ -203,8 +222,11 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     if enc.empty:
         cols = list(ENCOUNTER_COLUMNS)
         ev_cols = ["encounter_id", *[c for c in merged.evidence.columns if c != "wg"]]
-        return ScanResult(pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), merged.rows)
+        return ScanResult(
+            pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), merged.rows, merged.flags
+        )
     is_close = (spans["kind"] == "close").to_numpy(dtype=bool)
+    enc["flagged_at_min"] = flagged_at_minimum(enc, merged.evidence, cfg.flagged_bridge_s)
     enc = classify(enc, pieces, spans, g_pieces, g_spans[is_close], cfg)
     enc.insert(
         0,
@@ -215,7 +237,9 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
         ],
     )
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    return ScanResult(enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, merged.evidence), merged.rows)
+    return ScanResult(
+        enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, merged.evidence), merged.rows, merged.flags
+    )
 
 
 def evidence_of(encounters: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
@@ -368,9 +392,11 @@ def merge_windows(
     done: list[ScanResult] = []
     pending: WindowResult | None = None
     rows = 0
+    flags = no_flags()
     n = len(bounds)
     for k, res in enumerate(results):
         rows += res.rows
+        flags = flags + res.flags
         pending = res if pending is None else _concat([pending, res])
         if k + 1 < n and len(pending.spans):
             closed, pending = split_closed(pending, bounds[k + 1][0], cfg)
@@ -383,7 +409,7 @@ def merge_windows(
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
     ev = pd.concat([d.evidence for d in done if len(d.evidence)] or [done[0].evidence])
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
-    return ScanResult(enc, _in_encounter_order(ev, enc), rows)
+    return ScanResult(enc, _in_encounter_order(ev, enc), rows, flags)
 
 
 def _deliver(
@@ -410,10 +436,11 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
 def _concat(results: list[WindowResult]) -> WindowResult:
     """One result of several: window groups one after another, ``wg`` renumbered."""
     rows = sum(r.rows for r in results)
+    flags = sum((r.flags for r in results), no_flags())
     results = [r for r in results if len(r.groups)] or results[:1]
     if len(results) == 1:
         r = results[0]
-        return WindowResult(r.groups, r.pieces, r.spans, r.evidence, rows)
+        return WindowResult(r.groups, r.pieces, r.spans, r.evidence, rows, flags)
     shift = np.cumsum([0, *(len(r.groups) for r in results)])
     parts = [
         pd.concat(
@@ -423,7 +450,7 @@ def _concat(results: list[WindowResult]) -> WindowResult:
         for fs in zip(*((r.pieces, r.spans, r.evidence) for r in results), strict=True)
     ]
     groups = pd.concat([r.groups for r in results], ignore_index=True)
-    return WindowResult(groups, parts[0], parts[1], parts[2], rows)
+    return WindowResult(groups, parts[0], parts[1], parts[2], rows, flags)
 
 
 def scan_dask(

@@ -69,4 +69,4 @@ def drop_terminal(
     drop = (near[0] & near[1]).any(axis=1)
     kept = enc[~drop].reset_index(drop=True)
     ev = result.evidence[result.evidence["encounter_id"].isin(set(kept["encounter_id"]))]
-    return ScanResult(kept, ev.reset_index(drop=True), result.rows)
+    return ScanResult(kept, ev.reset_index(drop=True), result.rows, result.flags)

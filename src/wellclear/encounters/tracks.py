@@ -7,11 +7,15 @@ of context gives the same flags as the whole data:
    ``t``) (stable, ids compared as strings), repeated (``id``, ``t``) removed (first kept);
 2. rows without altitude flagged ``no_altitude``, rows reported on the ground ``onground``
    (encounters are between airborne aircraft);
-3. a sample is an impossible jump when every leg to its neighbours (within ``max_gap``) needs a
-   horizontal speed above ``max_speed_mps`` or a climb above ``max_climb_mps``; it is flagged
-   ``jump``, kept in the evidence and not used for minima;
+3. the plausibility stage (:mod:`wellclear.encounters.plausibility`, ``docs/plausibility.md``)
+   flags the airborne samples with an altitude that are ``frozen`` (a repeated position while
+   the speed says it moved), a ``jump`` (every leg to its neighbours within ``max_gap`` needs a
+   horizontal speed above ``max_speed_mps`` or a climb above ``max_climb_mps``, or a short
+   island between two such legs), a ``duplicate_transponder`` (one address at two places at
+   once) or ``surface`` movement near an aerodrome; flagged samples are kept in the evidence
+   and not used for minima (their counts are in the scan's result);
 4. the remaining (clean) samples form segments; consecutive clean samples further apart than
-   ``max_gap`` are not bridged.
+   ``max_gap``, or whose leg is still impossible (a lasting step), are not bridged.
 
 Velocities: ground speed and track give an ECEF velocity at each sample; where they are missing
 the chord to the neighbouring sample of the segment is used, so the path falls back to the great
@@ -31,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from wellclear.encounters import _tracks
+from wellclear.encounters import _tracks, plausibility
 from wellclear.encounters._pool import helper
 from wellclear.encounters.config import ScanConfig
 from wellclear.states import check_states
@@ -58,8 +62,8 @@ SCAN_COLUMNS = (
     "onground",
 )
 SOURCE_COLUMNS = ("source", "line")
-# the flag of a sample, by its code in Tracks.all_flag
-FLAGS = ("", "jump", "no_altitude", "onground")
+# the flag of a sample, by its code in Tracks.all_flag (codes 4-6: plausibility.FROZEN, ...)
+FLAGS = ("", "jump", "no_altitude", "onground", "frozen", "surface", "duplicate_transponder")
 
 
 def _empty_int() -> IntArray:
@@ -203,6 +207,17 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
     start = _tracks.bucket_rows(codes, t, lat, lon, int(names.size), order)
     for block in done:
         block.result()
+    surface = plausibility.surface_rows(
+        lat,
+        lon,
+        columns[3],
+        columns[6],
+        columns[5],
+        float(cfg.surface_speed_mps),
+        float(cfg.surface_height_m),
+        float(cfg.surface_radius_m),
+    )
+    rec[surface, _tracks.R_SURFACE] = 1.0
     m = int(start[-1])
     all_t = np.empty(m)
     all_flag = np.empty(m, dtype=np.int8)
@@ -224,6 +239,8 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
         float(cfg.max_gap_s),
         float(cfg.max_speed_mps),
         float(cfg.max_climb_mps),
+        float(cfg.frozen_tolerance_m),
+        float(cfg.frozen_min_m),
         all_t,
         all_flag,
         code,
@@ -265,8 +282,8 @@ def build_tracks(states: pd.DataFrame, cfg: ScanConfig, threads: int = 2) -> Tra
 
 def clean(states: pd.DataFrame, cfg: ScanConfig) -> pd.DataFrame:
     """The deduplicated states sorted by (``id``, ``t``), ids as strings, with a ``flag`` column
-    (``""``, ``jump``, ``no_altitude`` or ``onground``): steps 1-3 of the module docstring as
-    a table (the scan uses the arrays of :func:`build_tracks`)."""
+    (one of :data:`FLAGS`, ``""`` when clean): steps 1-3 of the module docstring as a table
+    (the scan uses the arrays of :func:`build_tracks`)."""
     tracks = build_tracks(states, cfg)
     frame = states.iloc[tracks.all_row].reset_index(drop=True)
     frame = frame.assign(id=frame["id"].astype(str))
