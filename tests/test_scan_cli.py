@@ -151,7 +151,7 @@ def test_bad_inputs_name_file_and_line(states: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     rejects = pd.read_csv(tmp_path / "o/rejects.csv")
     assert rejects["line"].tolist() == [6]
-    assert "lat" in rejects["reason"].iloc[0]
+    assert rejects["column"].iloc[0] == "lat" and "not a number" in rejects["reason"].iloc[0]
     trunc = tmp_path / "trunc.parquet"
     trunc.write_bytes((states / "states.parquet").read_bytes()[:3000])
     res = runner.invoke(app, ["scan", str(trunc), "--output", str(tmp_path / "p")])
@@ -230,7 +230,8 @@ def test_quality_columns_reach_the_airprox_grade_on_every_input_path(
     frame = sample(fly([a, b]), seed=0).sort_values("t").assign(nacp=7)
     files = []
     if how == "mixed":  # the far aircraft in a CSV without nacp, before the near miss
-        far = frame.assign(id="far", lat=frame["lat"] + 3.0).drop(columns="nacp")
+        far = frame[frame["id"] == "a"].assign(id="far", lat=lambda f: f["lat"] + 3.0)
+        far = far.drop(columns="nacp")
         far.to_csv(tmp_path / "far.csv", index=False)
         files.append(str(tmp_path / "far.csv"))
     if how == "csv":

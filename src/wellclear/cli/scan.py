@@ -47,39 +47,26 @@ def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     return out.path
 
 
-def _read_inputs(files: list[str], invalid: str, tz: str, t0: float | None) -> pd.DataFrame:
-    """Every non-streamable input read whole, through the readers of :mod:`wellclear.formats`."""
-    from wellclear.formats import states as state_readers
-    from wellclear.formats.feeds import detect_kind, read_feed
+def _read_inputs(
+    files: list[str], invalid: str, tz: str, t0: float | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every non-streamed input read whole by the one road of :mod:`wellclear.formats`
+    (:func:`~wellclear.formats.states.read_reports`): states and rejects."""
+    from wellclear.formats.states import read_reports
     from wellclear.states import STATES_COLUMNS
 
-    frames = []
-    for f in files:
-        kind = None
-        if not f.lower().endswith((".parquet", ".json", ".jsonl", ".json.gz", ".gz")):
-            try:
-                kind = detect_kind(f)
-            except DecodeError:
-                if not f.lower().endswith(".csv"):
-                    raise
-
-        if kind is not None:
-            res = read_feed(f, kind=kind, tz=tz, t0=t0, invalid=invalid)  # type: ignore[arg-type]
-            for note in res.notes:
-                typer.echo(f"wellclear: {note}", err=True)
-            frames.append(res.states)
-            continue
-        reports = state_readers.read_reports([f], invalid=invalid)  # type: ignore[arg-type]
-        frame = reports.frame
+    result = read_reports(files, invalid=invalid, tz=tz, t0=t0)  # type: ignore[arg-type]
+    for note in result.notes:
+        typer.echo(f"wellclear: {note}", err=True)
+    frame = result.frame
+    if len(frame.columns):
         baro = frame["alt_baro_m"]
         frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
         frame["alt_src"] = baro.notna().map({True: "baro", False: "geo"})
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     missing = [c for c in STATES_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"inputs lack the states column(s) {', '.join(missing)}")
-    return frame
+    return frame, result.rejects
 
 
 @app.command("scan", cls=ZonesCommand)
@@ -138,9 +125,9 @@ def scan_command(
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
     from wellclear.encounters.sources import (
         DatasetSource,
+        check_source,
         contract_files,
         expand,
-        read_csv_skipping,
         sort_out_of_core,
         time_clustered,
     )
@@ -174,14 +161,15 @@ def scan_command(
         )
         files = expand(paths)
         results = held.enter_context(ResultSet(output, SCAN_OUTPUTS, overwrite))
-        rejects = None
-        if contract_files(files) and invalid == "skip" and any(".csv" in f for f in files):
-            frame, rejects = read_csv_skipping(files)
-            source: DatasetSource | FrameSource = FrameSource(frame)
-        elif contract_files(files):
-            source = DatasetSource(tuple(files))
+        # Parquet in the states contract is streamed (validated by check_source), everything
+        # else read whole; both validated as every reader validates its rows
+        source: DatasetSource | FrameSource
+        if contract_files(files, ("parquet",)):
+            source, found = check_source(DatasetSource(tuple(files)), invalid)
         else:
-            source = FrameSource(_read_inputs(files, invalid, tz, t0))
+            frame, found = _read_inputs(files, invalid, tz, t0)
+            source = FrameSource(frame)
+        rejects = found if invalid == "skip" else None
         if sort not in ("auto", "always", "never"):
             raise UnitError(f"--sort {sort!r}: expected auto, always or never")
         if isinstance(source, DatasetSource) and sort != "never":

@@ -5,6 +5,14 @@
 filter on ``t`` (pyarrow datasets push it down to row groups), so memory is bounded by one window
 whatever the input size or order. Anything else (OpenSky, ``traffic``, feeds) is read whole by
 the readers of :mod:`wellclear.formats` and scanned from memory (:class:`~.scan.FrameSource`).
+
+Streamed rows are validated as every reader validates them (:mod:`wellclear.formats.validate`),
+at a cost that does not grow with clean data: :func:`check_source` reads the ``t`` column
+(the median time, missing or far times) and the row-group statistics of the other columns;
+only row groups whose statistics break a limit (or that have none) are read and checked row
+by row. Rows found invalid are returned as rejects (or the first raises), and the windows then
+leave them out by the same test. Not checked in the stream: duplicate reports (one aircraft at
+one time with two positions) and the case of ICAO addresses, which the whole-file readers do.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import glob
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +35,8 @@ import pyarrow.parquet as pq
 from wellclear.encounters.output import is_text
 from wellclear.encounters.tracks import QUALITY_COLUMNS, SCAN_COLUMNS, SOURCE_COLUMNS
 from wellclear.formats.errors import StatesInputError
+from wellclear.formats.result import concat_rejects, make_rejects, raise_first
+from wellclear.formats.validate import RowChecker, check_states, check_times, time_reference
 from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
 
 STATE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".json", ".jsonl", ".json.gz", ".jsonl.gz")
@@ -69,33 +79,6 @@ def _error(e: Exception, file: str) -> StatesInputError:
     )
 
 
-def read_csv_skipping(files: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contract CSV files read whole with ``--invalid skip``: good rows, and rejects with reasons.
-
-    A row is rejected when a numeric field is not a number, or it has no time or position.
-    """
-    good, bad = [], []
-    for f in files:
-        raw = pd.read_csv(f, dtype=str, keep_default_na=False, on_bad_lines="skip")
-        line = pd.Series(range(2, len(raw) + 2), index=raw.index)
-        reason = pd.Series("", index=raw.index)
-        out = raw.copy()
-        for c, d in STATES_COLUMNS.items():
-            if d == "float64":
-                num = pd.to_numeric(raw[c].replace("", np.nan), errors="coerce")
-                wrong = num.isna() & (raw[c] != "")
-                reason[wrong & (reason == "")] = f"field {c}: not a number"
-                out[c] = num
-            elif d == "bool":
-                out[c] = raw[c].str.lower().isin(["true", "1"])
-        for c in ("t", "lat", "lon"):
-            reason[out[c].isna() & (reason == "")] = f"field {c}: missing"
-        rej = reason != ""
-        bad.append(raw[rej].assign(source=f, line=line[rej], reason=reason[rej]))
-        good.append(out[~rej])
-    return pd.concat(good, ignore_index=True), pd.concat(bad, ignore_index=True)
-
-
 def _fmt(path: str) -> str | None:
     name = path.lower()
     if name.endswith(".parquet"):
@@ -105,11 +88,11 @@ def _fmt(path: str) -> str | None:
     return None
 
 
-def contract_files(files: list[str]) -> bool:
-    """Whether every file is Parquet or CSV with all the states columns (streamable)."""
+def contract_files(files: list[str], kinds: tuple[str, ...] = ("parquet", "csv")) -> bool:
+    """Whether every file is of ``kinds`` (Parquet, CSV) with all the states columns."""
     if not files:
         return False
-    return all(_fmt(f) is not None and set(STATES_COLUMNS) <= set(_names(f)) for f in files)
+    return all(_fmt(f) in kinds and set(STATES_COLUMNS) <= set(_names(f)) for f in files)
 
 
 def _names(file: str) -> list[str]:
@@ -130,11 +113,31 @@ _CSV_TYPES = {
 }
 
 
+# the columns check_states sees in a streamed file (roles of formats.validate)
+CHECKED = ("lat", "lon", "alt_m", "alt_baro_m", "alt_geo_m", "gs_mps", "vs_mps")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`check_source` found: the median time (the time rule's centre), the range of
+    the valid times, and whether some rows are invalid (the windows then leave them out)."""
+
+    reference: float | None
+    t_lo: float
+    t_hi: float
+    dirty: bool
+
+
 @dataclass(frozen=True)
 class DatasetSource:
-    """Parquet or CSV files in the states contract, read window by window (picklable)."""
+    """Parquet or CSV files in the states contract, read window by window (picklable).
+
+    ``checked`` (set by :func:`check_source`) gives the valid time range and whether the
+    windows must leave invalid rows out.
+    """
 
     files: tuple[str, ...]
+    checked: Checked | None = None
 
     def _dataset(self) -> ds.Dataset:
         kinds: dict[str, tuple[list[str], ds.FileFormat | str]] = {}
@@ -159,6 +162,8 @@ class DatasetSource:
         )
 
     def time_range(self) -> tuple[float, float]:
+        if self.checked is not None:
+            return (self.checked.t_lo, self.checked.t_hi)
         groups = row_groups(self.files)
         if groups is not None:  # from the row-group statistics, no data read
             if not groups:
@@ -206,7 +211,7 @@ class DatasetSource:
                     _, t_max, f, g, first, _ = groups[nxt]
                     pf = files.get(f) or files.setdefault(f, _dictionary_file(f))
                     if t_max >= a:
-                        held.append((t_max, _with_origin(pf, f, g, first)))
+                        held.append((t_max, self._valid(_with_origin(pf, f, g, first))))
                     nxt += 1
             except (pa.ArrowInvalid, OSError) as e:
                 raise _error(e, ",".join(self.files)) from None
@@ -229,7 +234,16 @@ class DatasetSource:
             table = self._dataset().to_table(filter=f)
         except (pa.ArrowInvalid, OSError) as e:
             raise _error(e, ",".join(self.files)) from None
-        return _frame(table)
+        return _frame(self._valid(table))
+
+    def _valid(self, table: pa.Table) -> pa.Table:
+        """``table`` without the rows :func:`check_source` rejected (the same test)."""
+        if self.checked is None or not self.checked.dirty:
+            return table
+        check = check_table(table, self.checked.reference)
+        if not check.bad.any():
+            return table
+        return table.filter(pa.array(~check.bad))
 
 
 def _between(table: pa.Table, a: float, b: float) -> pa.Table:
@@ -259,7 +273,8 @@ def _with_origin(pf: pq.ParquetFile, file: str, group: int, first: int) -> pa.Ta
     """Row group ``group`` of a states file, the columns a scan reads (:data:`SCAN_COLUMNS`
     and the quality columns the file has), with ``source`` and ``line`` of every row."""
     has = set(pf.schema_arrow.names)
-    names = [*SCAN_COLUMNS, *(c for c in (*QUALITY_COLUMNS, *SOURCE_COLUMNS) if c in has)]
+    extra = (*QUALITY_COLUMNS, *SOURCE_COLUMNS, "alt_geo_m")
+    names = [*SCAN_COLUMNS, *(c for c in extra if c in has)]
     table = pf.read_row_group(group, columns=names)
     if all(c in has for c in SOURCE_COLUMNS):
         return table
@@ -401,4 +416,130 @@ def sort_out_of_core(
         raise StatesInputError(f"cannot sort by time: {e}", file=",".join(source.files)) from None
     finally:
         con.close()
-    return DatasetSource((str(out),))
+    return DatasetSource((str(out),), source.checked)
+
+
+def _empty_text(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Rows of a text column (perhaps a dictionary) that are null or empty."""
+    if isinstance(col, pa.ChunkedArray):
+        parts = [_empty_text(c) for c in col.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    if pa.types.is_dictionary(col.type):
+        empty = _empty_text(col.dictionary)
+        codes = col.indices.to_numpy(zero_copy_only=False)
+        nulls = col.is_null().to_numpy(zero_copy_only=False)
+        out = nulls.copy()
+        out[~nulls] = empty[codes[~nulls].astype(np.int64)] if empty.size else False
+        return np.asarray(out, dtype=bool)
+    if not is_text(col.type):
+        return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(
+        pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), ""), True).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    col = table.column(name)
+    if not pa.types.is_floating(col.type):
+        col = col.cast(pa.float64(), safe=False)
+    return np.asarray(col.to_numpy(), dtype=np.float64)
+
+
+def check_table(table: pa.Table, reference: float | None) -> RowChecker:
+    """The checks of :mod:`wellclear.formats.validate` on a states table in Arrow: a missing
+    id or time, the time rule around ``reference``, the physical limits."""
+    check = RowChecker(table.num_rows)
+    names = set(table.column_names)
+    if "id" in names:
+        check.flag(_empty_text(table.column("id")), "id", "missing aircraft id")
+    t = _floats(table, "t")
+    check.flag(np.isnan(t), "t", "missing time")
+    check_times(check, t, "t", reference)
+    check_states(check, {c: _floats(table, c) for c in CHECKED if c in names})
+    return check
+
+
+def check_source(
+    source: DatasetSource, invalid: str = "error"
+) -> tuple[DatasetSource, pd.DataFrame]:
+    """Validate a streamed source as every reader validates its rows; returns the source with
+    :class:`Checked` set, and the rejects (with ``invalid="error"``, the first raises
+    :class:`StatesInputError` naming file, line and field).
+
+    Reads the ``t`` column of every file, and the row groups whose statistics break a limit or
+    that hold an invalid time (every row group of a file without statistics, and of CSV).
+    """
+    times: list[tuple[str, np.ndarray]] = []
+    try:
+        for f in source.files:
+            if _fmt(f) == "parquet":
+                col = pq.read_table(f, columns=["t"]).column("t")
+            else:
+                col = DatasetSource((f,))._dataset().to_table(columns=["t"]).column("t")
+            times.append((f, np.asarray(col.cast(pa.float64()).to_numpy(), dtype=np.float64)))
+    except (pa.ArrowInvalid, OSError) as e:
+        raise _error(e, ",".join(source.files)) from None
+    every = np.concatenate([t for _, t in times]) if times else np.zeros(0)
+    reference = time_reference(every)
+    rejects: list[pd.DataFrame] = []
+    valid_t: list[np.ndarray] = []
+    for f, t in times:
+        check = RowChecker(len(t))
+        check.flag(np.isnan(t), "t", "missing time")
+        check_times(check, t, "t", reference)
+        valid_t.append(t[~check.bad])
+        for first, table in _suspect_groups(f, check.bad):
+            rows = check_table(table, reference)
+            bad = rows.bad
+            lines = np.flatnonzero(bad) + first + 1
+            raws = [f"record {k}" for k in lines - 1]
+            rejects.append(make_rejects(f, lines, rows.column[bad], rows.reason[bad], raws))
+            if invalid == "error" and bad.any():
+                raise_first(concat_rejects(rejects), StatesInputError)
+    found = concat_rejects(rejects)
+    kept = np.concatenate(valid_t) if valid_t else np.zeros(0)
+    lo, hi = (float(kept.min()), float(kept.max())) if kept.size else (0.0, 0.0)
+    return replace(source, checked=Checked(reference, lo, hi, bool(len(found)))), found
+
+
+def _suspect_groups(file: str, bad_t: np.ndarray) -> Iterator[tuple[int, pa.Table]]:
+    """``(first record, table)`` of the row groups of ``file`` to check row by row: those with
+    a bad time, statistics breaking a limit or no statistics (a CSV file: whole)."""
+    if _fmt(file) != "parquet":
+        yield 0, DatasetSource((file,))._dataset().to_table()
+        return
+    pf = pq.ParquetFile(file)
+    meta = pf.metadata
+    names = [c for c in ("id", "t", *CHECKED) if c in pf.schema_arrow.names]
+    first = 0
+    for g in range(meta.num_row_groups):
+        rows = meta.row_group(g).num_rows
+        if rows and (bad_t[first : first + rows].any() or _stats_break(meta.row_group(g))):
+            yield first, pf.read_row_group(g, columns=names)
+        first += rows
+
+
+def _stats_break(group: pq.RowGroupMetaData) -> bool:
+    """Whether a row group's statistics show a value beyond a limit, a missing id, or say
+    nothing (no statistics)."""
+    lows, highs = {}, {}
+    for k in range(group.num_columns):
+        col = group.column(k)
+        name = col.path_in_schema
+        if name not in CHECKED and name != "id":
+            continue
+        stats = col.statistics
+        if stats is None or (not stats.has_min_max and stats.null_count != col.num_values):
+            return True
+        if name == "id":
+            if stats.null_count or (stats.has_min_max and str(stats.min).strip() == ""):
+                return True
+            continue
+        if stats.has_min_max:
+            lows[name], highs[name] = float(stats.min), float(stats.max)
+    check = RowChecker(2)
+    check_states(check, {c: np.array([lows[c], highs[c]]) for c in lows})
+    return bool(check.bad.any())

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
@@ -29,31 +28,20 @@ import numpy as np
 import pandas as pd
 
 from wellclear.formats.errors import DecodeError
+from wellclear.formats.result import REJECT_COLUMNS as REJECT_COLUMNS
+from wellclear.formats.result import ReadResult
+from wellclear.formats.result import empty_rejects as empty_rejects
+from wellclear.formats.result import make_rejects as make_rejects
+from wellclear.formats.result import raise_first as raise_first
 from wellclear.states import STATES_COLUMNS, UNKNOWN_PARTY
 
 InvalidPolicy = Literal["error", "skip"]
 
-REJECT_COLUMNS = ["source", "line", "column", "reason", "raw"]
-"""Columns of the rejects table: file, line (or message index), field, reason, raw text."""
-
 EVIDENCE_COLUMNS = ["source", "line"]
 QUALITY_COLUMNS = ["nacp", "nucp", "source_type"]
 
-
-@dataclass
-class FeedResult:
-    """What a feed reader returns.
-
-    ``states`` has the states columns plus ``source`` (file name), ``line`` (1-based line, or
-    message index for binary input), and ``nacp``, ``nucp`` (NaN when unknown) and
-    ``source_type``; ``rejects`` has :data:`REJECT_COLUMNS`; ``counts`` says how many lines or
-    messages were read and, by reason, how many gave no state row.
-    """
-
-    states: pd.DataFrame
-    rejects: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+FeedResult = ReadResult
+"""The readers' one result (:class:`wellclear.formats.result.ReadResult`)."""
 
 
 Reader = Callable[..., FeedResult]
@@ -132,41 +120,6 @@ def read_feed(
 
 
 # Helpers shared by the readers.
-
-
-def empty_rejects() -> pd.DataFrame:
-    """An empty rejects table."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
-
-
-def make_rejects(
-    source: str, lines: np.ndarray, columns: np.ndarray, reasons: np.ndarray, raws: np.ndarray
-) -> pd.DataFrame:
-    """A rejects table from parallel arrays, sorted by line."""
-    frame = pd.DataFrame(
-        {
-            "source": source,
-            "line": np.asarray(lines, dtype=np.int64),
-            "column": np.asarray(columns, dtype=object),
-            "reason": np.asarray(reasons, dtype=object),
-            "raw": np.asarray(raws, dtype=object),
-        }
-    )
-    return frame.sort_values("line", kind="stable").reset_index(drop=True)
-
-
-def raise_first(rejects: pd.DataFrame, error: type[DecodeError]) -> None:
-    """Raise ``error`` for the first rejected row, if any."""
-    if rejects.empty:
-        return
-    first = rejects.iloc[int(np.argmin(rejects["line"].to_numpy()))]
-    raise error(
-        str(first["reason"]),
-        file=str(first["source"]),
-        line=int(first["line"]),
-        field=str(first["column"]),
-        value=first["raw"],
-    )
 
 
 def attach_latest(

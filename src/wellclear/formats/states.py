@@ -20,19 +20,21 @@ Any of them may carry ``party``. Units are converted here, once, into the states
 :mod:`wellclear.states`.
 
 Missing is not invalid: an empty field is missing (filled later from the same aircraft's earlier
-reports). Invalid is text where a number belongs, an explicit NaN or infinity, a latitude outside
-+-90, a longitude outside +-180, a negative speed, or a row without time or aircraft id. Invalid
-rows raise :class:`~wellclear.formats.errors.StatesInputError` naming file, line (the header is
-line 1; for Parquet and JSON, the record number + 1) and column, or with ``invalid="skip"`` are
-returned as rejects with their reason. Nothing is dropped silently.
+reports). Invalid is text where a number belongs (a boolean, an object), an explicit NaN or
+infinity, a row without time or aircraft id, a value beyond the physical limits of
+:mod:`wellclear.formats.validate` (position, altitude, speed, vertical rate, a time far from
+the data's own), or a second position of one aircraft at one time. Invalid rows raise
+:class:`~wellclear.formats.errors.StatesInputError` naming file, line (the header is line 1;
+for Parquet and JSON, the record's number counted from 1) and column, or with
+``invalid="skip"`` are returned as rejects with their reason. Nothing is dropped silently.
+Files are loaded by :mod:`wellclear.formats.load` (gzip, byte-order marks, line ends, quoted
+newlines, ragged rows, OpenSky ``states/all`` and readsb ``aircraft.json``).
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -41,10 +43,25 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from wellclear.formats.errors import StatesInputError
+from wellclear.formats.errors import DecodeError, StatesInputError
+from wellclear.formats.load import EXPLICIT_NAN, JSON_SUFFIXES, load
+from wellclear.formats.result import (
+    REJECT_COLUMNS,
+    ReadResult,
+    concat_rejects,
+    make_rejects,
+    raise_first,
+    short,
+)
+from wellclear.formats.validate import (
+    RowChecker,
+    check_duplicates,
+    check_states,
+    check_times,
+    normalise_ids,
+    time_reference,
+)
 from wellclear.states import UNKNOWN_PARTY
 from wellclear.units import FPM_MPS, FT_M, KT_MPS
 
@@ -132,86 +149,31 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 
-@dataclass
-class Reports:
-    """Rows of one or more inputs in SI units, before filling and snapshot.
+Reports = ReadResult
+"""What :func:`read_reports` returns: ``frame`` (the states columns plus ``t_row``, the time
+of the row, ``source`` and ``line``), ``rejects``, ``counts`` and ``warnings`` (notes)."""
 
-    ``frame`` has the states columns plus ``t_row`` (time of the report), ``source`` and
-    ``line``; ``rejects`` lists every invalid row with its reason.
-    """
-
-    frame: pd.DataFrame
-    rejects: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
-
-
-REJECT_COLUMNS = ["source", "line", "column", "reason"]
-
-
-def _lower_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame
-
-
-def _read_csv(data: bytes | str, name: str) -> pd.DataFrame:
-    """CSV as text columns ('' where empty), blank lines kept as empty rows (line numbers)."""
-    raw = data.encode() if isinstance(data, str) else data
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    header = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r")
-    if not header.strip():
-        raise StatesInputError("empty file: no header line", file=name, line=1)
-    names = next(csv.reader([header]))
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise StatesInputError(f"cannot read CSV: {exc}", file=name) from None
-    return table.to_pandas()
-
-
-def _load(path: str, stdin: io.TextIOBase | None = None) -> tuple[pd.DataFrame, pd.Series]:
-    """Load a file as a frame of raw values and the source line number of each row."""
-    name = path.lower()
-    if path == "-":
-        frame = _read_csv((stdin or sys.stdin).read(), "<stdin>")
-    elif name.endswith(".parquet") or name.endswith(".pq"):
-        try:
-            table = pq.read_table(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise StatesInputError(f"cannot read Parquet: {exc}", file=path) from None
-        frame = _arrow_to_frame(table)
-    elif name.endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
-        lines = ".jsonl" in name or ".ndjson" in name
-        try:
-            frame = pd.read_json(path, lines=lines, dtype=False)
-        except ValueError as exc:
-            raise StatesInputError(f"cannot read JSON: {exc}", file=path) from None
-    else:
-        with open(path, "rb") as handle:
-            frame = _read_csv(handle.read(), path)
-    frame = _lower_columns(frame.reset_index(drop=True))
-    lines_no = pd.Series(np.arange(len(frame), dtype=np.int64) + 2, index=frame.index)
-    if frame.shape[1] and all(pd.api.types.is_string_dtype(frame[c]) for c in frame.columns):
-        blank = np.logical_and.reduce(
-            [_stripped(frame[c]).eq("").to_numpy() for c in frame.columns]
-        )
-        if blank.any():
-            frame, lines_no = frame[~blank].reset_index(drop=True), lines_no[~blank]
-            lines_no = lines_no.reset_index(drop=True)
-    return frame, lines_no
+__all__ = ["REJECT_COLUMNS", "InvalidPolicy", "Reports", "convert", "read_reports"]
 
 
 def _stripped(series: pd.Series) -> pd.Series:
     """Text of a column, stripped, '' where missing."""
-    if not pd.api.types.is_string_dtype(series.dtype):
-        series = series.astype(object).where(series.notna(), "").astype(str)
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in ("string", "empty"):  # numbers, booleans, bytes, lists, objects: as text
+        cells = series.to_numpy(dtype=object)
+        series = pd.Series([_cell_text(v) for v in cells], index=series.index, dtype=object)
     return series.fillna("").str.strip()
+
+
+def _cell_text(value: object) -> str:
+    """One raw cell as text: '' when missing (None, NaN, NaT), else ``str``."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return ""
+    if value is pd.NaT or value is pd.NA:
+        return ""
+    return str(value)
 
 
 def _parse_floats(text: pd.Series, skip: BoolArray) -> FloatArray:
@@ -230,30 +192,8 @@ def _reasons(prefix: str, text: pd.Series, mask: BoolArray) -> npt.NDArray[np.ob
     """``prefix: 'value'`` for the flagged rows only (others empty)."""
     out = np.full(len(text), "", dtype=object)
     idx = np.flatnonzero(mask)
-    out[idx] = [f"{prefix}: {v!r}" for v in text.to_numpy(dtype=object)[idx]]
+    out[idx] = [f"{prefix}: {short(repr(v))}" for v in text.to_numpy(dtype=object)[idx]]
     return out
-
-
-_EXPLICIT_NAN = "__explicit_nan__"
-
-
-def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
-    """Arrow table to pandas, marking float NaN (not null) cells as explicit NaN text."""
-    columns: dict[str, object] = {}
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        if pa.types.is_floating(col.type):
-            values = col.to_numpy(zero_copy_only=False).astype(np.float64)
-            valid = col.is_valid().to_numpy(zero_copy_only=False)
-            explicit = np.isnan(values) & valid
-            if explicit.any():
-                obj = pd.Series(values, dtype=object)
-                obj[explicit] = _EXPLICIT_NAN
-                columns[name] = obj
-                continue
-            columns[name] = pd.Series(values)
-        else:
-            columns[name] = col.to_pandas()
-    return pd.DataFrame(columns)
 
 
 def _short_contract(schema: Schema, cols: set[str]) -> bool:
@@ -294,33 +234,19 @@ def detect_schema(columns: list[str], source: str) -> Schema:
     return schema
 
 
-class _RowChecker:
-    """Collects the first reason each row is invalid."""
-
-    def __init__(self, n: int) -> None:
-        self.bad = np.zeros(n, dtype=bool)
-        self.column = np.full(n, "", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
-
-    def flag(self, mask: BoolArray, column: str, reasons: npt.NDArray[np.object_] | str) -> None:
-        new = mask & ~self.bad
-        if not new.any():
-            return
-        self.bad |= new
-        self.column[new] = column
-        self.reason[new] = reasons[new] if isinstance(reasons, np.ndarray) else reasons
-
-
-def _numeric(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
+def _numeric(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
     """Float values of a column: NaN where missing; invalid cells flagged on ``check``."""
-    if series.dtype == bool:
-        return series.to_numpy(dtype=np.float64)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        check.flag(series.notna().to_numpy(dtype=bool), column, "not a number: a boolean")
+        return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         check.flag(np.isinf(values), column, "infinite value")
         return values
-    text = _stripped(series)
-    explicit = text.eq(_EXPLICIT_NAN).to_numpy()
+    booleans = series.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    check.flag(booleans, column, "not a number: a boolean")
+    text = _stripped(series.mask(booleans, ""))
+    explicit = text.eq(EXPLICIT_NAN).to_numpy()
     empty = (text.eq("") | text.eq("None")).to_numpy()
     check.flag(explicit, column, "explicit NaN")
     values = _parse_floats(text, empty | explicit)
@@ -337,7 +263,7 @@ def _numeric(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
     return values
 
 
-def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
+def _times(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
     """Unix seconds from unix s, unix ms (values above 1e11) or ISO 8601 (UTC when no zone)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         ts = pd.to_datetime(series, utc=True)
@@ -360,7 +286,7 @@ def _times(series: pd.Series, column: str, check: _RowChecker) -> FloatArray:
     return np.asarray(np.where(np.abs(values) > 1e11, values / 1000.0, values), dtype=np.float64)
 
 
-def _booleans(series: pd.Series, column: str, check: _RowChecker) -> BoolArray:
+def _booleans(series: pd.Series, column: str, check: RowChecker) -> BoolArray:
     if series.dtype == bool:
         return series.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(series.dtype):
@@ -386,13 +312,19 @@ def _text(frame: pd.DataFrame, column: str, default: str = "") -> npt.NDArray[np
 def convert(
     frame: pd.DataFrame, lines: pd.Series, source: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Convert a raw frame to SI reports; returns ``(reports, rejects)``."""
-    frame = _lower_columns(frame.copy())
+    """Convert a raw frame to SI reports; returns ``(reports, rejects)``.
+
+    Every row is checked by :mod:`wellclear.formats.validate` (physical limits, one position
+    per aircraft and time) after the conversion to SI units; the time rule, which needs every
+    input's times, is applied by :func:`read_reports`.
+    """
+    frame = frame.copy()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
     schema = detect_schema(list(frame.columns), source)
     n = len(frame)
-    check = _RowChecker(n)
+    check = RowChecker(n)
 
-    ids = np.char.lower(_text(frame, schema.ident).astype(str)).astype(object)
+    ids = normalise_ids(_text(frame, schema.ident))
     check.flag(ids == "", schema.ident, "missing aircraft id")
     time_col = next(c for c in schema.time if c in frame.columns)
     t_row = _times(frame[time_col], time_col, check)
@@ -408,24 +340,39 @@ def convert(
         return _numeric(frame[column], column, check) * factor
 
     lat = num(schema.lat)
-    check.flag(np.abs(lat) > 90.0, schema.lat, "latitude outside +-90")
     lon = num(schema.lon)
-    check.flag(np.abs(lon) > 180.0, schema.lon, "longitude outside +-180")
     gs = num(schema.gs, schema.gs_factor)
-    check.flag(gs < 0.0, schema.gs, "negative speed")
     trk = num(schema.trk)
     vs = num(schema.vs, schema.vs_factor)
     baro = num(schema.baro, schema.alt_factor)
     geo = num(schema.geo, schema.alt_factor)
     cols = set(frame.columns)
+    names = {
+        "lat": schema.lat,
+        "lon": schema.lon,
+        "alt_baro_m": schema.baro,
+        "alt_geo_m": schema.geo,
+        "gs_mps": schema.gs,
+        "vs_mps": schema.vs,
+    }
     if schema.baro not in cols and schema.geo not in cols and _short_contract(schema, cols):
         alt = num("alt_m")
         is_geo = _text(frame, "alt_src") == "geo"
         baro, geo = np.where(is_geo, np.nan, alt), np.where(is_geo, alt, np.nan)
+        names["alt_baro_m"] = names["alt_geo_m"] = "alt_m"
     if schema.onground in frame.columns:
         onground = _booleans(frame[schema.onground], schema.onground, check)
     else:
         onground = np.zeros(n, dtype=bool)
+    check_states(
+        check,
+        {"lat": lat, "lon": lon, "alt_baro_m": baro, "alt_geo_m": geo, "gs_mps": gs, "vs_mps": vs},
+        names,
+    )
+    line_no = lines.to_numpy(np.int64)
+    repeats = check_duplicates(
+        check, ids, t_pos, {"lat": lat, "lon": lon, "alt": baro}, line_no, schema.ident
+    )
 
     reports = pd.DataFrame(
         {
@@ -443,21 +390,72 @@ def convert(
             "vs_mps": vs,
             "onground": onground,
             "source": source,
-            "line": lines.to_numpy(np.int64),
+            "line": line_no,
         }
     )
+    for q in ("nacp", "nic", "nucp"):  # position quality (NACp, NIC, NUCp), where given
+        if q in frame.columns:
+            reports[q] = num(q)
+    if "source_type" in frame.columns:
+        reports["source_type"] = _text(frame, "source_type")
     bad = check.bad
-    rejects = pd.DataFrame(
-        {
-            "source": source,
-            "line": lines.to_numpy(np.int64)[bad],
-            "column": check.column[bad],
-            "reason": check.reason[bad],
-        }
+    rejects = make_rejects(
+        source, line_no[bad], check.column[bad], check.reason[bad], _raw_rows(frame, bad)
     )
-    raw = frame.loc[bad].reset_index(drop=True).astype(object)
-    rejects = pd.concat([rejects.reset_index(drop=True), raw.add_prefix("raw_")], axis=1)
-    return reports.loc[~bad].reset_index(drop=True), rejects
+    reports.attrs["repeats"] = int(repeats.sum())
+    reports.attrs["time_column"] = time_col
+    return reports.loc[~bad & ~repeats].reset_index(drop=True), rejects
+
+
+def _raw_rows(frame: pd.DataFrame, mask: BoolArray) -> list[str]:
+    """The raw fields of the flagged rows, comma-separated (what a rejects file shows)."""
+    rows = frame.loc[mask]
+    return [",".join("" if pd.isna(v) is True else str(v) for v in r) for r in rows.to_numpy()]
+
+
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", *JSON_SUFFIXES)
+
+
+def input_kind(path: str) -> str:
+    """``table`` for CSV, Parquet and JSON states; else the feed reader's name (SBS, raw
+    frames, Beast) as :func:`wellclear.formats.feeds.detect_kind` tells it."""
+    from wellclear.formats.feeds import detect_kind
+
+    if path == "-" or path.lower().endswith(TABLE_SUFFIXES):
+        if path.lower().endswith(".csv"):
+            try:  # a CSV of raw frames (a frame or rawmsg column) is a feed
+                kind = detect_kind(path)
+            except (DecodeError, OSError):
+                return "table"
+            return kind if kind == "frames" else "table"
+        return "table"
+    try:
+        return detect_kind(path)
+    except DecodeError:
+        return "table"
+
+
+def _feed_reports(states: pd.DataFrame) -> pd.DataFrame:
+    """A feed reader's states as reports (``t_row`` is the time of the position)."""
+    out = states.drop(columns=["alt_m", "alt_src"], errors="ignore").copy()
+    out["id"] = normalise_ids(out["id"].to_numpy(dtype=object))
+    out.insert(list(out.columns).index("t") + 1, "t_row", out["t"].to_numpy(np.float64))
+    return out
+
+
+def _check_feed(states: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The physical limits of :mod:`~wellclear.formats.validate` on a feed's states."""
+    check = RowChecker(len(states))
+    check_states(check, {r: states[r].to_numpy(np.float64) for r in ROLES_OF_FEEDS})
+    line_no = states["line"].to_numpy(np.int64)
+    raws = [f"state at t={t:.3f}" for t in states["t"].to_numpy(np.float64)[check.bad]]
+    rejects = make_rejects(
+        source, line_no[check.bad], check.column[check.bad], check.reason[check.bad], raws
+    )
+    return states.loc[~check.bad].reset_index(drop=True), rejects
+
+
+ROLES_OF_FEEDS = ("lat", "lon", "alt_baro_m", "alt_geo_m", "gs_mps", "vs_mps")
 
 
 def read_reports(
@@ -465,35 +463,118 @@ def read_reports(
     *,
     invalid: InvalidPolicy = "error",
     stdin: io.TextIOBase | None = None,
-) -> Reports:
-    """Read one or more inputs into SI reports (unfilled), with every rejected row.
+    tz: str = "UTC",
+    t0: float | None = None,
+    reference: tuple[float, float] | None = None,
+) -> ReadResult:
+    """Read one or more inputs of any format into SI reports (unfilled), with every rejected
+    row: the one road every command takes.
 
-    With ``invalid="error"`` the first invalid row raises :class:`StatesInputError`.
+    Tables (CSV, Parquet, JSON: OpenSky, ``traffic``, the states contract, OpenSky
+    ``states/all``, readsb ``aircraft.json``) are read here; SBS, raw Mode S frames and Beast
+    captures by :func:`wellclear.formats.feeds.read_feed` (``tz``, ``t0``, ``reference`` are
+    theirs). Every row is validated by :mod:`wellclear.formats.validate`, times against the
+    median time of all the inputs. With ``invalid="error"`` the first invalid row raises
+    :class:`StatesInputError` (or the feed reader's own :class:`DecodeError`), naming file,
+    line and field. ``counts`` has ``rows`` (data rows or messages read), ``states``,
+    ``rejected`` and, by reason, the rows that gave no state and are not errors.
     """
+    from wellclear.formats.feeds import read_feed
+
     if isinstance(sources, (str, Path, pd.DataFrame)):
         sources = [sources]
-    frames, rejects = [], []
+    frames, rejects, notes = [], [], []
+    counts: dict[str, int] = {"rows": 0}
     for number, src in enumerate(sources):
         if isinstance(src, pd.DataFrame):
             name = f"<dataframe {number}>" if len(sources) > 1 else "<dataframe>"
             raw = src.reset_index(drop=True)
-            lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 2)
-        else:
+            lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 1)
+            reports, rej = convert(raw, lines, name)
+            _add(counts, {"rows": len(raw), "repeats": reports.attrs.get("repeats", 0)})
+        elif (kind := input_kind(str(src))) == "table":
             name = "<stdin>" if str(src) == "-" else str(src)
-            raw, lines = _load(str(src), stdin)
-        reports, rej = convert(raw, lines, name)
-        if invalid == "error" and len(rej):
-            first = rej.iloc[int(np.argmin(rej["line"].to_numpy()))]
-            raise StatesInputError(
-                str(first["reason"]), file=name, line=int(first["line"]), field=first["column"]
+            loaded = load(str(src), stdin)
+            reports, rej = convert(loaded.frame, loaded.lines, name)
+            rej = concat_rejects([loaded.rejects, rej])
+            rows = len(loaded.frame) + len(loaded.rejects) + loaded.counts.get("blank", 0)
+            _add(
+                counts,
+                {
+                    "rows": rows,
+                    "blank": loaded.counts.get("blank", 0),
+                    "repeats": reports.attrs.get("repeats", 0),
+                },
             )
+        else:
+            name = str(src)
+            feed = read_feed(src, kind=kind, tz=tz, t0=t0, reference=reference, invalid=invalid)
+            states, bad = _check_feed(feed.states, name)
+            reports = _feed_reports(states)
+            rej = concat_rejects([feed.rejects, bad])
+            notes.extend(feed.notes)
+            _add(counts, _feed_counts(feed.counts, len(feed.states), len(feed.rejects)))
+        if invalid == "error":
+            raise_first(rej, StatesInputError)
         frames.append(reports)
         rejects.append(rej)
+    frames, late = _check_times(frames)
+    rejects.extend(late)
+    rejected = concat_rejects(rejects)
+    if invalid == "error":
+        raise_first(rejected, StatesInputError)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    rejected = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame()
-    if rejected.empty:
-        rejected = pd.DataFrame(columns=REJECT_COLUMNS)
-    return Reports(frame, rejected, _party_warnings(frame))
+    counts["states"] = len(frame)
+    counts["rejected"] = len(rejected)
+    return ReadResult(frame, rejected, notes + _party_warnings(frame), counts)
+
+
+def _add(counts: dict[str, int], more: dict[str, int]) -> None:
+    for k, v in more.items():
+        if v:
+            counts[k] = counts.get(k, 0) + int(v)
+
+
+def _feed_counts(counts: dict[str, int], states: int, rejected: int) -> dict[str, int]:
+    """A feed's counts as rows read and, for those that gave no state, why."""
+    if "frames" in counts:  # raw frames: a CSV's header is not a row
+        rows = counts["frames"] + counts.get("rejected", 0) + counts.get("skipped_lines", 0)
+    else:
+        rows = counts.get("lines", counts.get("messages", 0))
+    reasons = {
+        k: v
+        for k, v in counts.items()
+        if k in ("blank", "skipped_lines", "other_messages", "mode_ac", "no_position")
+        or k in ("not_decoded", "position_unresolved")
+    }
+    no_state = rows - states - rejected - sum(reasons.values())
+    return {"rows": rows, **reasons, "without_position": max(no_state, 0)}
+
+
+def _check_times(frames: list[pd.DataFrame]) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """The rows of every input whose time is far from the median time of all of them, as
+    rejects (:func:`wellclear.formats.validate.check_times`)."""
+    if not frames:
+        return frames, []
+    every = np.concatenate([f["t_row"].to_numpy(np.float64) for f in frames])
+    centre = time_reference(every)
+    kept, late = [], []
+    for f in frames:
+        check = RowChecker(len(f))
+        name = str(f.attrs.get("time_column", "t"))
+        check_times(check, f["t_row"].to_numpy(np.float64), name, centre)
+        if check.bad.any():
+            bad = check.bad
+            raws = [f"time {t!r}" for t in f["t_row"].to_numpy()[bad]]
+            source = str(f["source"].iloc[0])
+            late.append(
+                make_rejects(
+                    source, f["line"].to_numpy()[bad], check.column[bad], check.reason[bad], raws
+                )
+            )
+            f = f.loc[~bad].reset_index(drop=True)
+        kept.append(f)
+    return kept, late
 
 
 def _party_warnings(frame: pd.DataFrame) -> list[str]:
@@ -510,5 +591,5 @@ def _party_warnings(frame: pd.DataFrame) -> list[str]:
 
 
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
-    """Write rejected rows (line, column, reason and the raw fields) as CSV."""
-    rejects.to_csv(path, index=False)
+    """Write rejected rows (source, line, column, reason and the raw fields) as CSV."""
+    rejects.reindex(columns=REJECT_COLUMNS).to_csv(path, index=False)
