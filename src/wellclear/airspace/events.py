@@ -8,9 +8,10 @@ id, callsign the aircraft (callsign: the last one seen during the stay)
 party
 volume, kind the volume
 event        ``infringement``, or ``crossing`` for FIR, ADIZ and controlled airspace
-entry_time   unix s; the boundary crossing interpolated between the samples either side: along
-             the great circle for a side, linearly in altitude for the floor or ceiling, at the
-             opening of a time window
+entry_time   unix s; the boundary crossing on the path between the samples either side: the
+             scan's cubic Hermite path (:mod:`~wellclear.airspace.path`: a stay, or an exit,
+             shorter than the time between samples is found there), linearly in altitude
+             between its points for the floor or ceiling, at the opening of a time window
 exit_time    likewise
 dwell_s      exit_time - entry_time
 max_depth_m  greatest horizontal distance from the boundary inside (geodesic, m), refined
@@ -36,6 +37,7 @@ from wellclear.airspace.depth import along_track, max_depth
 from wellclear.airspace.geometry import GEOD
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.now import bound_matrix
+from wellclear.airspace.path import refine
 from wellclear.airspace.vertical import altitudes, limit_altitude, vertical_inside
 from wellclear.airspace.volume import Volume
 from wellclear.states import check_states
@@ -72,6 +74,8 @@ class EventsConfig:
     party_state: Mapping[str, str] | None = None
     bind_unknown: bool = False  # sovereign airspace binds ``unknown`` traffic too
     coarse_samples: int = 8
+    # follow the Hermite path between samples (see wellclear.airspace.path), not the samples
+    interpolate: bool = True
 
 
 def geodesic_interp(
@@ -123,9 +127,16 @@ def track_events(
         order = np.lexsort((t, ids))
         df = df.iloc[order].reset_index(drop=True)
         ids, t = ids[order], t[order]
-    n = len(df)
-    if n == 0:
+    if len(df) == 0:
         return empty_events()
+    if cfg.interpolate:
+        split = (ids[1:] != ids[:-1]) | ((t[1:] - t[:-1]) > cfg.max_gap_s)
+        dense = refine(df, index, np.r_[split, True])
+        if len(dense) > len(df):
+            df = dense
+            ids = pd.factorize(df["id"])[0]
+            t = df["t"].to_numpy(np.float64)
+    n = len(df)
     lon = df["lon"].to_numpy(np.float64)
     lat = df["lat"].to_numpy(np.float64)
     alt = df["alt_m"].to_numpy(np.float64)
