@@ -87,6 +87,8 @@ def test_scan_cli_exit_2_or_rejects_for_streamed_files(clean: pd.DataFrame, tmp_
     rejects = pd.read_csv(tmp_path / "s/rejects.csv")
     assert rejects["line"].tolist() == [row + 1 for row, *_ in BAD]
     assert f"{len(clean) - len(BAD)} rows" in res.output
+    used = len(clean) - len(BAD)
+    assert f"input rows {len(clean)} = {used} used + 0 counted + {len(BAD)} rejected" in res.output
 
 
 def test_scan_skip_keeps_the_rejects_of_every_input_kind(tmp_path: Path) -> None:
@@ -112,3 +114,20 @@ def test_scan_skip_keeps_the_rejects_of_every_input_kind(tmp_path: Path) -> None
     rejects = pd.read_csv(tmp_path / "o/rejects.csv")
     got = list(zip(rejects["source"], rejects["line"], strict=True))
     assert got == [(str(sbs), 2), (str(traffic), 3), (str(traffic), 4)]
+
+
+def test_detect_refuses_absurd_rows_instead_of_crashing(tmp_path: Path) -> None:
+    """Before the reader's limits, one altitude of 1e9 m ended ``detect`` with a traceback
+    (candidate grid too fine for 64-bit keys) and a vertical rate of 1e5 m/s kept it busy."""
+    head = "time,icao24,lat,lon,velocity,heading,vertrate,baroaltitude,geoaltitude\n"
+    rows = [f"{T0:.0f},{k:06x},{36 + k / 100},38.0,200,90,0,6000,6050" for k in range(50)]
+    rows.append(f"{T0:.0f},ffff01,36.9,38.0,200,90,0,1e9,6050")
+    rows.append(f"{T0:.0f},ffff02,36.95,38.0,200,90,1e5,6000,6050")
+    path = tmp_path / "absurd.csv"
+    path.write_text(head + "\n".join(rows) + "\n")
+    res = runner.invoke(app, ["detect", str(path)])
+    assert res.exit_code == 2
+    assert f"{path}:52: field baroaltitude: altitude outside" in res.output
+    res = runner.invoke(app, ["detect", str(path), "--invalid", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "input rows 52 = 50 used + 0 counted + 2 rejected" in res.output

@@ -169,4 +169,5 @@ def read_snapshot(
     snap.rejects = reports.rejects
     snap.warnings = reports.warnings
     snap.counts["rejected"] = len(reports.rejects)
+    snap.counts["rows"] = reports.counts.get("rows", len(reports.frame) + len(reports.rejects))
     return snap

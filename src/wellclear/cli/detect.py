@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wellclear.cli import app
+from wellclear.formats.result import accounting
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
 from wellclear.snapshot import MAX_AGE_LIMIT_S, read_snapshot
@@ -157,7 +158,7 @@ def detect_command(
         f"snapshot {iso(snap.at)}: {c['used']} aircraft used, {c['stale']} stale, "
         f"{c['incomplete']} incomplete, {c['on_ground']} on ground, {c['rejected']} rejected; "
         f"{found.pairs_examined} pairs examined, {len(found.conflicts)} conflicts{extra}; "
-        f"{elapsed:.2f} s",
+        f"{accounting(c['rows'], c['used'], c['rejected'])}; {elapsed:.2f} s",
         err=True,
     )
     sys.stdout.flush()

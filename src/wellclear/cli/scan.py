@@ -27,6 +27,7 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_options
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
+from wellclear.formats.result import accounting
 from wellclear.formats.resultset import ResultSet, command_line, describe_inputs
 from wellclear.units import UnitError, parse_duration, parse_length, positive, positive_duration
 
@@ -49,9 +50,9 @@ def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
 
 def _read_inputs(
     files: list[str], invalid: str, tz: str, t0: float | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Every non-streamed input read whole by the one road of :mod:`wellclear.formats`
-    (:func:`~wellclear.formats.states.read_reports`): states and rejects."""
+    (:func:`~wellclear.formats.states.read_reports`): states, rejects and rows read."""
     from wellclear.formats.states import read_reports
     from wellclear.states import STATES_COLUMNS
 
@@ -66,7 +67,7 @@ def _read_inputs(
     missing = [c for c in STATES_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"inputs lack the states column(s) {', '.join(missing)}")
-    return frame, result.rejects
+    return frame, result.rejects, result.counts.get("rows", len(frame) + len(result.rejects))
 
 
 @app.command("scan", cls=ZonesCommand)
@@ -166,10 +167,11 @@ def scan_command(
         source: DatasetSource | FrameSource
         if contract_files(files, ("parquet",)):
             source, found = check_source(DatasetSource(tuple(files)), invalid)
+            read_rows = source.count()
         else:
-            frame, found = _read_inputs(files, invalid, tz, t0)
+            frame, found, read_rows = _read_inputs(files, invalid, tz, t0)
             source = FrameSource(frame)
-        rejects = found if invalid == "skip" else None
+        rejects = found if invalid == "skip" and len(found) else None
         if sort not in ("auto", "always", "never"):
             raise UnitError(f"--sort {sort!r}: expected auto, always or never")
         if isinstance(source, DatasetSource) and sort != "never":
@@ -254,7 +256,10 @@ def scan_command(
         held.close()
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
-    _summary(encounters, result.rows, time.perf_counter() - started, written)
+    rejected = 0 if rejects is None else len(rejects)
+    seconds = time.perf_counter() - started
+    accounted = accounting(read_rows, result.rows, rejected)
+    _summary(encounters, result.rows, seconds, written, accounted)
 
 
 def _terminal_filter(on: bool, radius: str, height: str) -> Callable[[ScanResult], ScanResult]:
@@ -312,7 +317,9 @@ def _write_arrow(table: pa.Table, path: Path, fmt: str) -> Path:
     return out
 
 
-def _summary(enc: pa.Table, rows: int, seconds: float, written: list[Path]) -> None:
+def _summary(
+    enc: pa.Table, rows: int, seconds: float, written: list[Path], accounted: str = ""
+) -> None:
     frame = enc.select(["primary", "airprox"]).to_pandas()
     counts = frame["primary"].value_counts().to_dict() if len(frame) else {}
     cats = frame.loc[frame["airprox"] != "", "airprox"].value_counts().sort_index().to_dict()
@@ -320,7 +327,7 @@ def _summary(enc: pa.Table, rows: int, seconds: float, written: list[Path]) -> N
     typer.echo(
         f"wellclear scan: {rows} rows, {enc.num_rows} encounters ({parts}); airprox "
         f"{', '.join(f'{k} {v}' for k, v in cats.items()) or 'none'}; "
-        f"{seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s); wrote "
+        f"{seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s); {accounted}; wrote "
         + ", ".join(str(p) for p in written),
         err=True,
     )

@@ -106,3 +106,12 @@ def concat_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
     rank = out["source"].astype(str).map(dict(zip(order, order.index, strict=True)))
     keys = np.lexsort((out["line"].to_numpy(np.int64), rank.to_numpy(np.int64)))
     return out.iloc[keys].reset_index(drop=True)
+
+
+def accounting(rows: int, used: int, rejected: int) -> str:
+    """Every input row is used, counted or rejected, in words for a command's summary:
+    ``input rows N = U used + C counted + R rejected`` (counted: the rows a command read and
+    set aside for a stated reason, e.g. blank lines, repeats, earlier reports of an aircraft)."""
+    return (
+        f"input rows {rows} = {used} used + {rows - used - rejected} counted + {rejected} rejected"
+    )
