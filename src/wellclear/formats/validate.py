@@ -74,8 +74,21 @@ class RowChecker:
 
     def __init__(self, n: int) -> None:
         self.bad = np.zeros(n, dtype=bool)
-        self.column = np.full(n, "", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
+        self._text: tuple[Reasons, Reasons] | None = None  # made at the first flag
+
+    @property
+    def column(self) -> Reasons:
+        return self._texts()[0]
+
+    @property
+    def reason(self) -> Reasons:
+        return self._texts()[1]
+
+    def _texts(self) -> tuple[Reasons, Reasons]:
+        if self._text is None:
+            n = len(self.bad)
+            self._text = (np.full(n, "", dtype=object), np.full(n, "", dtype=object))
+        return self._text
 
     def flag(self, mask: BoolArray, column: str, reasons: Reasons | str) -> None:
         new = np.asarray(mask, dtype=bool) & ~self.bad
@@ -86,10 +99,12 @@ class RowChecker:
         self.reason[new] = reasons[new] if isinstance(reasons, np.ndarray) else reasons
 
 
-def _values(prefix: str, values: FloatArray, mask: BoolArray, unit: str) -> Reasons:
-    """``prefix: VALUE UNIT`` for the flagged rows only (others empty)."""
-    out = np.full(len(values), "", dtype=object)
+def _values(prefix: str, values: FloatArray, mask: BoolArray, unit: str) -> Reasons | str:
+    """``prefix: VALUE UNIT`` for the flagged rows only (others empty; '' when none is)."""
     idx = np.flatnonzero(mask)
+    if not idx.size:
+        return ""
+    out = np.full(len(values), "", dtype=object)
     out[idx] = [f"{prefix}: {v:.6g} {unit}" for v in values[idx]]
     return out
 
