@@ -201,7 +201,9 @@ def test_kill_9_of_a_real_scan_leaves_the_previous_set_or_none(
     whole = time.perf_counter() - started
     assert _contents(out) == after
     seen = set()
-    for fraction in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98):
+    # kills spread over the run (its length varies with the machine's load; the last ones
+    # come after it has finished, so both outcomes are seen)
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 3.0):
         # the previous set back in place (cleaning what a killed run left), then a rerun
         # killed part of the way
         assert _scan(str(states), "--output", str(out), "--overwrite")[0] == 0
@@ -217,7 +219,7 @@ def test_kill_9_of_a_real_scan_leaves_the_previous_set_or_none(
             continue
         assert got in (before, after), fraction
         seen.add("before" if got == before else "after")
-    assert len(seen) >= 2, seen
+    assert {"before", "after"} <= seen, seen
     assert _scan(str(states), "--output", str(out), "--overwrite")[0] == 0
     assert not [p for p in out.iterdir() if p.name.startswith(".wellclear-staging-")]
 
