@@ -157,6 +157,10 @@ def syria_2015(seed: int = 2015, min_dt: float = 1.0, max_dt: float = 15.0) -> p
     return sample(fly(syria_2015_plans(), dt=1.0), seed=seed, min_dt=min_dt, max_dt=max_dt)
 
 
+# the altitudes of the random scenario's flights
+MIN_ALT_M, MAX_ALT_M = 300.0, 13_000.0
+
+
 def random_plans(
     n: int,
     duration_s: float,
@@ -174,24 +178,32 @@ def random_plans(
         start = t0 + rng.uniform(0, duration_s / 2)
         left = t0 + duration_s - start
         legs = []
+        # the draws in their order of old; a climb or descent that would leave 300 m - 13 km
+        # is slowed to level off at the bound
+        drawn = []
         while left > 0:
             d = float(min(rng.uniform(120, 900), left))
-            legs.append(
-                Leg(
-                    d,
-                    turn_dps=float(rng.choice([0.0, 0.0, -1.5, 1.5, 3.0])) if d < 300 else 0.0,
-                    vs_mps=float(rng.choice([0.0, 0.0, -8.0, 8.0])),
-                )
-            )
+            turn = float(rng.choice([0.0, 0.0, -1.5, 1.5, 3.0])) if d < 300 else 0.0
+            drawn.append((d, turn, float(rng.choice([0.0, 0.0, -8.0, 8.0]))))
             left -= d
+        here = (
+            lat + rng.uniform(-radius_deg, radius_deg),
+            lon + rng.uniform(-radius_deg, radius_deg),
+        )
+        alt = float(rng.uniform(1500, 11000))
+        level = alt
+        for d, turn, vs in drawn:
+            if not MIN_ALT_M <= level + vs * d <= MAX_ALT_M:  # level off at the bound
+                vs = (min(max(level + vs * d, MIN_ALT_M), MAX_ALT_M) - level) / d
+            level += vs * d
+            legs.append(Leg(d, turn_dps=turn, vs_mps=vs))
         plans.append(
             Plan(
                 f"{k:06x}",
                 f"p{k % 4}",
                 start,
-                lat + rng.uniform(-radius_deg, radius_deg),
-                lon + rng.uniform(-radius_deg, radius_deg),
-                float(rng.uniform(1500, 11000)),
+                *here,
+                alt,
                 float(rng.uniform(110, 250)),
                 float(rng.uniform(0, 360)),
                 tuple(legs),
