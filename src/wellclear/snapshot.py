@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wellclear.formats.result import counted_reasons
 from wellclear.formats.states import InvalidPolicy, Reports, read_reports
 from wellclear.states import STATES_COLUMNS, bring_to_common_time
 from wellclear.timeutil import iso
@@ -63,6 +64,20 @@ class Snapshot:
     counts: dict[str, int] = field(default_factory=dict)
     rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
+    # the rows the readers set aside, by reason (blank lines, repeats, frames without position)
+    read_counts: dict[str, int] = field(default_factory=dict)
+
+    def accounted(self) -> dict[str, int]:
+        """The input rows not used in the snapshot, by reason: the readers' reasons, the
+        earlier and later reports of each aircraft, and the latest reports of aircraft that
+        are stale, incomplete or on the ground."""
+        c = self.counts
+        return {
+            **self.read_counts,
+            "earlier_reports": c.get("earlier", 0),
+            "after_the_snapshot": c.get("later", 0),
+            **{k: c.get(k, 0) for k in ("stale", "incomplete", "on_ground")},
+        }
 
 
 def snapshot(reports: pd.DataFrame, at: float | None, max_age_s: float) -> Snapshot:
@@ -91,6 +106,8 @@ def snapshot(reports: pd.DataFrame, at: float | None, max_age_s: float) -> Snaps
     usable = ~ground & ~stale & ~incomplete
     states = latest.loc[usable].reset_index(drop=True)
     counts = {
+        "earlier": int(len(before) - latest.shape[0]),  # reports before an aircraft's latest
+        "later": int(len(filled) - len(before)),  # reports after ``at``
         "aircraft": int(latest.shape[0]),
         "used": int(usable.sum()),
         "stale": int(stale.sum()),
@@ -170,4 +187,5 @@ def read_snapshot(
     snap.warnings = reports.warnings
     snap.counts["rejected"] = len(reports.rejects)
     snap.counts["rows"] = reports.counts.get("rows", len(reports.frame) + len(reports.rejects))
+    snap.read_counts = counted_reasons(reports.counts)
     return snap

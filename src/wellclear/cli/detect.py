@@ -158,7 +158,7 @@ def detect_command(
         f"snapshot {iso(snap.at)}: {c['used']} aircraft used, {c['stale']} stale, "
         f"{c['incomplete']} incomplete, {c['on_ground']} on ground, {c['rejected']} rejected; "
         f"{found.pairs_examined} pairs examined, {len(found.conflicts)} conflicts{extra}; "
-        f"{accounting(c['rows'], c['used'], c['rejected'])}; {elapsed:.2f} s",
+        f"{accounting(c['rows'], c['used'], c['rejected'], snap.accounted())}; {elapsed:.2f} s",
         err=True,
     )
     sys.stdout.flush()

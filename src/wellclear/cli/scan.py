@@ -27,7 +27,7 @@ from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_options
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
-from wellclear.formats.result import accounting
+from wellclear.formats.result import accounting, counted_reasons
 from wellclear.formats.resultset import ResultSet, command_line, describe_inputs
 from wellclear.units import UnitError, parse_duration, parse_length, positive, positive_duration
 
@@ -50,9 +50,10 @@ def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
 
 def _read_inputs(
     files: list[str], invalid: str, tz: str, t0: float | None
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, pd.DataFrame, int, dict[str, int]]:
     """Every non-streamed input read whole by the one road of :mod:`wellclear.formats`
-    (:func:`~wellclear.formats.states.read_reports`): states, rejects and rows read."""
+    (:func:`~wellclear.formats.states.read_reports`): states, rejects, rows read and the rows
+    set aside by reason."""
     from wellclear.formats.states import read_reports
     from wellclear.states import STATES_COLUMNS
 
@@ -67,7 +68,8 @@ def _read_inputs(
     missing = [c for c in STATES_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"inputs lack the states column(s) {', '.join(missing)}")
-    return frame, result.rejects, result.counts.get("rows", len(frame) + len(result.rejects))
+    rows = result.counts.get("rows", len(frame) + len(result.rejects))
+    return frame, result.rejects, rows, counted_reasons(result.counts)
 
 
 @app.command("scan", cls=ZonesCommand)
@@ -165,11 +167,12 @@ def scan_command(
         # Parquet in the states contract is streamed (validated by check_source), everything
         # else read whole; both validated as every reader validates its rows
         source: DatasetSource | FrameSource
+        counted: dict[str, int] = {}
         if contract_files(files, ("parquet",)):
             source, found = check_source(DatasetSource(tuple(files)), invalid)
             read_rows = source.count()
         else:
-            frame, found, read_rows = _read_inputs(files, invalid, tz, t0)
+            frame, found, read_rows, counted = _read_inputs(files, invalid, tz, t0)
             source = FrameSource(frame)
         rejects = found if invalid == "skip" and len(found) else None
         if sort not in ("auto", "always", "never"):
@@ -245,8 +248,11 @@ def scan_command(
                     "t0": t0,
                 },
                 "rows": {
-                    "input": result.rows,
-                    "rejected": 0 if rejects is None else len(rejects),
+                    "input": read_rows,
+                    "used": result.rows,
+                    "counted": counted,
+                    "rejected": len(found),
+                    "flagged": result.flagged,
                 },
             }
         )
@@ -256,9 +262,13 @@ def scan_command(
         held.close()
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
-    rejected = 0 if rejects is None else len(rejects)
     seconds = time.perf_counter() - started
-    accounted = accounting(read_rows, result.rows, rejected)
+    accounted = accounting(read_rows, result.rows, len(found), counted)
+    flagged = {k: v for k, v in result.flagged.items() if v}
+    if flagged:  # used, kept in the evidence, but not for minima (docs/plausibility.md)
+        accounted += "; of the used, left out of the minima as implausible: " + ", ".join(
+            f"{k.replace('_', ' ')} {v}" for k, v in flagged.items()
+        )
     _summary(encounters, result.rows, seconds, written, accounted)
 
 

@@ -12,6 +12,7 @@ the counted reasons + ``rejected``). ``notes`` are meant for the user (say them 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,10 +109,24 @@ def concat_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return out.iloc[keys].reset_index(drop=True)
 
 
-def accounting(rows: int, used: int, rejected: int) -> str:
+def accounting(rows: int, used: int, rejected: int, counted: Mapping[str, int]) -> str:
     """Every input row is used, counted or rejected, in words for a command's summary:
-    ``input rows N = U used + C counted + R rejected`` (counted: the rows a command read and
-    set aside for a stated reason, e.g. blank lines, repeats, earlier reports of an aircraft)."""
-    return (
-        f"input rows {rows} = {used} used + {rows - used - rejected} counted + {rejected} rejected"
+    ``input rows N = U used + C counted (blank 2, repeats 1) + R rejected``; ``counted`` are
+    the rows read and set aside, by stated reason (blank lines, exact repeats, frames without
+    a position, earlier reports of an aircraft, ...). Rows that none of these accounts for
+    are said, not hidden (``; K rows not accounted for``): the sum is checked, not assumed."""
+    reasons = {k: v for k, v in counted.items() if v}
+    total = sum(reasons.values())
+    why = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in reasons.items())
+    text = (
+        f"input rows {rows} = {used} used + {total} counted{f' ({why})' if why else ''} "
+        f"+ {rejected} rejected"
     )
+    missing = rows - used - total - rejected
+    return text + (f"; {missing} rows not accounted for" if missing else "")
+
+
+def counted_reasons(counts: Mapping[str, int]) -> dict[str, int]:
+    """The counted reasons of a reader's ``counts`` (without ``rows``, ``states``,
+    ``rejected``)."""
+    return {k: v for k, v in counts.items() if k not in ("rows", "states", "rejected", "lines")}
