@@ -27,7 +27,7 @@ BAD = [
     (20, "lon", 540.0, "longitude outside"),
     (30, "gs_mps", -3.0, "negative speed"),
     (40, "alt_baro_m", np.inf, "infinite"),
-    (50, "alt_m", 1e9, "altitude outside"),
+    (50, "alt_geo_m", 1e9, "altitude outside"),  # alt_m is made from these, as the reader does
     (60, "vs_mps", 1e5, "vertical rate beyond"),
     (70, "t", 4_102_444_800.0, "more than 366 days"),  # 2100-01-01 among 2021 data
     (80, "t", np.nan, "missing time"),
