@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -54,17 +55,23 @@ def _read_inputs(
     """Every non-streamed input read whole by the one road of :mod:`wellclear.formats`
     (:func:`~wellclear.formats.states.read_reports`): states, rejects, rows read and the rows
     set aside by reason."""
-    from wellclear.formats.states import read_reports
+    from wellclear.formats.states import coded, read_reports
     from wellclear.states import STATES_COLUMNS
 
-    result = read_reports(files, invalid=invalid, tz=tz, t0=t0)  # type: ignore[arg-type]
+    result = read_reports(
+        files,  # type: ignore[arg-type]
+        invalid=invalid,  # type: ignore[arg-type]
+        tz=tz,
+        t0=t0,
+        categorical=True,  # ids coded once, as the streamed Parquet gives them
+    )
     for note in result.notes:
         typer.echo(f"wellclear: {note}", err=True)
     frame = result.frame
     if len(frame.columns):
         baro = frame["alt_baro_m"]
         frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
-        frame["alt_src"] = baro.notna().map({True: "baro", False: "geo"})
+        frame["alt_src"] = coded(baro.isna().to_numpy(np.int8), ["baro", "geo"])
     missing = [c for c in STATES_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"inputs lack the states column(s) {', '.join(missing)}")

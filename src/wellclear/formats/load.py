@@ -351,8 +351,14 @@ def load(path: str, stdin: io.TextIOBase | None = None) -> Loaded:
         text = (stdin or sys.stdin).read()
         loaded = read_csv_bytes(text.encode() if isinstance(text, str) else text, "<stdin>")
     elif name.endswith(PARQUET_SUFFIXES):
-        try:
-            table = pq.read_table(path)
+        try:  # text as dictionaries: a few distinct names, no string built per row
+            schema = pq.read_schema(path)
+            text = [
+                f.name
+                for f in schema
+                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            ]
+            table = pq.read_table(path, read_dictionary=text)
         except (pa.ArrowException, OSError) as exc:
             raise StatesInputError(f"cannot read Parquet: {exc}", file=path) from None
         check_names(list(table.column_names), path)
@@ -382,18 +388,21 @@ def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     columns: dict[str, object] = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_floating(col.type):
-            values = col.to_numpy(zero_copy_only=False).astype(np.float64)
-            valid = col.is_valid().to_numpy(zero_copy_only=False)
-            explicit = np.isnan(values) & valid
+            values = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+            nan = np.isnan(values)
+            if col.null_count and nan.any():  # nulls are NaN too: only the others are explicit
+                explicit = nan & col.is_valid().to_numpy(zero_copy_only=False)
+            else:
+                explicit = nan
             if explicit.any():
                 obj = pd.Series(values, dtype=object)
                 obj[explicit] = EXPLICIT_NAN
                 columns[name] = obj
                 continue
-            columns[name] = pd.Series(values)
+            columns[name] = pd.Series(values, copy=False)  # pandas would copy it
         else:
             try:
                 columns[name] = col.to_pandas()
             except (pa.ArrowException, ValueError, OverflowError):
                 columns[name] = pd.Series([str(v) for v in col.to_pylist()], dtype=object)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # no copy of the columns into one block

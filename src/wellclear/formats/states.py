@@ -34,6 +34,7 @@ newlines, ragged rows, OpenSky ``states/all`` and readsb ``aircraft.json``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -43,6 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from wellclear.formats.errors import DecodeError, StatesInputError
 from wellclear.formats.load import EXPLICIT_NAN, JSON_SUFFIXES, load
@@ -50,6 +52,7 @@ from wellclear.formats.result import (
     REJECT_COLUMNS,
     ReadResult,
     concat_rejects,
+    empty_rejects,
     make_rejects,
     raise_first,
     short,
@@ -240,7 +243,10 @@ def _numeric(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
         check.flag(series.notna().to_numpy(dtype=bool), column, "not a number: a boolean")
         return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if series.dtype == np.float64:  # NaN is missing already: no copy
+            values = series.to_numpy()
+        else:
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         check.flag(np.isinf(values), column, "infinite value")
         return values
     booleans = series.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
@@ -266,9 +272,10 @@ def _numeric(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
 def _times(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
     """Unix seconds from unix s, unix ms (values above 1e11) or ISO 8601 (UTC when no zone)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        ts = pd.to_datetime(series, utc=True)
-        delta = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
-        return np.asarray(delta.to_numpy(np.float64), dtype=np.float64)
+        ts = series.array  # ticks since 1970 UTC; a naive time is UTC
+        ticks = ts.asi8.astype(np.float64)  # in the array's unit
+        ticks[np.asarray(ts.isna())] = np.nan
+        return ticks / float(pd.Timedelta(1, unit="s") // pd.Timedelta(1, unit=ts.unit))
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = _numeric(series, column, check)
     else:
@@ -300,10 +307,53 @@ def _booleans(series: pd.Series, column: str, check: RowChecker) -> BoolArray:
     return true
 
 
-def _text(frame: pd.DataFrame, column: str, default: str = "") -> npt.NDArray[np.object_]:
+Text = npt.NDArray[np.object_] | pd.Categorical
+
+
+def coded(codes: npt.ArrayLike, categories: npt.ArrayLike) -> pd.Categorical:
+    """A categorical column from its codes (-1: missing) and its categories."""
+    return pd.Categorical.from_codes(
+        np.asarray(codes), categories=pd.Index(np.asarray(categories, dtype=object))
+    )
+
+
+def map_categories(
+    values: pd.Categorical,
+    f: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]],
+    missing: str = "",
+) -> pd.Categorical:
+    """``f`` applied to each category of ``values`` once (missing cells as ``missing``), the
+    categories it makes equal merged: a text column of millions of rows handled as its few
+    distinct values."""
+    cats = np.append(np.asarray(values.categories, dtype=object), missing)
+    mapped, uniques = pd.factorize(f(cats))
+    # a missing cell's code is -1: the last entry, ``missing``'s
+    return coded(mapped[values.codes], uniques)
+
+
+def _ids(values: Text) -> Text:
+    """Aircraft ids as compared (:func:`~wellclear.formats.validate.normalise_ids`), a
+    categorical column category by category."""
+    if isinstance(values, pd.Categorical):
+        return map_categories(values, normalise_ids)
+    return normalise_ids(values)
+
+
+def _text(frame: pd.DataFrame, column: str, default: str = "") -> Text:
+    """A text column stripped, ``default`` where empty or missing. A dictionary column (a
+    Parquet file's strings) stays categorical: each distinct value is stripped once, not each
+    row (no Python string per row)."""
     if column not in frame.columns:
-        return np.full(len(frame), default, dtype=object)
-    text = _stripped(frame[column])
+        return coded(np.zeros(len(frame), np.int8), [default])
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+
+        def clean(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+            text = _stripped(pd.Series(values, dtype=object))
+            return (text.where(text.ne(""), default) if default else text).to_numpy(object)
+
+        return map_categories(series.array, clean)
+    text = _stripped(series)
     if default:
         text = text.where(text.ne(""), default)
     return text.to_numpy(dtype=object)
@@ -318,13 +368,12 @@ def convert(
     per aircraft and time) after the conversion to SI units; the time rule, which needs every
     input's times, is applied by :func:`read_reports`.
     """
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = frame.set_axis([str(c).strip().lower() for c in frame.columns], axis=1)
     schema = detect_schema(list(frame.columns), source)
     n = len(frame)
     check = RowChecker(n)
 
-    ids = normalise_ids(_text(frame, schema.ident))
+    ids = _ids(_text(frame, schema.ident))
     check.flag(ids == "", schema.ident, "missing aircraft id")
     time_col = next(c for c in schema.time if c in frame.columns)
     t_row = _times(frame[time_col], time_col, check)
@@ -337,7 +386,8 @@ def convert(
     def num(column: str, factor: float = 1.0) -> FloatArray:
         if column not in frame.columns:
             return np.full(n, np.nan)
-        return _numeric(frame[column], column, check) * factor
+        values = _numeric(frame[column], column, check)
+        return values * factor if factor != 1.0 else values
 
     lat = num(schema.lat)
     lon = num(schema.lon)
@@ -370,7 +420,7 @@ def convert(
         names,
     )
     line_no = lines.to_numpy(np.int64)
-    repeats = check_duplicates(
+    repeats = _duplicates(
         check, ids, t_pos, {"lat": lat, "lon": lon, "alt": baro}, line_no, schema.ident
     )
 
@@ -389,9 +439,10 @@ def convert(
             "trk_deg": np.mod(trk, 360.0),
             "vs_mps": vs,
             "onground": onground,
-            "source": source,
+            "source": coded(np.zeros(n, np.int8), [source]),
             "line": line_no,
-        }
+        },
+        copy=False,
     )
     for q in ("nacp", "nic", "nucp"):  # position quality (NACp, NIC, NUCp), where given
         if q in frame.columns:
@@ -399,12 +450,68 @@ def convert(
     if "source_type" in frame.columns:
         reports["source_type"] = _text(frame, "source_type")
     bad = check.bad
-    rejects = make_rejects(
-        source, line_no[bad], check.column[bad], check.reason[bad], _raw_rows(frame, bad)
-    )
+    if bad.any():
+        rejects = make_rejects(
+            source, line_no[bad], check.column[bad], check.reason[bad], _raw_rows(frame, bad)
+        )
+    else:
+        rejects = empty_rejects()
     reports.attrs["repeats"] = int(repeats.sum())
     reports.attrs["time_column"] = time_col
-    return reports.loc[~bad & ~repeats].reset_index(drop=True), rejects
+    left_out = bad | repeats
+    if left_out.any():
+        reports = reports.loc[~left_out].reset_index(drop=True)
+    return reports, rejects
+
+
+def _duplicates(
+    check: RowChecker,
+    ids: Text,
+    t: FloatArray,
+    position: dict[str, FloatArray],
+    lines: npt.NDArray[np.int64],
+    name: str,
+) -> BoolArray:
+    """:func:`~wellclear.formats.validate.check_duplicates` on the rows that can be duplicates
+    only: those whose (aircraft, time) hash is shared by another row (one pass of hashing on
+    integer keys; a hash collision is a candidate, checked exactly, never a duplicate)."""
+    n = len(t)
+    codes = ids.codes if isinstance(ids, pd.Categorical) else pd.factorize(ids)[0]
+    t = np.asarray(t, dtype=np.float64)
+    if n < 2 or _one_run_each(codes, t):
+        return np.zeros(n, dtype=bool)
+    bits = (t + 0.0).view(np.uint64)  # -0.0 as 0.0
+    key = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ bits
+    maybe = pd.Index(key).duplicated(keep=False)
+    if not maybe.any():
+        return np.zeros(n, dtype=bool)
+    at = np.flatnonzero(maybe)
+    sub = RowChecker(len(at))
+    sub.bad[:] = check.bad[at]
+    some = {k: np.asarray(v)[at] for k, v in position.items()}
+    repeats = np.zeros(n, dtype=bool)
+    repeats[at] = check_duplicates(sub, np.asarray(ids)[at], t[at], some, lines[at], name)
+    new = sub.bad & ~check.bad[at]
+    if new.any():
+        mask = np.zeros(n, dtype=bool)
+        mask[at[new]] = True
+        reasons = np.full(n, "", dtype=object)
+        reasons[at[new]] = sub.reason[new]
+        check.flag(mask, name, reasons)
+    return repeats
+
+
+def _one_run_each(codes: npt.NDArray[np.integer], t: FloatArray) -> bool:
+    """Whether each aircraft's rows are one run of strictly increasing times (a file written
+    by flight, as ``traffic`` and OpenSky extracts are): then no two rows share an aircraft
+    and a time, and the hashing is not needed."""
+    c = np.asarray(codes)
+    if c.size == 0 or c.min() < 0:
+        return False
+    same = c[1:] == c[:-1]
+    with np.errstate(invalid="ignore"):
+        runs = 1 + int(np.count_nonzero(~(same & (t[1:] > t[:-1]))))
+    return runs == int(np.count_nonzero(np.bincount(c)))
 
 
 def _raw_rows(frame: pd.DataFrame, mask: BoolArray) -> list[str]:
@@ -466,6 +573,7 @@ def read_reports(
     tz: str = "UTC",
     t0: float | None = None,
     reference: tuple[float, float] | None = None,
+    categorical: bool = False,
 ) -> ReadResult:
     """Read one or more inputs of any format into SI reports (unfilled), with every rejected
     row: the one road every command takes.
@@ -477,7 +585,8 @@ def read_reports(
     median time of all the inputs. With ``invalid="error"`` the first invalid row raises
     :class:`StatesInputError` (or the feed reader's own :class:`DecodeError`), naming file,
     line and field. ``counts`` has ``rows`` (data rows or messages read), ``states``,
-    ``rejected`` and, by reason, the rows that gave no state and are not errors.
+    ``rejected`` and, by reason, the rows that gave no state and are not errors. With
+    ``categorical`` the text columns of Parquet inputs (read as dictionaries) stay categorical.
     """
     from wellclear.formats.feeds import read_feed
 
@@ -523,10 +632,33 @@ def read_reports(
     rejected = concat_rejects(rejects)
     if invalid == "error":
         raise_first(rejected, StatesInputError)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frame = _concat(frames, categorical)
     counts["states"] = len(frame)
     counts["rejected"] = len(rejected)
     return ReadResult(frame, rejected, notes + _party_warnings(frame), counts)
+
+
+def _concat(frames: list[pd.DataFrame], categorical: bool) -> pd.DataFrame:
+    """The reports of every input in one frame. Text read as dictionaries (Parquet) is joined
+    category by category; it stays categorical when asked (the scan codes its ids), else it
+    becomes text as every other reader gives it."""
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) > 1:
+        frames = [f.copy(deep=False) for f in frames]
+        for c in frames[0].columns:
+            if all(c in f and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames):
+                joined = union_categoricals([f[c].array for f in frames])
+                at = 0
+                for f in frames:
+                    f[c] = joined[at : at + len(f)]
+                    at += len(f)
+    frame = pd.concat(frames, ignore_index=True)
+    if not categorical:
+        for c in frame.columns:
+            if isinstance(frame[c].dtype, pd.CategoricalDtype):
+                frame[c] = frame[c].astype("str")
+    return frame
 
 
 def _add(counts: dict[str, int], more: dict[str, int]) -> None:
@@ -551,12 +683,18 @@ def _feed_counts(counts: dict[str, int], states: int, rejected: int) -> dict[str
     return {"rows": rows, **reasons, "without_position": max(no_state, 0)}
 
 
+def _sample(t: FloatArray, most: int = 200_000) -> FloatArray:
+    """At most about ``most`` of ``t``, evenly spread (all of them when fewer)."""
+    return t if t.size <= most else t[:: t.size // most]
+
+
 def _check_times(frames: list[pd.DataFrame]) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """The rows of every input whose time is far from the median time of all of them, as
     rejects (:func:`wellclear.formats.validate.check_times`)."""
     if not frames:
         return frames, []
-    every = np.concatenate([f["t_row"].to_numpy(np.float64) for f in frames])
+    # the median of a sample of every input's times: the rule allows a year either side
+    every = np.concatenate([_sample(f["t_row"].to_numpy(np.float64)) for f in frames])
     centre = time_reference(every)
     kept, late = [], []
     for f in frames:
