@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.cli.skipped import INVALID_HELP, REJECTS_HELP, invalid_policy, write_skipped
 from wellclear.cli.zones_option import ZONES, ZONES_HELP, ZonesCommand
 from wellclear.timeutil import iso, parse_time
 
@@ -50,6 +51,8 @@ def check_command(
     bind_unknown: Annotated[
         bool, typer.Option(help="Sovereign airspace binds unknown traffic too.")
     ] = False,
+    invalid: Annotated[str, typer.Option(help=INVALID_HELP)] = "error",
+    rejects: Annotated[Path | None, typer.Option(help=REJECTS_HELP)] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="CSV, JSONL, Parquet or GeoJSON by extension."),
@@ -62,6 +65,7 @@ def check_command(
     from wellclear.airspace.now import NowConfig, check_now
     from wellclear.airspace.volume import parse_party_state
     from wellclear.airspace.write import write_results
+    from wellclear.formats.result import accounting, counted_reasons
     from wellclear.formats.states import read_reports
     from wellclear.snapshot import MAX_AGE_LIMIT_S, check_time, fill_missing, snapshot
     from wellclear.units import positive_duration
@@ -73,7 +77,8 @@ def check_command(
         age_s = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
         gap_s = positive_duration(max_gap, "--max-gap")
         when = None if at is None else parse_time(at)
-        reports = read_reports(list(inputs))
+        policy = invalid_policy(invalid)
+        reports = read_reports(list(inputs), invalid=policy)
         if when is not None and not tracks:
             check_time(reports.frame, when, age_s, "--at")
     except (ValueError, KeyError, OSError) as e:
@@ -83,6 +88,11 @@ def check_command(
             _warn(w)
     for w in reports.warnings:
         _warn(w)
+    if policy == "skip":
+        write_skipped(reports.rejects, rejects, list(inputs))
+    rows = reports.counts.get("rows", len(reports.frame) + len(reports.rejects))
+    n_rejected = len(reports.rejects)
+    read_counted = counted_reasons(reports.counts)
     frame = reports.frame
     parties = frame["party"].astype(str).unique() if len(frame) else ()
     for w in unmapped_parties(volumes, parties, mapping):
@@ -92,11 +102,27 @@ def check_command(
         filled = as_tracks(fill_missing(frame, gap_s)) if len(frame) else frame
         cfg = EventsConfig(max_gap_s=gap_s, party_state=mapping, bind_unknown=bind_unknown)
         result = track_events(filled, index, cfg)
+        placed = int((filled["lat"].notna() & filled["lon"].notna()).sum()) if len(filled) else 0
+        if not placed:
+            _warn("no report has a position (none given, none within --max-gap to fill from)")
+        counted = {**read_counted, "without_position": len(filled) - placed}
+        summary = (
+            f"tracks: {filled['id'].nunique() if len(filled) else 0} aircraft, "
+            f"{len(result)} infringements or crossings, {n_rejected} rejected; "
+            f"{accounting(rows, placed, n_rejected, counted)}"
+        )
     else:
         snap = snapshot(frame, when, age_s)
-        for name, count in snap.counts.items():
-            if name not in ("aircraft", "used") and count:
+        snap.read_counts = read_counted
+        c = snap.counts
+        for name, count in c.items():
+            if name in ("stale", "incomplete", "on_ground") and count:
                 _warn(f"{count} aircraft {name.replace('_', ' ')}: not checked")
+        if c["aircraft"] and not c["used"]:
+            _warn(
+                f"no aircraft checked at {iso(snap.at)}: all {c['aircraft']} are stale (older "
+                f"than --max-age {age_s:g} s), incomplete or on the ground"
+            )
         result = check_now(
             snap.states,
             index,
@@ -105,10 +131,16 @@ def check_command(
         )
         if len(result) and bool(np.asarray(result["no_qnh"], dtype=bool).any()):
             _warn("AMSL limits compared with barometric altitude (no QNH): see column no_qnh")
+        summary = (
+            f"snapshot {iso(snap.at)}: {c['used']} aircraft checked, {c['stale']} stale, "
+            f"{c['incomplete']} incomplete, {c['on_ground']} on ground, {n_rejected} rejected; "
+            f"{len(result)} results; {accounting(rows, c['used'], n_rejected, snap.accounted())}"
+        )
     try:
         write_results(result, output)
     except ValueError as e:
         raise _fail(str(e)) from None
+    typer.echo(summary, err=True)
 
 
 @airspace_app.command("show")

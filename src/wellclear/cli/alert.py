@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.cli.skipped import INVALID_HELP, REJECTS_HELP, invalid_policy, write_skipped
 from wellclear.formats.resultset import replacing
 from wellclear.snapshot import MAX_AGE_LIMIT_S
 
@@ -92,31 +93,43 @@ def alert_command(
     events: Annotated[
         bool, typer.Option("--events", help="Lifecycle events instead of levels.")
     ] = False,
+    invalid: Annotated[str, typer.Option(help=INVALID_HELP)] = "error",
+    rejects: Annotated[Path | None, typer.Option(help=REJECTS_HELP)] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output).")
     ] = None,
 ) -> None:
     """Alert levels of every ordered pair (ownship, intruder) over time, level >= 1."""
+    import time
+
     from wellclear.alerting.config import ConfigError, preset
     from wellclear.alerting.pairs import PairAlerter, level_events
     from wellclear.formats.errors import DecodeError
+    from wellclear.formats.result import accounting, counted_reasons
     from wellclear.formats.states import read_reports
     from wellclear.snapshot import snapshot
+    from wellclear.snapshot_steps import StepRows
     from wellclear.timeutil import iso, parse_time
     from wellclear.units import UnitError, positive_duration
 
+    started = time.perf_counter()
     try:
         config = preset(alerter)
         dt = positive_duration(step, "--step")
         age = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
+        policy = invalid_policy(invalid)
         sources: list[str | Path | pd.DataFrame] = list(states)
-        reports = read_reports(sources)
+        reports = read_reports(sources, invalid=policy)
         first = None if start is None else parse_time(start)
         last = None if end is None else parse_time(end)
     except (ConfigError, UnitError, DecodeError, OSError, ValueError) as err:
         raise _fail(str(err)) from None
     if no_hysteresis:
         config = config.without_hysteresis()
+    for note in reports.notes:
+        typer.echo(f"wellclear: warning: {note}", err=True)
+    if policy == "skip":
+        write_skipped(reports.rejects, rejects, list(states))
     frame = reports.frame
     if frame.empty:
         raise _fail("no states in the input")
@@ -140,9 +153,11 @@ def alert_command(
     history: dict[tuple[str, str], int] = {}
     log: list[dict] = []
     n_steps = int((t1 - t0) // dt) + 1
+    seen = StepRows(frame, t0, dt, n_steps)
     for k in range(n_steps):
         now = t0 + k * dt
         snap = snapshot(frame, now, age)
+        seen.add(snap.states)
         result = engine.step(snap.states, now)
         if events:
             log.extend(level_events(history, result))
@@ -154,11 +169,28 @@ def alert_command(
         table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
         if not table.empty:
             table = table.sort_values(["t", "ownship", "intruder"], kind="stable")
-    if output is None:
-        table.to_csv(sys.stdout, index=False)
-        return
     try:
-        with replacing(output) as tmp:
-            table.to_csv(tmp, index=False)
+        if output is None:
+            table.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        else:
+            with replacing(output) as tmp:
+                table.to_csv(tmp, index=False)
     except ValueError as err:
         raise _fail(str(err)) from None
+    if not seen.used:
+        typer.echo(
+            f"wellclear: warning: no report was usable at any step from {iso(t0)} to {iso(t1)}: "
+            f"each was stale (older than --max-age {age:g} s), incomplete or on the ground",
+            err=True,
+        )
+    n_rows = reports.counts.get("rows", len(frame) + len(reports.rejects))
+    counted = {**counted_reasons(reports.counts), **seen.counted()}
+    what = f"{len(table)} events" if events else f"{len(table)} alerts (level >= 1)"
+    typer.echo(
+        f"alert {iso(t0)} to {iso(t1)}: {n_steps} steps of {dt:g} s, {what}, "
+        f"{len(reports.rejects)} rejected; "
+        f"{accounting(n_rows, seen.used, len(reports.rejects), counted)}; "
+        f"{time.perf_counter() - started:.2f} s",
+        err=True,
+    )
