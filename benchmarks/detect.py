@@ -55,7 +55,7 @@ import pandas as pd
 from wellclear.detect.conflicts import Minima, Traffic, detect
 from wellclear.detect.cpa import chord_to_arc, horizontal_cpa, project_pairs
 from wellclear.detect.reference import detect_bruteforce
-from wellclear.synthetic import box_traffic, cap_traffic
+from wellclear.simulate.snapshots import box_traffic, cap_traffic
 from wellclear.units import FT_M
 
 SEED = 1

@@ -298,8 +298,8 @@ def paris_replicated(rows: int, path: Path) -> int:
 
 
 def generated(rows: int, path: Path) -> int:
-    from wellclear.encounters.scenarios import random_plans
-    from wellclear.encounters.simulate import fly, sample
+    from wellclear.simulate.flights import fly, sample
+    from wellclear.simulate.scenarios import random_plans
 
     # about 1 row per aircraft every 5 s: an hour of n aircraft gives ~ n * 720 rows per hour
     hours = max(1, rows // 2_000_000)

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from wellclear.airspace.events import EVENT_COLUMNS
 from wellclear.airspace.now import NOW_COLUMNS
-from wellclear.airspace.synthetic import straight_track
 from wellclear.cli import (
     app,
     commands,  # noqa: F401  (registers the commands)
 )
+from wellclear.simulate.tracks import straight_track
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()

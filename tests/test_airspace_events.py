@@ -18,8 +18,8 @@ from wellclear.airspace.geometry import GEOD
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.load import load_zones
 from wellclear.airspace.sovereign import sovereign_volume
-from wellclear.airspace.synthetic import straight_track
 from wellclear.airspace.volume import Volume, parse_limit, parse_window
+from wellclear.simulate.tracks import straight_track
 from wellclear.units import FT_M
 
 DATA = Path(__file__).parent / "data"

@@ -11,8 +11,8 @@ from wellclear.airspace.geometry import GEOD
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.now import NOW_COLUMNS, NowConfig, check_now
 from wellclear.airspace.sovereign import sovereign_volume
-from wellclear.airspace.synthetic import straight_track
 from wellclear.airspace.volume import Volume, parse_limit, parse_window
+from wellclear.simulate.tracks import straight_track
 from wellclear.units import NM_M
 
 T0 = 1_448_000_000.0

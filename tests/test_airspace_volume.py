@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
+from wellclear.airspace.geojson import ZoneError, read_geojson_zones
 from wellclear.airspace.geometry import boundary_segments, ring_to_lonlat, unwrap_lon
 from wellclear.airspace.load import load_zones
 from wellclear.airspace.sovereign import sovereign_codes, sovereign_volume
@@ -21,7 +22,6 @@ from wellclear.airspace.volume import (
     parse_party_state,
     parse_window,
 )
-from wellclear.formats.zones import ZoneError, read_geojson_zones
 from wellclear.units import FT_M
 
 BOX = shapely.MultiPolygon([shapely.box(0, 0, 1, 1)])

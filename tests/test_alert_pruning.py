@@ -8,7 +8,7 @@ import pytest
 from wellclear.alerting.config import preset
 from wellclear.alerting.logic import raw_levels
 from wellclear.alerting.pairs import candidate_ordered_pairs, pair_geometry
-from wellclear.synthetic import box_traffic, cap_traffic
+from wellclear.simulate.snapshots import box_traffic, cap_traffic
 
 
 @pytest.mark.parametrize("name", ["do365", "do365-phase2", "do365-noncoop", "tcas", "cylinder"])

@@ -286,7 +286,7 @@ def test_read_states_units_and_counts() -> None:
 
 
 def test_states_contract_is_an_input_schema(tmp_path: Path) -> None:
-    from wellclear.synthetic import box_traffic
+    from wellclear.simulate.snapshots import box_traffic
 
     states = box_traffic(300, side_m=100_000.0, seed=2, level=False)
     path = tmp_path / "contract.csv"
@@ -301,7 +301,7 @@ def test_states_contract_is_an_input_schema(tmp_path: Path) -> None:
 
 
 def test_short_states_contract_with_one_altitude(tmp_path: Path) -> None:
-    from wellclear.synthetic import box_traffic
+    from wellclear.simulate.snapshots import box_traffic
 
     states = box_traffic(200, side_m=80_000.0, seed=3, level=False)
     short = states[["id", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps"]]

@@ -12,7 +12,7 @@ from wellclear import detect_conflicts, read_states
 from wellclear.detect.conflicts import Minima, detect
 from wellclear.detect.reference import detect_bruteforce
 from wellclear.geo import geod
-from wellclear.synthetic import box_traffic, cap_traffic
+from wellclear.simulate.snapshots import box_traffic, cap_traffic
 from wellclear.units import FT_M, NM_M
 
 PLACES = [

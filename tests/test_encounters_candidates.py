@@ -11,9 +11,9 @@ import pytest
 
 from wellclear.encounters.candidates import _boxes, candidate_pairs
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.scenarios import random_plans
-from wellclear.encounters.simulate import fly, sample
 from wellclear.encounters.tracks import Tracks, build_tracks
+from wellclear.simulate.flights import fly, sample
+from wellclear.simulate.scenarios import random_plans
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

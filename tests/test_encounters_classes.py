@@ -11,8 +11,8 @@ import pytest
 from wellclear.encounters.classify import station_keeping, tcas_ra
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.scan import scan
-from wellclear.encounters.simulate import Follow, Leg, Plan, fly, sample
 from wellclear.geo import extrapolate
+from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 from wellclear.units import FT_M, NM_M
 
 T0 = 1_444_000_000.0

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from wellclear.encounters.config import ScanConfig
-from wellclear.encounters.scenarios import random_plans
-from wellclear.encounters.simulate import fly, sample
 from wellclear.encounters.tracks import build_tracks, clean
+from wellclear.simulate.flights import fly, sample
+from wellclear.simulate.scenarios import random_plans
 
 
 def test_clean_matches_the_pandas_sort_and_dedup() -> None:

@@ -1,11 +1,12 @@
-"""The compiled pair kernel agrees with the numpy algebra of :mod:`wellclear.encounters.poly`."""
+"""The compiled pair kernel agrees with the numpy algebra of :mod:`wellclear.poly`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from wellclear.encounters import _pairs, poly
+from wellclear import poly
+from wellclear.encounters import _pairs
 
 
 def _random_h2_dz(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wellclear.encounters import poly
+from wellclear import poly
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.scan import ENCOUNTER_COLUMNS, scan
-from wellclear.encounters.simulate import Leg, Plan, fly, sample, truth_minimum
 from wellclear.geo import extrapolate
+from wellclear.simulate.flights import Leg, Plan, fly, sample, truth_minimum
 
 T0 = 1_444_000_000.0
 

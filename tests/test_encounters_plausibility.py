@@ -205,8 +205,8 @@ def test_surface_movement_near_an_aerodrome_only() -> None:
 
 def _glitchy(seed: int) -> pd.DataFrame:
     """Generated traffic with every kind of glitch sprinkled at random."""
-    from wellclear.encounters.scenarios import random_plans
-    from wellclear.encounters.simulate import fly, sample
+    from wellclear.simulate.flights import fly, sample
+    from wellclear.simulate.scenarios import random_plans
 
     states = sample(fly(random_plans(30, 600.0, seed=seed), dt=2.0), seed=seed, max_dt=6.0)
     states = states.sort_values(["id", "t"], kind="stable").reset_index(drop=True)

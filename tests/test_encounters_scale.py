@@ -18,8 +18,8 @@ from wellclear.encounters.scan import (
     scan_source,
     window_bounds,
 )
-from wellclear.encounters.simulate import Follow, Leg, Plan, fly, sample
 from wellclear.encounters.sources import DatasetSource, sort_out_of_core, time_clustered
+from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 
 T0 = 1_444_000_000.0
 

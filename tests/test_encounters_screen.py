@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wellclear.encounters import poly
+from wellclear import poly
 from wellclear.encounters._pairs import screen_many
 from wellclear.encounters.config import ScanConfig
 from wellclear.geo import WGS84_E2, ecef

@@ -20,10 +20,10 @@ from wellclear.encounters.merge import (
     window_evidence,
 )
 from wellclear.encounters.pieces import scan_pieces
-from wellclear.encounters.scenarios import random_plans
-from wellclear.encounters.simulate import fly, sample
 from wellclear.encounters.tracks import FLAGS, build_tracks, clean
 from wellclear.geo import ecef, velocity_ecef
+from wellclear.simulate.flights import fly, sample
+from wellclear.simulate.scenarios import random_plans
 from wellclear.states import check_states
 
 # --- the implementation before the compiled one (tracks.py and merge.window_evidence) ----------

@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from wellclear.airspace.geometry import GEOD
-from wellclear.formats.openair import OpenAirError, parse_openair, parse_point
+from wellclear.airspace.openair import OpenAirError, parse_openair, parse_point
 from wellclear.units import FT_M, NM_M
 
 SAMPLE = """\

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from wellclear.cli import app
 from wellclear.cli import commands as _commands  # noqa: F401  (registers the commands)
-from wellclear.encounters.simulate import Leg, Plan, fly, sample
 from wellclear.encounters.sources import DatasetSource, check_source
+from wellclear.simulate.flights import Leg, Plan, fly, sample
 
 T0 = 1_633_600_000.0
 runner = CliRunner()

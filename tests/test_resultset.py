@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from wellclear.cli import app, commands  # noqa: F401  (registers the commands)
-from wellclear.encounters.scenarios import random_plans
-from wellclear.encounters.simulate import fly, sample
 from wellclear.formats import resultset
 from wellclear.formats.resultset import MANIFEST, ResultSet, ResultSetError, read_manifest
+from wellclear.simulate.flights import fly, sample
+from wellclear.simulate.scenarios import random_plans
 
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ from wellclear.cli import (
     app,
     commands,  # noqa: F401
 )
-from wellclear.encounters.simulate import Follow, Leg, Plan, fly, sample
+from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 
 T0 = 1_444_000_000.0
 runner = CliRunner()

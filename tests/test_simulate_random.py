@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wellclear.encounters.scenarios import MAX_ALT_M, MIN_ALT_M, random_plans
-from wellclear.encounters.simulate import fly, sample
+from wellclear.simulate.flights import fly, sample
+from wellclear.simulate.scenarios import MAX_ALT_M, MIN_ALT_M, random_plans
 
 
 def test_random_flights_level_off_between_300_m_and_13_km() -> None:

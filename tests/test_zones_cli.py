@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from wellclear.airspace.synthetic import straight_track
 from wellclear.cli import (
     app,
     commands,  # noqa: F401  (registers the commands)
 )
 from wellclear.cli.zones_option import spread_zones
+from wellclear.simulate.tracks import straight_track
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
+from wellclear.airspace.geojson import ZoneError, read_geojson_zones
 from wellclear.airspace.geometry import (
     MAX_EDGE_DEG,
     boundary_segments,
@@ -20,9 +21,8 @@ from wellclear.airspace.geometry import (
 )
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.load import ZoneSpecError, load_zones
+from wellclear.airspace.openair import OpenAirError, parse_openair
 from wellclear.airspace.volume import Volume
-from wellclear.formats.openair import OpenAirError, parse_openair
-from wellclear.formats.zones import ZoneError, read_geojson_zones
 
 WGS84 = Geod(ellps="WGS84")
 

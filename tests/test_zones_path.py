@@ -15,8 +15,8 @@ from wellclear.airspace.events import EventsConfig, track_events
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.path import hermite_intervals, lonlat_of_ecef
 from wellclear.airspace.volume import Volume
-from wellclear.encounters.poly import polyval
 from wellclear.geo import geod
+from wellclear.poly import polyval
 
 BOX = shapely.box(36.0, 36.0, 36.2, 36.2)
 GEOD = geod()

@@ -17,8 +17,8 @@ def warm_up() -> float:
     """Run each compiled path once on a small simulated scenario; returns the seconds taken."""
     from wellclear.detect.conflicts import detect_conflicts
     from wellclear.encounters.scan import FrameSource, scan_source
-    from wellclear.encounters.scenarios import random_plans
-    from wellclear.encounters.simulate import fly, sample
+    from wellclear.simulate.flights import fly, sample
+    from wellclear.simulate.scenarios import random_plans
 
     started = time.perf_counter()
     frame = sample(fly(random_plans(12, 600.0, seed=1), dt=1.0), seed=1, min_dt=1.0, max_dt=5.0)

@@ -76,12 +76,12 @@ def unmapped_parties(
 
 
 def _geojson(path: Path) -> list[Volume]:
-    from wellclear.formats.zones import read_geojson_zones
+    from wellclear.airspace.geojson import read_geojson_zones
 
     return read_geojson_zones(path)
 
 
 def _openair(path: Path) -> list[Volume]:
-    from wellclear.formats.openair import read_openair
+    from wellclear.airspace.openair import read_openair
 
     return read_openair(path)

@@ -1,7 +1,7 @@
 """The path between samples, for crossings: the scan's cubic Hermite path, made fine enough.
 
 Between two samples of a track an aircraft follows the cubic Hermite path of the encounter scan
-(:func:`wellclear.encounters.poly.hermite`, in ECEF, from the positions and the ground-speed /
+(:func:`wellclear.poly.hermite`, in ECEF, from the positions and the ground-speed /
 track velocities at both ends; a missing velocity falls back to the chord, so the path to the
 great circle). A boundary crossed between two samples that are both inside (a brief exit) or
 both outside (a corner cut) is invisible to the samples; :func:`refine` inserts points so that
@@ -27,8 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from wellclear.airspace.index import VolumeIndex
-from wellclear.encounters.poly import hermite, polyval
 from wellclear.geo import WGS84_E2, ecef, velocity_ecef
+from wellclear.poly import hermite, polyval
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]

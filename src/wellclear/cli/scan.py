@@ -143,7 +143,7 @@ def scan_command(
     )
 
     started = time.perf_counter()
-    from wellclear.encounters.memory import MemoryGovernor
+    from wellclear.runtime.memory import MemoryGovernor
 
     cleanup: list[Path] = []
     held = contextlib.ExitStack()
@@ -361,10 +361,10 @@ def simulate_command(
     max_dt: Annotated[str, typer.Option(help="Longest time between reports.")] = "15s",
 ) -> None:
     """Synthetic kinematic traffic in the states contract (the built-in Syria 2015 scenario)."""
-    from wellclear.encounters.scenarios import random_plans, syria_2015
-    from wellclear.encounters.simulate import fly, sample
     from wellclear.formats.resultset import check_output_file
     from wellclear.formats.tables import write_table
+    from wellclear.simulate.flights import fly, sample
+    from wellclear.simulate.scenarios import random_plans, syria_2015
 
     try:
         lo = positive_duration(min_dt, "--min-dt")

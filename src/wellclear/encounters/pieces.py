@@ -6,7 +6,7 @@ the ellipsoid surface) is cubic in ``tau``; its horizontal part (projected off t
 of the pair, i.e. onto the local tangent plane) has a squared length of degree 6, and so do the
 squared vertical and slant distances. Sub-intervals inside a volume and minima are found from
 the roots of these polynomials, interval by interval, in compiled code
-(:mod:`wellclear.encounters._pairs`); :mod:`wellclear.encounters.poly` holds the same algebra
+(:mod:`wellclear.encounters._pairs`); :mod:`wellclear.poly` holds the same algebra
 vectorised in numpy, against which the tests hold the kernel.
 
 An interval is owned by the time bucket of its start ``a`` and computed from the two samples of
@@ -23,7 +23,6 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from wellclear.encounters import _pairs
-from wellclear.encounters._pool import helper
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -34,6 +33,7 @@ from wellclear.encounters.merge import (
     pair_hash,
 )
 from wellclear.encounters.tracks import Tracks
+from wellclear.runtime.pool import helper
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -21,7 +21,6 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from wellclear.encounters._pool import usable_cpus
 from wellclear.encounters.classify import classify
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -34,6 +33,7 @@ from wellclear.encounters.merge import (
 from wellclear.encounters.pieces import scan_pieces
 from wellclear.encounters.plausibility import flagged_at_minimum
 from wellclear.encounters.tracks import FLAGS, build_tracks
+from wellclear.runtime.pool import usable_cpus
 
 ENCOUNTER_COLUMNS: dict[str, str] = {
     "encounter_id": "pair and whole second of the start",

@@ -36,8 +36,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from wellclear.encounters import _tracks, plausibility
-from wellclear.encounters._pool import helper
 from wellclear.encounters.config import ScanConfig
+from wellclear.runtime.pool import helper
 from wellclear.states import check_states
 
 FloatArray = npt.NDArray[np.float64]

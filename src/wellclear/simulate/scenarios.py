@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wellclear.encounters.simulate import Follow, Leg, Plan, fly, sample
+from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 
 SYRIA_T0 = 1443859200.0  # 2015-10-03T08:00:00Z
 HMEIMIM = (35.401, 35.948)

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from wellclear.encounters.memory import MemoryGovernor, _malloc_trim, resident_bytes
+from wellclear.runtime.memory import MemoryGovernor, _malloc_trim, resident_bytes
 
 glibc = pytest.mark.skipif(
     _malloc_trim() is None or resident_bytes() is None, reason="needs Linux with glibc"
@@ -49,7 +49,7 @@ def test_arrow_allocates_from_the_system_pool_meanwhile() -> None:
 def test_glibc_trimming_is_off_while_governed_and_back_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from wellclear.encounters import memory
+    from wellclear.runtime import memory
 
     calls: list[dict[int, int]] = []
     monkeypatch.setattr(memory, "_mallopt", calls.append)
@@ -62,7 +62,7 @@ def test_glibc_trimming_is_off_while_governed_and_back_after(
 _ARENAS_SEEN = """
 import ctypes, sys, threading
 import numpy as np
-from wellclear.encounters.memory import MemoryGovernor
+from wellclear.runtime.memory import MemoryGovernor
 
 def heaps() -> int:
     libc = ctypes.CDLL("libc.so.6")
@@ -102,7 +102,7 @@ def test_threads_started_while_governed_share_few_arenas() -> None:
     import subprocess
     import sys
 
-    from wellclear.encounters import memory
+    from wellclear.runtime import memory
 
     counts = {}
     for how in ("governed", "free"):
