@@ -20,13 +20,16 @@ live engine) may call it, and readers must copy what they need.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+State = dict[str, "np.ndarray | float | int | list[str]"]
+
+_ARRAYS = ("queue", "max", "init", "last_time", "last_value")
 
 
 class HysteresisTable:
@@ -156,6 +159,69 @@ class HysteresisTable:
         self._init = self._init[rows]
         self._last_time = self._last_time[rows]
         self._last_value = self._last_value[rows]
+
+    def get_state(self) -> State:
+        """The whole state as plain arrays, lists and numbers (no pickle), pairs as codes into
+        ``ids``: ``set_state`` of a fresh table continues exactly as this one would.
+
+        Keys must be pairs of strings (ownship id, intruder id).
+        """
+        keys = list(self._index)
+        if any(not (isinstance(k, tuple) and len(k) == 2) for k in keys):
+            raise TypeError("get_state needs pair keys (ownship id, intruder id)")
+        names = sorted({str(x) for k in keys for x in k})  # type: ignore[attr-defined]
+        code = {name: c for c, name in enumerate(names)}
+        rows = np.array(list(self._index.values()), dtype=np.int64)
+        return {
+            "hysteresis_s": self.hysteresis_s,
+            "persistence_s": self.persistence_s,
+            "m": self.m,
+            "n": self.n,
+            "ids": names,
+            "code_1": np.array([code[str(k[0])] for k in keys], dtype=np.int64),  # type: ignore[index]
+            "code_2": np.array([code[str(k[1])] for k in keys], dtype=np.int64),  # type: ignore[index]
+            **{name: getattr(self, f"_{name}")[rows].copy() for name in _ARRAYS},
+        }
+
+    def set_state(self, state: Mapping[str, object]) -> None:
+        """Replace the whole state by one from :meth:`get_state` (same parameters required)."""
+        for name, mine in (
+            ("hysteresis_s", self.hysteresis_s),
+            ("persistence_s", self.persistence_s),
+            ("m", self.m),
+            ("n", self.n),
+        ):
+            if name not in state:
+                raise ValueError(f"hysteresis state: missing field {name!r}")
+            if float(state[name]) != float(mine):  # type: ignore[arg-type]
+                raise ValueError(
+                    f"hysteresis state: field {name!r} is {state[name]}, this table has {mine}"
+                )
+        missing = [k for k in ("ids", "code_1", "code_2", *_ARRAYS) if k not in state]
+        if missing:
+            raise ValueError(f"hysteresis state: missing fields {missing}")
+        names = [str(x) for x in state["ids"]]  # type: ignore[attr-defined]
+        c1 = np.asarray(state["code_1"], dtype=np.int64)
+        c2 = np.asarray(state["code_2"], dtype=np.int64)
+        arrays = {name: np.asarray(state[name]) for name in _ARRAYS}
+        n = len(c1)
+        width = max(self.n, 1)
+        for name, a in arrays.items():
+            want = (n, width) if name == "queue" else (n,)
+            if a.shape != want:
+                raise ValueError(
+                    f"hysteresis state: field {name!r} has shape {a.shape}, not {want}"
+                )
+        if len(c2) != n or (
+            n and (min(c1.min(), c2.min()) < 0 or max(c1.max(), c2.max()) >= len(names))
+        ):
+            raise ValueError("hysteresis state: fields 'code_1'/'code_2' do not index 'ids'")
+        self._index = {(names[a], names[b]): r for r, (a, b) in enumerate(zip(c1, c2, strict=True))}
+        self._queue = arrays["queue"].astype(np.int64, copy=True)
+        self._max = arrays["max"].astype(np.int64, copy=True)
+        self._init = arrays["init"].astype(np.float64, copy=True)
+        self._last_time = arrays["last_time"].astype(np.float64, copy=True)
+        self._last_value = arrays["last_value"].astype(np.int64, copy=True)
 
     def clear(self) -> None:
         """Forget every pair (DAIDALUS ``clearHysteresis``)."""

@@ -12,6 +12,7 @@ back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from wellclear.alerting.geometry import (
     project_velocity,
     velocity_from_track,
 )
-from wellclear.alerting.hysteresis import HysteresisTable
+from wellclear.alerting.hysteresis import HysteresisTable, State
 from wellclear.alerting.logic import pair_metrics, raw_levels, taumod_threshold
 from wellclear.detect.candidates import candidate_pairs
 from wellclear.detect.conflicts import Traffic
@@ -135,6 +136,15 @@ class PairAlerter:
     def __post_init__(self) -> None:
         c = self.config
         self.table = HysteresisTable(c.hysteresis_s, c.persistence_s, c.alerting_m, c.alerting_n)
+
+    def get_state(self) -> State:
+        """The whole hysteresis state as plain arrays, lists and numbers (no pickle):
+        ``b = PairAlerter(config); b.set_state(a.get_state())`` continues exactly as ``a``."""
+        return self.table.get_state()
+
+    def set_state(self, state: Mapping[str, object]) -> None:
+        """Replace the state by one from :meth:`get_state` of an alerter with the same config."""
+        self.table.set_state(state)
 
     def step(self, states: pd.DataFrame, now: float) -> pd.DataFrame:
         """Levels of all pairs at ``now`` (states already extrapolated to ``now``).
