@@ -14,7 +14,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "wellclear"
 
 # what each package may import from wellclear (besides itself); the pure modules at the top
-BASE = {"units", "geo", "timeutil", "states", "poly"}
+BASE = {"units", "geo", "timeutil", "states", "schemas", "poly"}
 ALLOWED: dict[str, set[str]] = {
     "formats": BASE,
     "detect": BASE,
