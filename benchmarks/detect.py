@@ -159,7 +159,7 @@ def run_child(case: Case, method: str, repeat: int, want_pairs: bool) -> dict[st
         out["pairs_screened"] = detection.pairs_screened
         out["conflicts"] = len(table)
         if want_pairs:
-            out["pairs"] = pair_keys(table["id1"].to_numpy(), table["id2"].to_numpy())
+            out["pairs"] = pair_keys(table["id_1"].to_numpy(), table["id_2"].to_numpy())
     elif method == "bruteforce":
         table = pd.DataFrame()
         for _ in range(repeat):
@@ -170,7 +170,7 @@ def run_child(case: Case, method: str, repeat: int, want_pairs: bool) -> dict[st
         out["pairs_examined"] = n * (n - 1) // 2
         out["conflicts"] = len(table)
         if want_pairs:
-            out["pairs"] = pair_keys(table["id1"].to_numpy(), table["id2"].to_numpy())
+            out["pairs"] = pair_keys(table["id_1"].to_numpy(), table["id_2"].to_numpy())
     elif method == "bluesky":
         bs_detect = load_bluesky_detect()
         traf = BlueSkyTraffic(states)

@@ -81,9 +81,9 @@ def test_head_on_anywhere(lat: float, lon: float, az: float) -> None:
     assert len(out) == 1
     row = out.iloc[0]
     closing = 500 * KT_MPS
-    assert row.tcpa == pytest.approx(20 * NM_M / closing, rel=2e-3)
-    assert row.t_in == pytest.approx(15 * NM_M / closing, rel=2e-3)
-    assert row.t_out == pytest.approx(25 * NM_M / closing, rel=2e-3)
+    assert row.tcpa_s == pytest.approx(20 * NM_M / closing, rel=2e-3)
+    assert row.t_in_s == pytest.approx(15 * NM_M / closing, rel=2e-3)
+    assert row.t_out_s == pytest.approx(25 * NM_M / closing, rel=2e-3)
     assert row.dcpa_m < 0.002 * NM_M * 20
     assert row.distance_m == pytest.approx(20 * NM_M, rel=1e-6)
     assert not row.los
@@ -99,10 +99,10 @@ def test_crossing_at_right_angles() -> None:
     )
     row = out.iloc[0]
     speed = 400 * KT_MPS
-    assert row.tcpa == pytest.approx(10 * NM_M / speed, rel=2e-3)
+    assert row.tcpa_s == pytest.approx(10 * NM_M / speed, rel=2e-3)
     assert row.dcpa_m < 50.0
     # relative speed sqrt(2) v along the relative track: inside 5 NM for 2*5NM/(sqrt2 v)
-    assert row.t_out - row.t_in == pytest.approx(2 * H / (math.sqrt(2) * speed), rel=5e-3)
+    assert row.t_out_s - row.t_in_s == pytest.approx(2 * H / (math.sqrt(2) * speed), rel=5e-3)
 
 
 def test_overtaking_same_track() -> None:
@@ -112,8 +112,8 @@ def test_overtaking_same_track() -> None:
         aircraft("b", lat_b, lon_b, 35000, 420, geod().fwd(-3.0, 40.0, 90.0, 8 * NM_M)[2] + 180.0),
     )
     row = out.iloc[0]
-    assert row.t_in == pytest.approx(3 * NM_M / (60 * KT_MPS), rel=5e-3)
-    assert row.tcpa == pytest.approx(8 * NM_M / (60 * KT_MPS), rel=5e-3)
+    assert row.t_in_s == pytest.approx(3 * NM_M / (60 * KT_MPS), rel=5e-3)
+    assert row.tcpa_s == pytest.approx(8 * NM_M / (60 * KT_MPS), rel=5e-3)
 
 
 def test_parallel_equal_speed_inside_forever() -> None:
@@ -122,10 +122,10 @@ def test_parallel_equal_speed_inside_forever() -> None:
         aircraft("a", 10.0, 20.0, 10000, 300, 0.0), aircraft("b", lat_b, lon_b, 10000, 300, 0.0)
     )
     row = out.iloc[0]
-    assert row.los and row.t_in == 0.0
+    assert row.los and row.t_in_s == 0.0
     # meridians converge slightly: the pair is inside for far longer than the lookahead
-    assert pd.isna(row.t_out) or row.t_out > 300
-    assert row.tcpa >= 0.0
+    assert pd.isna(row.t_out_s) or row.t_out_s > 300
+    assert row.tcpa_s >= 0.0
 
 
 def test_parallel_equal_speed_outside_never() -> None:
@@ -138,8 +138,8 @@ def test_parallel_equal_speed_outside_never() -> None:
 def test_identical_velocity_same_place_is_los_forever() -> None:
     out = detect(aircraft("a", 0.0, 0.0, 10000, 300, 0.0), aircraft("b", 0.0, 0.0, 10500, 300, 0.0))
     row = out.iloc[0]
-    assert row.los and row.t_in == 0.0 and pd.isna(row.t_out)
-    assert row.tcpa == 0.0 and row.dcpa_m == 0.0
+    assert row.los and row.t_in_s == 0.0 and pd.isna(row.t_out_s)
+    assert row.tcpa_s == 0.0 and row.dcpa_m == 0.0
     assert row.dalt_m == pytest.approx(500 * FT_M)
 
 
@@ -176,8 +176,8 @@ def test_climbing_through() -> None:
         aircraft("b", 30.0, 30.0, 17000, 300, 45.0, vs_fpm=2000),
     )
     row = out.iloc[0]
-    assert row.t_in == pytest.approx(60.0, abs=1e-6)
-    assert row.t_out == pytest.approx(120.0, abs=1e-6)
+    assert row.t_in_s == pytest.approx(60.0, abs=1e-6)
+    assert row.t_out_s == pytest.approx(120.0, abs=1e-6)
     assert row.dalt_m == pytest.approx(-3000 * FT_M)
     assert not row.los
 
@@ -192,8 +192,8 @@ def test_diverging_is_not_a_conflict_and_tcpa_is_clamped() -> None:
     row = detect(
         aircraft("a", 0.0, 0.0, 10000, 300, 180.0), aircraft("c", lat_c, lon_c, 10000, 300, 0.0)
     ).iloc[0]
-    assert row.los and row.t_in == 0.0 and row.tcpa == 0.0
-    assert row.t_out == pytest.approx(2 * NM_M / (600 * KT_MPS), rel=2e-3)
+    assert row.los and row.t_in_s == 0.0 and row.tcpa_s == 0.0
+    assert row.t_out_s == pytest.approx(2 * NM_M / (600 * KT_MPS), rel=2e-3)
     assert row.dcpa_m == pytest.approx(3 * NM_M, rel=1e-6)
 
 
@@ -206,7 +206,7 @@ def test_conflict_beyond_lookahead_is_not_reported() -> None:
     )
     assert detect(*rows).empty
     out = detect(*rows, lookahead_s=700.0)
-    assert out.iloc[0].t_in == pytest.approx(95 * NM_M / (500 * KT_MPS), rel=2e-3)
+    assert out.iloc[0].t_in_s == pytest.approx(95 * NM_M / (500 * KT_MPS), rel=2e-3)
 
 
 def test_cancellation_small_miss_at_long_range() -> None:
@@ -226,8 +226,8 @@ def test_sign_rule_and_id_order() -> None:
         aircraft("zz", 0.0, 0.0, 10500, 250, 0.0), aircraft("aa", 0.0, 0.0, 10000, 250, 0.0)
     )
     row = out.iloc[0]
-    assert (row.id1, row.id2) == ("aa", "zz")
-    assert row.dalt_m == pytest.approx(500 * FT_M)  # altitude of id2 minus id1
+    assert (row.id_1, row.id_2) == ("aa", "zz")
+    assert row.dalt_m == pytest.approx(500 * FT_M)  # altitude of id_2 minus id_1
 
 
 def test_between_parties_and_ownship() -> None:
@@ -242,11 +242,11 @@ def test_between_parties_and_ownship() -> None:
     every = detect_conflicts(frame)
     assert len(every) == 10
     between = detect_conflicts(frame, between_parties=True)
-    pairs = set(zip(between.id1, between.id2, strict=True))
+    pairs = set(zip(between.id_1, between.id_2, strict=True))
     assert ("a", "b") not in pairs and ("d", "e") in pairs and ("a", "c") in pairs
     assert len(between) == 9
     own = detect_conflicts(frame, ownship=["c"])
-    assert set(own.id1) | set(own.id2) >= {"c"} and len(own) == 4
+    assert set(own.id_1) | set(own.id_2) >= {"c"} and len(own) == 4
     # ids are compared as written (only ICAO addresses ignore case): "C" is not "c"
     with pytest.raises(ValueError, match="ownship C not in the picture"):
         detect_conflicts(frame, ownship=["C"])
@@ -291,6 +291,6 @@ def test_states_of_different_ages_are_brought_to_a_common_time() -> None:
     row = detect(a, b).iloc[0]
     closing = 500 * KT_MPS
     gap = 20 * NM_M - 10.0 * 250 * KT_MPS
-    assert row.tcpa == pytest.approx(gap / closing, rel=2e-3)
-    assert row.age1_s == 0.0 and row.age2_s == pytest.approx(10.0)
+    assert row.tcpa_s == pytest.approx(gap / closing, rel=2e-3)
+    assert row.age_1_s == 0.0 and row.age_2_s == pytest.approx(10.0)
     assert row.distance_m == pytest.approx(gap, rel=1e-6)

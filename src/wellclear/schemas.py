@@ -222,6 +222,227 @@ ALERT_EVENTS = Schema(
 )
 
 
+CONFLICTS = Schema(
+    "conflicts",
+    "``wellclear detect``, ``wellclear.detect_conflicts``: one row per pair predicted to lose "
+    "separation within the lookahead at the snapshot time, sorted by ``t_in_s`` then ids "
+    "(``id_1`` < ``id_2``). Each pair is solved in the plane tangent to the WGS-84 ellipsoid "
+    "at its midpoint.",
+    (
+        *t_columns("snapshot time: every state brought to it"),
+        *pair("the smaller id", "the larger id"),
+        Column("age_1_s", "float64", "s", "time by which aircraft 1's state was extrapolated"),
+        Column("age_2_s", "float64", "s", "time by which aircraft 2's state was extrapolated"),
+        Column("t_in_s", "float64", "s", "time from ``t`` to the loss of separation (0: now)"),
+        Column(
+            "t_out_s",
+            "float64",
+            "s",
+            "time from ``t`` to its end (NaN: never ends; may exceed the lookahead)",
+        ),
+        Column(
+            "tcpa_s",
+            "float64",
+            "s",
+            "time from ``t`` to the horizontal closest point of approach (>= 0, not clamped)",
+        ),
+        Column("dcpa_m", "float64", "m", "horizontal distance at the closest point of approach"),
+        Column("dalt_cpa_m", "float64", "m", "altitude of 2 minus 1 at the closest point"),
+        Column("distance_m", "float64", "m", "horizontal distance now (geodesic)"),
+        Column("dalt_m", "float64", "m", "altitude of 2 minus 1 now"),
+        Column("los", "bool", "", "separation is lost now"),
+        Column(
+            "alt_src",
+            "str",
+            "",
+            "``baro``: both altitudes barometric; ``geo``: both geometric",
+        ),
+    ),
+    main_time="t",
+)
+
+_POS = "at the minimum (WGS-84)"
+
+ENCOUNTERS = Schema(
+    "encounters",
+    "``wellclear scan``, ``wellclear.scan``: every encounter in recorded tracks (loss of "
+    "separation, or a close approach within the proximity range), classified, sorted by "
+    "``start`` then ids (``id_1`` < ``id_2``).",
+    (
+        Column(
+            "encounter_id",
+            "str",
+            "",
+            "``id_1-id_2-S``: the pair and the whole unix second of the start",
+        ),
+        Column("start", "timestamp", "UTC", "entry into the proximity range"),
+        Column("t_unix", "float64", "s", "``start`` in unix seconds (UTC)", decimals=6),
+        Column("end", "timestamp", "UTC", "exit from the proximity range"),
+        Column("duration_s", "float64", "s", "``end`` - ``start``"),
+        *pair("the smaller id", "the larger id"),
+        Column("t_min", "timestamp", "UTC", "time of the minimum horizontal distance"),
+        Column("h_min_m", "float64", "m", "minimum horizontal distance"),
+        Column("dz_min_m", "float64", "m", "vertical distance at ``t_min``, altitude of 2 minus 1"),
+        Column("slant_min_m", "float64", "m", "minimum slant range"),
+        Column(
+            "rel_speed_start_mps",
+            "float64",
+            "m/s",
+            "magnitude of the relative velocity at the start (3-D)",
+        ),
+        Column(
+            "range_rate_start_mps",
+            "float64",
+            "m/s",
+            "horizontal range rate at the start (negative: closing)",
+        ),
+        Column("lat_1", "float64", "deg", f"latitude of aircraft 1 {_POS}"),
+        Column("lon_1", "float64", "deg", f"longitude of aircraft 1 {_POS}"),
+        Column("alt_1_m", "float64", "m", f"altitude of aircraft 1 {_POS}"),
+        Column("lat_2", "float64", "deg", f"latitude of aircraft 2 {_POS}"),
+        Column("lon_2", "float64", "deg", f"longitude of aircraft 2 {_POS}"),
+        Column("alt_2_m", "float64", "m", f"altitude of aircraft 2 {_POS}"),
+        Column("los_s", "float64", "s", "time below the scan minima"),
+        Column("los_start", "timestamp", "UTC", "first entry below the scan minima (NaT: none)"),
+        Column("los_end", "timestamp", "UTC", "last exit from below the scan minima"),
+        Column("nmac_s", "float64", "s", "time inside the NMAC volume (500 ft / 100 ft)"),
+        Column("close_s", "float64", "s", "time within the intercept station-keeping volume"),
+        Column(
+            "min_interval_s",
+            "float64",
+            "s",
+            "length of the interpolated interval holding the minimum",
+        ),
+        Column("alt_baro", "bool", "", "both altitudes barometric at the minimum"),
+        Column(
+            "position_uncertainty_m",
+            "float64",
+            "m",
+            "sum of both position accuracies (NACp) at the minimum; NaN unknown",
+        ),
+        Column("classes", "str", "", "all classes, by precedence, comma-separated"),
+        Column("primary", "str", "", "the first of them (NMAC > intercept > LoS > close)"),
+        Column(
+            "airprox", "str", "", "provisional airprox category A-D (empty for close approaches)"
+        ),
+        Column("rules", "str", "", "the rules that fired, with their numbers"),
+    ),
+    main_time="start",
+)
+
+EVIDENCE = Schema(
+    "evidence",
+    "``wellclear scan``: the raw samples of both aircraft around each encounter's minimum, "
+    "encounters in their order, aircraft 1 then 2, each by time.",
+    (
+        Column("encounter_id", "str", "", "the encounter (``encounters.encounter_id``)"),
+        Column("id", "str", "", "the aircraft of the sample"),
+        *t_columns("time of the sample"),
+        Column("lat", "float64", "deg", "latitude (WGS-84)"),
+        Column("lon", "float64", "deg", "longitude (WGS-84)"),
+        Column("alt_m", "float64", "m", "altitude (barometric where known, else geometric)"),
+        Column("gs_mps", "float64", "m/s", "ground speed"),
+        Column("trk_deg", "float64", "deg", "true track"),
+        Column("vs_mps", "float64", "m/s", "vertical rate"),
+        Column(
+            "flag",
+            "str",
+            "",
+            "why the sample was left out of the minima (empty: used; docs/plausibility.md)",
+        ),
+        Column("source", "str", "", "input file of the sample", optional=True),
+        Column(
+            "line", "float64", "1", "line or record number in that file", optional=True, decimals=0
+        ),
+        Column("nacp", "float64", "1", "navigation accuracy category for position", optional=True),
+        Column("nic", "float64", "1", "navigation integrity category", optional=True),
+        Column(
+            "nucp", "float64", "1", "navigation uncertainty category for position", optional=True
+        ),
+        Column("source_type", "str", "", "surveillance source (ADS-B, MLAT, ...)", optional=True),
+    ),
+    main_time="t",
+)
+
+_AIRCRAFT = (
+    Column("id", "str", "", "the aircraft"),
+    Column("callsign", "str", "", "its callsign (empty if unknown)"),
+    Column("party", "str", "", "its party (``unknown`` if none)"),
+    Column("volume", "str", "", "the volume's name"),
+    Column("kind", "str", "", "the volume's kind (sovereign, restricted, FIR, ADIZ, ...)"),
+)
+
+AIRSPACE_NOW = Schema(
+    "airspace_now",
+    "``wellclear airspace check``: the air picture against volumes at one instant, one row "
+    "per (aircraft, volume) finding.",
+    (
+        *_AIRCRAFT,
+        Column(
+            "status",
+            "str",
+            "",
+            "``inside`` (bound and inside now), ``entry`` (will enter within the lookahead) or "
+            "``proximity`` (outside, within the margin and closing)",
+        ),
+        Column("event", "str", "", "``infringement``, or ``crossing`` (FIR, ADIZ, controlled)"),
+        *t_columns("time of the state (the check's time)"),
+        Column("lat", "float64", "deg", "latitude now (WGS-84)"),
+        Column("lon", "float64", "deg", "longitude now (WGS-84)"),
+        Column("alt_m", "float64", "m", "altitude now"),
+        Column(
+            "distance_m",
+            "float64",
+            "m",
+            "geodesic distance to the boundary: depth when inside, else gap (NaN for entries "
+            "further than the margin)",
+        ),
+        Column("entry_time", "timestamp", "UTC", "predicted entry (NaT unless ``entry``)"),
+        Column("time_to_entry_s", "float64", "s", "``entry_time`` - ``t``"),
+        Column("entry_lat", "float64", "deg", "latitude of the predicted entry"),
+        Column("entry_lon", "float64", "deg", "longitude of the predicted entry"),
+        Column("entry_alt_m", "float64", "m", "altitude of the predicted entry"),
+        Column("closing_mps", "float64", "m/s", "rate at which the gap closes (proximity)"),
+        Column("no_qnh", "bool", "", "an AMSL limit was compared with barometric altitude"),
+    ),
+    main_time="t",
+)
+
+INFRINGEMENTS = Schema(
+    "infringements",
+    "``wellclear airspace check --tracks``, ``wellclear scan --zones``: every stay of a bound "
+    "aircraft inside an active volume in recorded tracks, with entry and exit.",
+    (
+        *_AIRCRAFT,
+        Column("event", "str", "", "``infringement``, or ``crossing`` (FIR, ADIZ, controlled)"),
+        Column("entry_time", "timestamp", "UTC", "boundary crossing into the volume"),
+        Column("t_unix", "float64", "s", "``entry_time`` in unix seconds (UTC)", decimals=6),
+        Column("exit_time", "timestamp", "UTC", "boundary crossing out of the volume"),
+        Column("dwell_s", "float64", "s", "``exit_time`` - ``entry_time``"),
+        Column("max_depth_m", "float64", "m", "greatest horizontal distance inside (geodesic)"),
+        Column("entry_lat", "float64", "deg", "latitude of the entry"),
+        Column("entry_lon", "float64", "deg", "longitude of the entry"),
+        Column("exit_lat", "float64", "deg", "latitude of the exit"),
+        Column("exit_lon", "float64", "deg", "longitude of the exit"),
+        Column("max_alt_m", "float64", "m", "highest altitude inside"),
+        Column("open", "bool", "", "the track starts or ends inside (no crossing seen)"),
+    ),
+    main_time="entry_time",
+)
+
+REJECTS = Schema(
+    "rejects",
+    "``--invalid skip``: every input row rejected, with where it was and why.",
+    (
+        Column("source", "str", "", "input file (``-``: standard input)"),
+        Column("line", "int64", "1", "line (the header is line 1) or record number"),
+        Column("column", "str", "", "the field at fault (empty: the whole row)"),
+        Column("reason", "str", "", "why it was rejected"),
+        Column("raw", "str", "", "the raw text of the row (cut at 200 characters)"),
+    ),
+)
+
+
 def empty(schema: Schema) -> pd.DataFrame:
     """An empty frame of the contract (families left out)."""
     return pd.DataFrame(
@@ -263,9 +484,11 @@ def _conform_column(frame: pd.DataFrame, name: str, col: Column, schema: Schema)
             return timestamps(s.to_numpy(np.float64, na_value=np.nan))
         raise SchemaError(f"{where}: expected unix seconds or timestamps, got {s.dtype}")
     if col.dtype == "str":
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype(object)
-        return s.astype(object).where(s.notna(), None)
+        if isinstance(s.dtype, pd.CategoricalDtype | pd.StringDtype) or s.dtype == object:
+            return s  # text as it is: categories are kept (no Python string per row)
+        if s.isna().all():
+            return pd.Series([None] * len(s), dtype=object)
+        raise SchemaError(f"{where}: expected text, got {s.dtype}")
     if col.dtype == "float64":
         try:
             return s.astype(np.float64)
@@ -342,13 +565,15 @@ def check(frame: pd.DataFrame, schema: Schema) -> list[str]:
             continue
         kind = frame[name].dtype
         ok = {
-            "str": str(kind) in ("object", "str") or isinstance(kind, pd.StringDtype),
+            "str": str(kind) in ("object", "str")
+            or isinstance(kind, pd.StringDtype)
+            or (isinstance(kind, pd.CategoricalDtype) and kind.categories.dtype != float),
             "float64": str(kind) == "float64",
             "int64": str(kind) == "int64",
             "bool": str(kind) == "bool",
             "timestamp": isinstance(kind, pd.DatetimeTZDtype) and str(kind.tz) == "UTC",
         }[col.dtype]
-        if col.dtype == "str" and ok:
+        if col.dtype == "str" and ok and str(kind) == "object":
             bad = [v for v in frame[name] if not isinstance(v, str) and not pd.isna(v)]
             ok = not bad
         if not ok:
@@ -356,7 +581,19 @@ def check(frame: pd.DataFrame, schema: Schema) -> list[str]:
     return problems
 
 
-SCHEMAS: dict[str, Schema] = {s.name: s for s in (ALERTS, ALERT_EVENTS)}
+SCHEMAS: dict[str, Schema] = {
+    s.name: s
+    for s in (
+        CONFLICTS,
+        ALERTS,
+        ALERT_EVENTS,
+        AIRSPACE_NOW,
+        INFRINGEMENTS,
+        ENCOUNTERS,
+        EVIDENCE,
+        REJECTS,
+    )
+}
 """Every result contract by name."""
 
 

@@ -16,6 +16,7 @@ from wellclear.cli import app
 from wellclear.formats.result import accounting
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
+from wellclear.schemas import CONFLICTS
 from wellclear.snapshot import MAX_AGE_LIMIT_S, read_snapshot
 from wellclear.timeutil import iso, parse_time
 from wellclear.units import FT_M, NM_M, UnitError, parse_length, positive, positive_duration
@@ -69,13 +70,13 @@ def print_table(conflicts: pd.DataFrame, title: str) -> None:
     ):
         table.add_column(name, justify="left" if name in ("pair", "parties") else "right")
     for row in conflicts.to_dict(orient="records"):
-        t_out = row["t_out"]
+        t_out = row["t_out_s"]
         table.add_row(
-            f"{row['id1']} {row['callsign1'] or ''} / {row['id2']} {row['callsign2'] or ''}",
-            f"{row['party1']}/{row['party2']}",
-            f"{row['t_in']:.0f}",
+            f"{row['id_1']} {row['callsign_1'] or ''} / {row['id_2']} {row['callsign_2'] or ''}",
+            f"{row['party_1']}/{row['party_2']}",
+            f"{row['t_in_s']:.0f}",
             "never" if pd.isna(t_out) else f"{t_out:.0f}",
-            f"{row['tcpa']:.0f}",
+            f"{row['tcpa_s']:.0f}",
             f"{row['dcpa_m'] / NM_M:.2f}",
             f"{row['dalt_cpa_m'] / FT_M:+.0f}",
             f"{row['distance_m'] / NM_M:.2f}",
@@ -147,7 +148,7 @@ def detect_command(
         if table:
             print_table(found.conflicts, f"Predicted losses of separation at {iso(snap.at)}")
         else:
-            write_table(found.conflicts, output)
+            write_table(found.conflicts, output, schema=CONFLICTS)
     except ValueError as exc:
         raise fail(str(exc)) from None
     c = snap.counts

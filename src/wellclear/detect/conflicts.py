@@ -19,6 +19,7 @@ import pandas as pd
 from wellclear.detect import cpa
 from wellclear.detect.candidates import candidate_pairs
 from wellclear.geo import ecef, enu_basis, velocity_ecef
+from wellclear.schemas import CONFLICTS, conform
 from wellclear.states import (
     UNKNOWN_PARTY,
     bring_to_common_time,
@@ -30,25 +31,8 @@ from wellclear.states import (
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-CONFLICT_COLUMNS: dict[str, str] = {
-    "id1": "str",
-    "id2": "str",
-    "party1": "str",
-    "party2": "str",
-    "callsign1": "str",
-    "callsign2": "str",
-    "age1_s": "float64",
-    "age2_s": "float64",
-    "t_in": "float64",
-    "t_out": "float64",
-    "tcpa": "float64",
-    "dcpa_m": "float64",
-    "dalt_cpa_m": "float64",
-    "distance_m": "float64",
-    "dalt_m": "float64",
-    "los": "bool",
-    "alt_src": "str",
-}
+CONFLICT_COLUMNS: list[str] = CONFLICTS.names
+"""The columns of the conflicts table (the contract :data:`wellclear.schemas.CONFLICTS`)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +184,9 @@ def select_pairs(
 
 
 def conflicts_table(states: pd.DataFrame, result: PairResult) -> pd.DataFrame:
-    """The documented conflicts table (``CONFLICT_COLUMNS``), sorted by t_in then ids."""
+    """The conflicts table (the contract :data:`wellclear.schemas.CONFLICTS`: ``t`` the
+    snapshot time as a UTC timestamp, ``t_unix`` the same in unix seconds), sorted by
+    ``t_in_s`` then ids."""
     sel = np.flatnonzero(result.conflict)
     ids = states["id"].to_numpy(object)
     rank = np.empty(len(ids), dtype=np.int64)
@@ -218,28 +204,30 @@ def conflicts_table(states: pd.DataFrame, result: PairResult) -> pd.DataFrame:
 
     ages = states["age_s"].to_numpy(np.float64) if "age_s" in states else np.zeros(len(states))
     t_out = result.t_out[sel]
+    now = states["t"].to_numpy(np.float64) if "t" in states else np.full(len(states), np.nan)
     frame = pd.DataFrame(
         {
-            "id1": col("id", a),
-            "id2": col("id", b),
-            "party1": col("party", a),
-            "party2": col("party", b),
-            "callsign1": col("callsign", a),
-            "callsign2": col("callsign", b),
-            "age1_s": ages[a],
-            "age2_s": ages[b],
-            "t_in": result.t_in[sel],
-            "t_out": np.where(np.isinf(t_out), np.nan, t_out),
-            "tcpa": result.tcpa[sel],
+            "t": now[a],
+            "id_1": col("id", a),
+            "callsign_1": col("callsign", a),
+            "party_1": col("party", a),
+            "id_2": col("id", b),
+            "callsign_2": col("callsign", b),
+            "party_2": col("party", b),
+            "age_1_s": ages[a],
+            "age_2_s": ages[b],
+            "t_in_s": result.t_in[sel],
+            "t_out_s": np.where(np.isinf(t_out), np.nan, t_out),
+            "tcpa_s": result.tcpa[sel],
             "dcpa_m": result.dcpa[sel],
             "dalt_cpa_m": sign * result.dalt_cpa[sel],
             "distance_m": result.distance[sel],
             "dalt_m": sign * result.dalt[sel],
             "los": result.los[sel],
-            "alt_src": pd.Series(np.where(result.baro[sel], "baro", "geo"), dtype="str"),
+            "alt_src": pd.Series(np.where(result.baro[sel], "baro", "geo"), dtype=object),
         }
     )
-    return frame
+    return conform(frame, CONFLICTS)
 
 
 @dataclass
@@ -309,7 +297,8 @@ def detect_conflicts(
     between_parties: bool = False,
     ownship: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Every pair predicted to lose separation within the lookahead (see ``CONFLICT_COLUMNS``).
+    """Every pair predicted to lose separation within the lookahead: the columns of
+    :data:`wellclear.schemas.CONFLICTS` (``docs/schemas.md``).
 
     ``states`` is a snapshot, e.g. from :func:`wellclear.read_states`; states of different times
     ``t`` are first brought to the latest of them (``age_s`` says by how much).

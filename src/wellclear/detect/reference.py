@@ -58,4 +58,4 @@ def detect_bruteforce(
             states, evaluate_pairs(traffic, np.empty(0, np.int64), np.empty(0, np.int64), minima)
         )
     frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["t_in", "id1", "id2"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["t_in_s", "id_1", "id_2"], kind="stable").reset_index(drop=True)
