@@ -254,3 +254,17 @@ def test_frozen() -> None:
         a.conflicts.horizontal = a.conflicts.vertical  # type: ignore[misc]
     assert dataclasses.is_dataclass(a.conflicts.horizontal)
     json.dumps(a.model_dump(mode="json"))  # every value is plain JSON
+
+
+def test_canonical_form_and_digest(tmp_path: Path) -> None:
+    a = Agreement.load(write(tmp_path, MINIMAL))
+    spelled = MINIMAL.replace("version: 1\n", "version: 1\nsharing: {level: conflicts-only}\n")
+    b = Agreement.load(write(tmp_path, "# comment\n" + spelled, "b.yaml"))
+    assert a.canonical() == b.canonical() and a.digest() == b.digest()  # defaults written out
+    c = a.replaced({("conflicts", "horizontal"): "3NM"}, {})
+    assert c.digest() != a.digest()
+    text = a.canonical().decode()
+    conflicts = '"conflicts":{"between_parties":false,"horizontal":"5NM","lookahead":"300s",'
+    assert conflicts + '"vertical":"1000ft"}' in text
+    assert text.startswith('{"airspace":{"bind_unknown":false,"lookahead":"120s","zones":[]},')
+    assert len(a.digest()) == 64

@@ -11,6 +11,7 @@ class each replaces: ``docs/agreement.md``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -200,6 +201,20 @@ class Agreement(Section):
             ) from None
         out._base = self._base
         return out
+
+    def canonical(self) -> bytes:
+        """The canonical form to hash and sign (issue 15): RFC 8785 JSON of the document.
+
+        The document holds only strings (quantities as their text), integers, booleans and
+        null, for which RFC 8785 is JSON with keys sorted, no spaces, and UTF-8 text; the
+        defaults are written out, so an absent key and its default value sign alike.
+        """
+        data = self.model_dump(mode="json", exclude_none=True)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`canonical`, hexadecimal: names this version of the document."""
+        return hashlib.sha256(self.canonical()).hexdigest()
 
     @property
     def base(self) -> Path | None:
