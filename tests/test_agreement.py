@@ -268,3 +268,16 @@ def test_canonical_form_and_digest(tmp_path: Path) -> None:
     assert conflicts + '"vertical":"1000ft"}' in text
     assert text.startswith('{"airspace":{"bind_unknown":false,"lookahead":"120s","zones":[]},')
     assert len(a.digest()) == 64
+
+
+def test_syria2015_zones_on_the_scenario() -> None:
+    """Turkish airspace binds Russia only: the Su-30 incursion, not the coalition from Incirlik."""
+    from wellclear.airspace.events import as_tracks, track_events
+    from wellclear.airspace.index import VolumeIndex
+    from wellclear.simulate.scenarios import syria_2015
+
+    a = Agreement.builtin("syria2015")
+    events = track_events(as_tracks(syria_2015()), VolumeIndex(a.zones()), a.events_config())
+    assert list(events["id"]) == ["rus301"]
+    assert list(events["volume"]) == ["sovereign:TUR"]
+    assert 30 < float(events["dwell_s"].iloc[0]) < 120  # "a few seconds" to "2 min" (5.2)
