@@ -281,3 +281,15 @@ def test_syria2015_zones_on_the_scenario() -> None:
     assert list(events["id"]) == ["rus301"]
     assert list(events["volume"]) == ["sovereign:TUR"]
     assert 30 < float(events["dwell_s"].iloc[0]) < 120  # "a few seconds" to "2 min" (5.2)
+
+
+def test_inside_another_model_errors_stay_validation_errors() -> None:
+    """The service's models embed an agreement: a cross-field problem is a ValidationError."""
+    from pydantic import BaseModel, ValidationError
+
+    class Proposal(BaseModel):
+        agreement: Agreement
+
+    data = {"id": "t", "version": 1, "parties": [{"name": "a", "state": "FRA"}] * 2}
+    with pytest.raises(ValidationError, match=r"parties\[1\]\.name: party 'a' listed twice"):
+        Proposal.model_validate({"agreement": data})

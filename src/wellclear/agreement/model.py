@@ -49,7 +49,6 @@ from wellclear.agreement.source import (
     Document,
     Loc,
     LocatedError,
-    located,
     parse_document,
     problems_of,
     read_document,
@@ -102,7 +101,7 @@ class Agreement(Section):
     def _parties_known(self) -> Agreement:
         """Parties named once; zones bind declared parties; proximity range above the minima.
 
-        Raises :class:`LocatedError` (past pydantic, which would drop the field's location).
+        Raises :class:`LocatedError`, a ``ValueError`` that names the field to blame.
         """
         names = [p.name for p in self.parties]
         for i, name in enumerate(names):
@@ -149,8 +148,6 @@ class Agreement(Section):
             out = cls.model_validate(doc.data, context={"base": base})
         except ValidationError as err:
             raise AgreementError(problems_of(err, doc, allowed_keys)) from None
-        except LocatedError as err:
-            raise AgreementError([located(err, doc)]) from None
         out._base = base
         return out
 
@@ -195,10 +192,6 @@ class Agreement(Section):
         except ValidationError as err:
             problems = problems_of(err, doc, allowed_keys, names)
             raise AgreementError([p.removeprefix("command line: ") for p in problems]) from None
-        except LocatedError as err:
-            raise AgreementError(
-                [located(err, doc, names).removeprefix("command line: ")]
-            ) from None
         out._base = self._base
         return out
 

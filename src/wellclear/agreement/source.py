@@ -28,8 +28,12 @@ class AgreementError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-class LocatedError(Exception):
-    """A problem found across fields (raised past pydantic, which would drop its location)."""
+class LocatedError(ValueError):
+    """A problem found across fields, with the location of the field to blame.
+
+    Raised in a model validator, pydantic reports it at the model's location; the error keeps
+    the original exception, from which :func:`problems_of` takes the field's own location.
+    """
 
     def __init__(self, loc: Loc, message: str) -> None:
         self.loc = loc
@@ -143,11 +147,6 @@ def data_loc(data: Any, loc: Loc) -> Loc:
     return tuple(out)
 
 
-def located(error: LocatedError, doc: Document, names: Mapping[Loc, str] | None = None) -> str:
-    """``FILE:LINE: PATH: message`` for a cross-field problem."""
-    return _line(doc, error.loc, error.message, names)
-
-
 def _line(doc: Document, loc: Loc, text: str, names: Mapping[Loc, str] | None) -> str:
     label = format_loc(loc)
     for prefix, name in (names or {}).items():
@@ -184,6 +183,11 @@ def problems_of(
     """One ``FILE:LINE: PATH: message`` per error of ``error`` (``names`` relabels paths)."""
     out: list[str] = []
     for err in error.errors(include_url=False):
+        exc = (err.get("ctx") or {}).get("error")
+        if isinstance(exc, LocatedError):
+            loc = data_loc(doc.data, (*err["loc"], *exc.loc))
+            out.append(_line(doc, loc, exc.message, names))
+            continue
         loc = data_loc(doc.data, tuple(err["loc"]))
         out.append(_line(doc, loc, _message(err, allowed, loc), names))
     return list(dict.fromkeys(out))
