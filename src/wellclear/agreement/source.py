@@ -180,14 +180,16 @@ def problems_of(
     allowed: Callable[[Loc], list[str] | None] = lambda loc: None,
     names: Mapping[Loc, str] | None = None,
 ) -> list[str]:
-    """One ``FILE:LINE: PATH: message`` per error of ``error`` (``names`` relabels paths)."""
-    out: list[str] = []
+    """One ``FILE:LINE: PATH: message`` per error of ``error``, in the document's line order
+    (``names`` relabels paths)."""
+    out: list[tuple[int, str]] = []
     for err in error.errors(include_url=False):
         exc = (err.get("ctx") or {}).get("error")
         if isinstance(exc, LocatedError):
-            loc = data_loc(doc.data, (*err["loc"], *exc.loc))
-            out.append(_line(doc, loc, exc.message, names))
-            continue
-        loc = data_loc(doc.data, tuple(err["loc"]))
-        out.append(_line(doc, loc, _message(err, allowed, loc), names))
-    return list(dict.fromkeys(out))
+            loc, text = data_loc(doc.data, (*err["loc"], *exc.loc)), exc.message
+        else:
+            loc = data_loc(doc.data, tuple(err["loc"]))
+            text = _message(err, allowed, loc)
+        out.append((doc.line(loc) or 0, _line(doc, loc, text, names)))
+    out.sort(key=lambda item: item[0])
+    return list(dict.fromkeys(text for _, text in out))
