@@ -82,8 +82,12 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str],
 def parse_document(text: str, name: str) -> Document:
     """Parse YAML ``text`` of the file ``name``; :class:`AgreementError` if it is not YAML."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)  # parsed once: the nodes (lines), then the values
+        try:
+            node = loader.get_single_node()
+            data = None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
