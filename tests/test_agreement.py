@@ -161,7 +161,7 @@ def test_round_trip(tmp_path: Path) -> None:
         (
             MINIMAL + "conflicts:\n  horizontal: 300NM\n",
             7,
-            "conflicts.horizontal: length '300NM' is larger than the limit of 200NM",
+            "conflicts.horizontal: length '300NM' is larger than the limit of 200 NM",
         ),
         (MINIMAL + "alerting:\n  alerter: do366\n", 7, "alerting.alerter: unknown alerter preset"),
         (
@@ -244,7 +244,7 @@ def test_replaced_validates_and_names_the_option() -> None:
     assert b.minima().horizontal_m == 3 * NM_M
     assert a.minima().horizontal_m == 5 * NM_M  # the original is unchanged (frozen)
     assert b.zones() == a.zones()
-    with pytest.raises(AgreementError, match=r"^--h: length '3' has no unit"):
+    with pytest.raises(AgreementError, match=r"^--h '3' has no unit"):
         a.replaced({("conflicts", "horizontal"): "3"}, {("conflicts", "horizontal"): "--h"})
 
 

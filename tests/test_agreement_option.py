@@ -54,12 +54,31 @@ def test_options_given_override_the_agreement() -> None:
 
 
 def test_bad_option_named() -> None:
-    with pytest.raises(AgreementError, match=r"^--horizontal: length '3' has no unit"):
+    with pytest.raises(AgreementError, match=r"^--horizontal '3' has no unit"):
         resolve_agreement(None, {"--horizontal": (HORIZONTAL, "3")})
-    with pytest.raises(AgreementError, match=r"^--horizontal: .* larger than the limit of 200NM"):
+    with pytest.raises(
+        AgreementError, match=r"^--horizontal '201NM' is larger than the limit of 200 NM$"
+    ):
         resolve_agreement(None, {"--horizontal": (HORIZONTAL, "201NM")})
     with pytest.raises(AgreementError, match=r"^--alerter: unknown alerter preset 'x'"):
         resolve_agreement(None, {"--alerter": (ALERTER, "x")})
+    with pytest.raises(AgreementError, match=r"^--max-age '2h' is longer than the limit of 1 h"):
+        resolve_agreement(None, {"--max-age": (MAX_AGE, "2h")})
+    with pytest.raises(AgreementError, match=r"^--max-age must be positive and finite, got '0s'"):
+        resolve_agreement(None, {"--max-age": (MAX_AGE, "0s")})
+
+
+def test_alerter_file_from_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("mine.toml").write_text(
+        '[[alerters]]\nname = "mine"\n[[alerters.levels]]\ndetector = "CD3D"\n'
+        'D = "3 nmi"\nH = "500 ft"\nalerting_time = "60 s"\nearly_alerting_time = "60 s"\n'
+    )
+    a = resolve_agreement(Path("syria2015"), {"--alerter": (ALERTER, "mine.toml")})
+    assert a.alerting.alerter == str(tmp_path / "mine.toml")
+    assert a.alerting_config().alerters[0].name == "mine"
 
 
 def test_party_state_sets_and_adds_parties() -> None:

@@ -26,6 +26,7 @@ from pydantic import (
     PrivateAttr,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -178,10 +179,13 @@ class Agreement(Section):
     def replaced(self, values: Mapping[Loc, object], names: Mapping[Loc, str]) -> Agreement:
         """A copy with the fields at ``values``' paths set, validated as the whole document.
 
-        ``names`` labels paths in errors (``{("conflicts", "horizontal"): "--horizontal"}``).
+        ``names`` names the values (``{("conflicts", "horizontal"): "--horizontal"}``): a value
+        that is wrong by itself is said as the option's own error (``--horizontal '5' has no
+        unit``), one wrong with the rest of the document is labelled with the name.
         """
         data: dict[str, Any] = self.model_dump(mode="json")
         for loc, value in values.items():
+            _check_alone(loc, value, names.get(loc), self._base)
             here: Any = data
             for part in loc[:-1]:
                 here = here[part]
@@ -326,6 +330,26 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
                 return None
             here = models[0]
     return here if isinstance(here, type) and issubclass(here, BaseModel) else None
+
+
+def _check_alone(loc: Loc, value: object, name: str | None, base: Path | None) -> None:
+    """Validate ``value`` as the field at ``loc`` alone, its errors naming it ``name``."""
+    model = _model_at(loc[:-1])
+    field = None if model is None else model.model_fields.get(str(loc[-1]))
+    if field is None or name is None:
+        return
+    try:
+        TypeAdapter(field.rebuild_annotation()).validate_python(
+            value, context={"what": name, "base": base}
+        )
+    except ValidationError as err:
+        texts = [_message_of(e) for e in err.errors(include_url=False)]
+        raise AgreementError([t if t.startswith(name) else f"{name}: {t}" for t in texts]) from None
+
+
+def _message_of(err: Any) -> str:
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
 
 
 def allowed_keys(loc: Loc) -> list[str] | None:

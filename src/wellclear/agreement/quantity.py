@@ -34,23 +34,34 @@ class Quantity:
 
     UNITS: ClassVar[dict[str, float]] = {}
     WHAT: ClassVar[str] = "quantity"
+    MORE: ClassVar[str] = "larger"  # ... than the limit
     EXAMPLES: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def parse(cls, raw: object) -> Self:
-        """``raw`` (the YAML value) as a quantity; :class:`ValueError` naming what is wrong."""
+    def parse(cls, raw: object, what: str | None = None) -> Self:
+        """``raw`` (the YAML value) as a quantity; :class:`ValueError` naming what is wrong.
+
+        ``what`` names the value in messages (a command-line option: ``--horizontal '5' has
+        no unit``, as :mod:`wellclear.units` says it); by default its kind (``length``).
+        """
         if isinstance(raw, cls):
             return raw
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
             raise ValueError(f"expected a {cls.WHAT} with its unit (e.g. {cls.EXAMPLES[0]})")
         text = str(raw).strip()
         try:
-            value = _parse(text, cls.UNITS, cls.WHAT)
+            value = _parse(text, cls.UNITS, what or cls.WHAT)
         except UnitError as err:
             raise ValueError(str(err)) from None
         if not (value > 0 and math.isfinite(value)):
+            if what:
+                raise ValueError(f"{what} must be positive and finite, got {text!r}")
             raise ValueError(f"{cls.WHAT} {text!r} must be positive and finite")
         return cls(text, value)
+
+    @classmethod
+    def _validate(cls, raw: object, info: core_schema.ValidationInfo) -> Self:
+        return cls.parse(raw, (info.context or {}).get("what"))
 
     def __str__(self) -> str:
         return self.text
@@ -59,8 +70,8 @@ class Quantity:
     def __get_pydantic_core_schema__(
         cls, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls.parse,
+        return core_schema.with_info_plain_validator_function(
+            cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 lambda q: q.text, when_used="always"
             ),
@@ -89,9 +100,10 @@ class Quantity:
 
         bound = cls.parse(limit)
 
-        def check(q: Quantity) -> Quantity:
+        def check(q: Quantity, info: core_schema.ValidationInfo) -> Quantity:
             if q.value > bound.value:
-                raise ValueError(f"{cls.WHAT} {q.text!r} is larger than the limit of {limit}")
+                what = (info.context or {}).get("what") or cls.WHAT
+                raise ValueError(f"{what} {q.text!r} is {cls.MORE} than the limit of {limit}")
             return q
 
         return AfterValidator(check)
@@ -114,6 +126,7 @@ class Duration(Quantity):
 
     UNITS = TIME_UNITS
     WHAT = "duration"
+    MORE = "longer"
     EXAMPLES = ("300s", "5min", "24h")
 
     @property

@@ -23,10 +23,10 @@ SOVEREIGN_PREFIX = "sovereign:"
 PARTY_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 # detect.conflicts.Minima.LIMITS and the command options' limits
-MAX_HORIZONTAL = "200NM"
-MAX_VERTICAL = "10000ft"
-MAX_LOOKAHEAD = "1h"
-MAX_AGE = "1h"  # snapshot.MAX_AGE_LIMIT_S
+MAX_HORIZONTAL = "200 NM"
+MAX_VERTICAL = "10000 ft"
+MAX_LOOKAHEAD = "1 h"
+MAX_AGE = "1 h"  # snapshot.MAX_AGE_LIMIT_S
 
 
 class Section(BaseModel):

@@ -84,7 +84,7 @@ def resolve_agreement(
     names: dict[Loc, str] = {}
     for option, (loc, value) in (options or {}).items():
         if value is not None:
-            values[loc] = value
+            values[loc] = _alerter(value) if loc == ALERTER else value
             names[loc] = option
     if zones:
         values[("airspace", "zones")] = [{"source": _spec(z)} for z in zones]
@@ -104,6 +104,13 @@ def resolve_agreement(
         values[("parties",)] = parties
         names[("parties",)] = "--party-state"
     return agreement.replaced(values, names) if values else agreement
+
+
+def _alerter(value: object) -> object:
+    """An ``--alerter`` preset file made absolute (relative to the current directory)."""
+    if isinstance(value, str) and Path(value).suffix.lower() in (".toml", ".yaml", ".yml"):
+        return str(Path(value).expanduser().absolute())
+    return value
 
 
 def _spec(zone: str) -> str:
