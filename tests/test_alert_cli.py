@@ -69,14 +69,14 @@ def test_alert_levels_and_events(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     levels = pd.read_csv(out)
     assert set(levels["level"]) <= {1, 2, 3} and levels["level"].max() == 3
-    a = levels[levels["ownship"] == "aaaaaa"]["level"].tolist()
-    b = levels[levels["ownship"] == "bbbbbb"]["level"].tolist()
+    a = levels[levels["id_1"] == "aaaaaa"]["level"].tolist()
+    b = levels[levels["id_1"] == "bbbbbb"]["level"].tolist()
     assert a == b  # same alerter both ways: the pair alerts symmetrically
     ev_out = tmp_path / "events.csv"
     res = runner.invoke(app, ["alert", str(states), "--events", "--output", str(ev_out)])
     assert res.exit_code == 0, res.output
     events = pd.read_csv(ev_out)
-    first = events[events["ownship"] == "aaaaaa"]["event"].tolist()
+    first = events[events["id_1"] == "aaaaaa"]["event"].tolist()
     assert first[0] == "raised" and first[-1] == "cleared"
     res = runner.invoke(app, ["alert", str(states), "--step", "0s"])
     assert res.exit_code == 2
@@ -94,7 +94,7 @@ def test_alert_start_end_accept_iso_and_unix(tmp_path: Path) -> None:
     )
     assert unix.exit_code == 0 and iso.exit_code == 0, iso.output
     levels = pd.read_csv(io.StringIO(unix.stdout))
-    assert levels["t"].min() >= 1.7e9 + 30 and levels["t"].max() <= 1.7e9 + 90
+    assert levels["t_unix"].min() >= 1.7e9 + 30 and levels["t_unix"].max() <= 1.7e9 + 90
     assert unix.stdout == iso.stdout
     bad = runner.invoke(app, ["alert", str(states), "--start", "yesterday"])
     assert bad.exit_code == 2 and "not a time" in bad.stderr

@@ -23,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "encounters": BASE | {"detect", "alerting", "airspace", "formats", "runtime", "snapshot"},
     "runtime": set(),
     "simulate": BASE | {"airspace"},
+    "engine": BASE
+    | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},
 }
 
 

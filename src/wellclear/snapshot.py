@@ -89,11 +89,24 @@ def snapshot(reports: pd.DataFrame, at: float | None, max_age_s: float) -> Snaps
     follow the states contract plus ``age_s`` (age of the position at ``at``), ``source`` and
     ``line``.
     """
-    filled = fill_missing(reports, max_age_s)
+    return snapshot_filled(fill_missing(reports, max_age_s), at, max_age_s)
+
+
+def snapshot_filled(filled: pd.DataFrame, at: float | None, max_age_s: float) -> Snapshot:
+    """:func:`snapshot` of reports already given by :func:`fill_missing` (with the same
+    ``max_age_s``): a run of snapshots fills once. Filling takes earlier values only, so the
+    rows at or before ``at`` are filled the same whatever later rows the frame holds."""
     if at is None:
         at = float(filled["t_row"].max()) if len(filled) else 0.0
-    before = filled[filled["t_row"] <= at]
-    latest = before.groupby("id", sort=False).tail(1).reset_index(drop=True)
+    t_row = filled["t_row"].to_numpy(np.float64)
+    ids = filled["id"].to_numpy(object)
+    # rows are in (id, t_row) order: an aircraft's latest row at or before ``at`` is a kept
+    # row whose next kept row is another aircraft's (as ``groupby("id").tail(1)``)
+    kept = np.flatnonzero(t_row <= at)
+    kept_ids = ids[kept]
+    last = np.append(kept_ids[1:] != kept_ids[:-1], True) if len(kept) else np.empty(0, bool)
+    latest = filled.take(kept[last]).reset_index(drop=True)
+    n_before = len(kept)
     ground = latest["onground"].to_numpy(bool)
     stale_row = (at - latest["t_row"].to_numpy(np.float64)) > max_age_s
     alt_ok = latest["alt_baro_m"].notna() | latest["alt_geo_m"].notna()
@@ -106,8 +119,8 @@ def snapshot(reports: pd.DataFrame, at: float | None, max_age_s: float) -> Snaps
     usable = ~ground & ~stale & ~incomplete
     states = latest.loc[usable].reset_index(drop=True)
     counts = {
-        "earlier": int(len(before) - latest.shape[0]),  # reports before an aircraft's latest
-        "later": int(len(filled) - len(before)),  # reports after ``at``
+        "earlier": int(n_before - latest.shape[0]),  # reports before an aircraft's latest
+        "later": int(len(filled) - n_before),  # reports after ``at``
         "aircraft": int(latest.shape[0]),
         "used": int(usable.sum()),
         "stale": int(stale.sum()),

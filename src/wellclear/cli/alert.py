@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import pandas as pd
 import typer
@@ -14,8 +15,7 @@ from wellclear.cli.skipped import INVALID_HELP, REJECTS_HELP, invalid_policy, wr
 from wellclear.formats.resultset import replacing
 from wellclear.snapshot import MAX_AGE_LIMIT_S
 
-# the most time steps one run takes (a day at 0.1 s)
-MAX_STEPS = 864_000
+T = TypeVar("T")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,19 +96,24 @@ def alert_command(
     invalid: Annotated[str, typer.Option(help=INVALID_HELP)] = "error",
     rejects: Annotated[Path | None, typer.Option(help=REJECTS_HELP)] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="CSV, JSONL or Parquet by extension (default: CSV on standard output).",
+        ),
     ] = None,
 ) -> None:
     """Alert levels of every ordered pair (ownship, intruder) over time, level >= 1."""
     import time
 
     from wellclear.alerting.config import ConfigError, preset
-    from wellclear.alerting.pairs import PairAlerter, level_events
+    from wellclear.engine.assess import EngineSettings
+    from wellclear.engine.engine import Engine
+    from wellclear.engine.run import run_alerts, step_range
     from wellclear.formats.errors import DecodeError
     from wellclear.formats.result import accounting, counted_reasons
     from wellclear.formats.states import read_reports
-    from wellclear.snapshot import snapshot
-    from wellclear.snapshot_steps import StepRows
     from wellclear.timeutil import iso, parse_time
     from wellclear.units import UnitError, positive_duration
 
@@ -118,6 +123,7 @@ def alert_command(
         dt = positive_duration(step, "--step")
         age = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
         policy = invalid_policy(invalid)
+        fmt = _format(output)
         sources: list[str | Path | pd.DataFrame] = list(states)
         reports = read_reports(sources, invalid=policy)
         first = None if start is None else parse_time(start)
@@ -131,66 +137,82 @@ def alert_command(
     if policy == "skip":
         write_skipped(reports.rejects, rejects, list(states))
     frame = reports.frame
-    if frame.empty:
-        raise _fail("no states in the input")
-    lo, hi = float(frame["t_row"].min()), float(frame["t_row"].max())
-    t0 = lo if first is None else first
-    t1 = hi if last is None else last
-    if t1 < t0:
-        raise _fail(f"--end {iso(t1)} is before --start {iso(t0)}")
-    if t0 > hi + age or t1 < lo:
-        raise _fail(
-            f"--start {iso(t0)} to --end {iso(t1)} is outside the data: reports from {iso(lo)} "
-            f"to {iso(hi)} (usable up to --max-age {age:g} s after)"
-        )
-    if (t1 - t0) / dt >= MAX_STEPS:
-        raise _fail(
-            f"--start {iso(t0)} to --end {iso(t1)} at --step {dt:g} s is more than {MAX_STEPS:,} "
-            "steps: shorten the range or lengthen the step"
-        )
-    engine = PairAlerter(config)
-    rows: list[pd.DataFrame] = []
-    history: dict[tuple[str, str], int] = {}
-    log: list[dict] = []
-    n_steps = int((t1 - t0) // dt) + 1
-    seen = StepRows(frame, t0, dt, n_steps)
-    for k in range(n_steps):
-        now = t0 + k * dt
-        snap = snapshot(frame, now, age)
-        seen.add(snap.states)
-        result = engine.step(snap.states, now)
-        if events:
-            log.extend(level_events(history, result))
-        else:
-            rows.append(result[result["level"] >= 1])
-    if events:
-        table = pd.DataFrame(log, columns=["t", "ownship", "intruder", "event", "from", "to"])
-    else:
-        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-        if not table.empty:
-            table = table.sort_values(["t", "ownship", "intruder"], kind="stable")
     try:
-        if output is None:
-            table.to_csv(sys.stdout, index=False)
-            sys.stdout.flush()
-        else:
-            with replacing(output) as tmp:
-                table.to_csv(tmp, index=False)
+        ticks = step_range(frame, first, last, dt, age)
     except ValueError as err:
         raise _fail(str(err)) from None
+    engine = Engine(EngineSettings(alerting=config, max_age_s=age))
+    run = _with_progress(
+        lambda tick: run_alerts(engine, frame, ticks, events=events, progress=tick), ticks.n
+    )
+    _write(run.table, events, output, fmt)
+    seen = run.rows
     if not seen.used:
         typer.echo(
-            f"wellclear: warning: no report was usable at any step from {iso(t0)} to {iso(t1)}: "
-            f"each was stale (older than --max-age {age:g} s), incomplete or on the ground",
+            f"wellclear: warning: no report was usable at any step from {iso(ticks.t0)} to "
+            f"{iso(ticks.t1)}: each was stale (older than --max-age {age:g} s), incomplete or "
+            "on the ground",
             err=True,
         )
     n_rows = reports.counts.get("rows", len(frame) + len(reports.rejects))
     counted = {**counted_reasons(reports.counts), **seen.counted()}
-    what = f"{len(table)} events" if events else f"{len(table)} alerts (level >= 1)"
+    what = f"{len(run.table)} events" if events else f"{len(run.table)} alerts (level >= 1)"
     typer.echo(
-        f"alert {iso(t0)} to {iso(t1)}: {n_steps} steps of {dt:g} s, {what}, "
+        f"alert {iso(ticks.t0)} to {iso(ticks.t1)}: {ticks.n} steps of {dt:g} s, "
+        f"{run.aircraft} aircraft, {run.pairs} pairs assessed, {what}, "
         f"{len(reports.rejects)} rejected; "
         f"{accounting(n_rows, seen.used, len(reports.rejects), counted)}; "
         f"{time.perf_counter() - started:.2f} s",
         err=True,
     )
+
+
+def _format(output: Path | None) -> str:
+    """The result format of ``--output`` by its extension: JSON lines for ``.jsonl``, Parquet
+    for ``.parquet``, else CSV (also on standard output); a path that cannot be written is
+    refused before any work."""
+    from wellclear.formats.resultset import check_output_file
+
+    if output is None:
+        return "csv"
+    check_output_file(output)
+    return {".jsonl": "jsonl", ".parquet": "parquet"}.get(output.suffix.lower(), "csv")
+
+
+def _with_progress(work: Callable[[Callable[[int, int], None] | None], T], total: int) -> T:
+    """Run ``work(tick)`` with a rich progress bar of the steps when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return work(None)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("alerting steps", total=total)
+
+        def tick(done: int, of: int) -> None:
+            bar.update(task, completed=done, total=of)
+
+        return work(tick)
+
+
+def _write(table: pd.DataFrame, events: bool, output: Path | None, fmt: str) -> None:
+    """The alerts or events in their result contract (:mod:`wellclear.schemas`)."""
+    from wellclear.formats.results import write_result
+    from wellclear.schemas import ALERT_EVENTS, ALERTS
+
+    schema = ALERT_EVENTS if events else ALERTS
+    documented = [c for c in table.columns if any(col.matches(str(c)) for col in schema.columns)]
+    frame = table[documented] if len(table.columns) else table
+    if frame.empty and not len(frame.columns):
+        from wellclear.schemas import empty
+
+        frame = empty(schema)
+    try:
+        if output is None:
+            write_result(frame, schema, None, fmt)
+            sys.stdout.flush()
+        else:
+            with replacing(output) as tmp:
+                write_result(frame, schema, tmp, fmt)
+    except ValueError as err:
+        raise _fail(str(err)) from None

@@ -1,0 +1,387 @@
+"""Episodes: the lifecycle of each alert (per ordered pair) and each airspace finding (per
+aircraft and volume), tick after tick, with an id that is stable for the whole episode.
+
+An **alert episode** of the ordered pair (ownship ``id_1``, intruder ``id_2``) runs from the
+tick at which its level (after hysteresis) becomes >= 1 to the tick at which it is 0 again (or
+the pair is no longer assessed). Its events: ``raised`` (0 -> k), ``upgraded``, ``downgraded``
+and ``cleared`` (k -> 0). Kept per episode: the level, the highest level so far, the smallest
+horizontal distance and vertical distance so far with the time of the smallest horizontal one.
+Each event carries the situation of own against other at that tick (range, bearing from own,
+altitude difference, closure rate, time to the most severe volume).
+
+An **airspace episode** of (aircraft ``id``, ``volume``) runs while the aircraft has a finding
+for the volume (:func:`wellclear.airspace.now.check_now`: ``inside``, ``entry`` predicted,
+``proximity``). Its events: ``predicted`` (a finding outside the volume appears), ``entered``
+(the status becomes ``inside``), ``exited`` (it was inside and is not), ``cleared`` (a finding
+outside the volume ends). Kept: the deepest point inside so far and the smallest gap outside.
+
+Episode ids read ``{t_start:.0f}-{id_1}-{id_2}-{n}`` (alerts) and
+``{t_start:.0f}-{id}-{volume}-{n}``
+(airspace), ``n`` a counter of the book, so that they are unique and survive a save and restore
+(:meth:`AlertBook.get_state`). Updates are vectorised: one join of the open episodes with the
+tick's rows, on the pair's ids.
+
+Not thread-safe: the engine's loop owns the books; the frames returned are new.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wellclear.engine.assess import pair_situation
+
+_PAIR = ["id_1", "id_2"]
+_NAMES = ["callsign_1", "callsign_2", "party_1", "party_2"]
+
+ALERT_OPEN_COLUMNS: dict[str, str] = {
+    "alert_id": "object",
+    "id_1": "object",
+    "id_2": "object",
+    "callsign_1": "object",
+    "callsign_2": "object",
+    "party_1": "object",
+    "party_2": "object",
+    "t_start": "float64",
+    "level": "int64",
+    "max_level": "int64",
+    "min_distance_m": "float64",
+    "min_dalt_m": "float64",
+    "t_min_distance": "float64",
+}
+"""An open alert episode (the book's state): ``min_dalt_m`` is the smallest absolute vertical
+distance so far, ``t_min_distance`` the time of the smallest horizontal one (unix s)."""
+
+ALERT_EVENT_COLUMNS = [
+    "alert_id",
+    "t",
+    "event",
+    *_PAIR[:1],
+    "callsign_1",
+    "party_1",
+    "id_2",
+    "callsign_2",
+    "party_2",
+    "from_level",
+    "to_level",
+    "level_name",
+    "hmd_m",
+    "taumod_s",
+    "min_distance_m",
+    "min_dalt_m",
+    "t_min_distance",
+    "max_level",
+    "t_start",
+    "range_m",
+    "bearing_deg",
+    "dalt_m",
+    "closure_mps",
+    "time_to_los_s",
+]
+"""An alert event: the first columns are those of ``wellclear.schemas.ALERT_EVENTS`` (``t`` in
+unix s); then the episode so far (``min_dalt_m``, ``t_min_distance``, ``max_level``,
+``t_start``) and the situation at the event: ``range_m`` (horizontal, m), ``bearing_deg`` (true,
+from own to other), ``dalt_m`` (other above own, m), ``closure_mps`` (horizontal closure rate,
+negative when opening), ``time_to_los_s`` (time to the most severe level's volume, NaN if none
+within the lookahead or unknown)."""
+
+
+_EVENT_DTYPES = {"t": "float64", "from_level": "int64", "to_level": "int64", "max_level": "int64"}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+
+
+def _event_kind(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    return np.where(
+        old == 0,
+        "raised",
+        np.where(new == 0, "cleared", np.where(new > old, "upgraded", "downgraded")),
+    ).astype(object)
+
+
+class _Book:
+    """Open episodes (one row each, ``columns``) and the counter of episode ids."""
+
+    columns: dict[str, str]
+    what: str
+
+    def __init__(self) -> None:
+        self.open = _empty(self.columns)
+        self.counter = 0
+
+    def get_state(self) -> tuple[pd.DataFrame, int]:
+        """The open episodes (a copy) and the id counter."""
+        return self.open.copy(), self.counter
+
+    def set_state(self, open_episodes: pd.DataFrame, counter: int) -> None:
+        """Replace the state by one from :meth:`get_state`."""
+        missing = [c for c in self.columns if c not in open_episodes]
+        if missing:
+            raise ValueError(f"{self.what} episodes: missing columns {missing}")
+        self.open = open_episodes[list(self.columns)].astype(self.columns)
+        self.counter = int(counter)
+
+
+class AlertBook(_Book):
+    """The open alert episodes and the counter of episode ids (see the module docstring)."""
+
+    columns = ALERT_OPEN_COLUMNS
+    what = "alert"
+
+    def __init__(self, level_names: list[str] | None = None) -> None:
+        super().__init__()
+        self._names = np.asarray(level_names or ["none"], dtype=object)
+
+    def update(self, t: float, alerts: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+        """The events of the tick at ``t``: ``alerts`` is the alerts table of the tick (after
+        hysteresis; ``id_1``, ``id_2``, names, ``level``, ``ttv_k``, ``hmd_m``, ``taumod_s``),
+        ``states`` the snapshot it was computed on."""
+        ttv = sorted((c for c in alerts.columns if c.startswith("ttv_")), key=lambda c: int(c[4:]))
+        alerting = alerts["level"].to_numpy(np.int64) >= 1
+        if self.open.empty and not alerting.any():
+            return pd.DataFrame(
+                {c: pd.Series(dtype=_EVENT_DTYPES.get(c, "object")) for c in ALERT_EVENT_COLUMNS}
+            )
+        cur = alerts.loc[alerting, [*_PAIR, *_NAMES, "level"]]
+        both = self.open.merge(cur, on=_PAIR, how="outer", suffixes=("", "_now"), indicator=True)
+        side = both.pop("_merge").to_numpy(object)
+        # the alerting quantities of the tick, also of pairs assessed at level 0 (cleared)
+        info = pd.DataFrame(
+            {
+                "id_1": alerts["id_1"].to_numpy(object),
+                "id_2": alerts["id_2"].to_numpy(object),
+                "hmd_m": _col(alerts, "hmd_m"),
+                "taumod_s": _col(alerts, "taumod_s"),
+                "ttv": _col(alerts, ttv[-1]) if ttv else np.full(len(alerts), np.nan),
+            }
+        )
+        both = both.assign(_side=side).merge(info, on=_PAIR, how="left")
+        both = both.sort_values(_PAIR, kind="stable").reset_index(drop=True)
+        side = both.pop("_side").to_numpy(object)
+        new = side == "right_only"
+        gone = side == "left_only"
+        old_level = np.where(new, 0, both["level"].to_numpy(np.float64)).astype(np.int64)
+        now_level = np.where(gone, 0, both["level_now"].to_numpy(np.float64)).astype(np.int64)
+        # the names: the tick's where the pair is assessed, else the episode's
+        for c in _NAMES:
+            both[c] = np.where(gone, both[c].to_numpy(object), both[f"{c}_now"].to_numpy(object))
+        # new episodes
+        if new.any():
+            t0 = f"{t:.0f}"
+            n = self.counter + np.arange(int(new.sum()))
+            ids = [
+                f"{t0}-{a}-{b}-{k}"
+                for a, b, k in zip(both["id_1"][new], both["id_2"][new], n, strict=True)
+            ]
+            both.loc[new, "alert_id"] = ids
+            both.loc[new, "t_start"] = t
+            both.loc[new, "max_level"] = 0
+            self.counter += len(ids)
+        sit = pair_situation(states, both["id_1"].to_numpy(object), both["id_2"].to_numpy(object))
+        live = ~gone
+        rng = sit["range_m"].to_numpy(np.float64)
+        dalt = np.abs(sit["dalt_m"].to_numpy(np.float64))
+        min_d = both["min_distance_m"].to_numpy(np.float64)
+        better = live & ~np.isnan(rng) & ~(rng >= min_d)  # NaN so far: any value is better
+        min_d = np.where(better, rng, min_d)
+        t_min = np.where(better, t, both["t_min_distance"].to_numpy(np.float64))
+        min_v = both["min_dalt_m"].to_numpy(np.float64)
+        min_v = np.where(live & ~np.isnan(dalt) & ~(dalt >= min_v), dalt, min_v)
+        max_level = np.maximum(both["max_level"].to_numpy(np.float64), now_level).astype(np.int64)
+        both["min_distance_m"], both["t_min_distance"], both["min_dalt_m"] = min_d, t_min, min_v
+        both["max_level"] = max_level
+        changed = old_level != now_level
+        ev = both.loc[changed]
+        events = pd.DataFrame(
+            {
+                "alert_id": ev["alert_id"].to_numpy(object),
+                "t": np.full(len(ev), t),
+                "event": _event_kind(old_level[changed], now_level[changed]),
+                "id_1": ev["id_1"].to_numpy(object),
+                "callsign_1": ev["callsign_1"].to_numpy(object),
+                "party_1": ev["party_1"].to_numpy(object),
+                "id_2": ev["id_2"].to_numpy(object),
+                "callsign_2": ev["callsign_2"].to_numpy(object),
+                "party_2": ev["party_2"].to_numpy(object),
+                "from_level": old_level[changed],
+                "to_level": now_level[changed],
+                "level_name": self._names[np.clip(now_level[changed], 0, len(self._names) - 1)],
+                "hmd_m": _col(ev, "hmd_m"),
+                "taumod_s": _col(ev, "taumod_s"),
+                "min_distance_m": min_d[changed],
+                "min_dalt_m": min_v[changed],
+                "t_min_distance": t_min[changed],
+                "max_level": max_level[changed],
+                "t_start": ev["t_start"].to_numpy(np.float64),
+                **{c: sit[c].to_numpy(np.float64)[changed] for c in sit.columns},
+                "time_to_los_s": _finite(_col(ev, "ttv")),
+            }
+        )
+        keep = both.loc[live].reset_index(drop=True)
+        keep["level"] = now_level[live]
+        self.open = keep[list(ALERT_OPEN_COLUMNS)].astype(ALERT_OPEN_COLUMNS)
+        return events[ALERT_EVENT_COLUMNS]
+
+
+def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(np.float64) if name in frame else np.full(len(frame), np.nan)
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+AIRSPACE_OPEN_COLUMNS: dict[str, str] = {
+    "episode_id": "object",
+    "id": "object",
+    "volume": "object",
+    "callsign": "object",
+    "party": "object",
+    "kind": "object",
+    "finding": "object",
+    "status": "object",
+    "t_start": "float64",
+    "t_entered": "float64",
+    "max_depth_m": "float64",
+    "min_gap_m": "float64",
+}
+"""An open airspace episode: ``finding`` is the volume's event kind (``infringement`` or
+``crossing``), ``t_entered`` the first time inside (NaN: not yet), ``max_depth_m`` the deepest
+point inside so far, ``min_gap_m`` the smallest distance to the boundary outside."""
+
+AIRSPACE_EVENT_COLUMNS = [
+    "episode_id",
+    "t",
+    "event",
+    "id",
+    "callsign",
+    "party",
+    "volume",
+    "kind",
+    "finding",
+    "from_status",
+    "to_status",
+    "lat",
+    "lon",
+    "alt_m",
+    "distance_m",
+    "time_to_entry_s",
+    "t_start",
+    "t_entered",
+    "max_depth_m",
+    "min_gap_m",
+]
+"""An airspace event (``t`` unix s): ``from_status``/``to_status`` are ``inside``, ``entry``,
+``proximity`` or empty (no finding); position and ``distance_m`` (depth inside, gap outside)
+at the event, NaN on ``cleared``/``exited`` when the aircraft is no longer assessed."""
+
+_RANK = {"inside": 0, "entry": 1, "proximity": 2}
+
+
+def _airspace_kind(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    was_in, is_in = old == "inside", new == "inside"
+    out = np.full(len(old), "", dtype=object)
+    out[is_in & ~was_in] = "entered"
+    out[was_in & ~is_in] = "exited"
+    out[(old == "") & (new != "") & ~is_in] = "predicted"
+    out[(old != "") & ~was_in & (new == "")] = "cleared"
+    return out
+
+
+class AirspaceBook(_Book):
+    """The open airspace episodes and the counter of their ids (see the module docstring)."""
+
+    columns = AIRSPACE_OPEN_COLUMNS
+    what = "airspace"
+
+    def update(self, t: float, findings: pd.DataFrame) -> pd.DataFrame:
+        """The events of the tick at ``t`` from its :func:`check_now` findings."""
+        keys = ["id", "volume"]
+        if self.open.empty and not len(findings):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in AIRSPACE_EVENT_COLUMNS})
+        if len(findings):
+            rank = findings["status"].map(_RANK).to_numpy(np.int64)
+            cur = findings.assign(_rank=rank).sort_values([*keys, "_rank"], kind="stable")
+            cur = cur.drop_duplicates(keys).drop(columns="_rank").reset_index(drop=True)
+            cur = cur.rename(columns={"event": "finding"})
+            cur = cur[
+                [
+                    *keys,
+                    "callsign",
+                    "party",
+                    "kind",
+                    "finding",
+                    "status",
+                    "lat",
+                    "lon",
+                    "alt_m",
+                    "distance_m",
+                    "time_to_entry_s",
+                ]
+            ]
+            cur["id"] = cur["id"].astype(str).astype(object)
+            cur["volume"] = cur["volume"].astype(str).astype(object)
+        else:
+            cur = pd.DataFrame(
+                {
+                    c: pd.Series(dtype=object)
+                    for c in [*keys, "callsign", "party", "kind", "finding", "status"]
+                }
+            )
+            for c in ("lat", "lon", "alt_m", "distance_m", "time_to_entry_s"):
+                cur[c] = pd.Series(dtype=np.float64)
+        both = self.open.merge(cur, on=keys, how="outer", suffixes=("", "_now"), indicator=True)
+        both = both.sort_values(keys, kind="stable").reset_index(drop=True)
+        side = both.pop("_merge").to_numpy(object)
+        new, gone = side == "right_only", side == "left_only"
+        old = np.where(new, "", both["status"].astype(object).fillna("").to_numpy(object))
+        now = np.where(gone, "", both["status_now"].astype(object).fillna("").to_numpy(object))
+        for c in ("callsign", "party", "kind", "finding"):
+            both[c] = np.where(gone, both[c].to_numpy(object), both[f"{c}_now"].to_numpy(object))
+        if new.any():
+            n = self.counter + np.arange(int(new.sum()))
+            both.loc[new, "episode_id"] = [
+                f"{t:.0f}-{a}-{v}-{k}"
+                for a, v, k in zip(both["id"][new], both["volume"][new], n, strict=True)
+            ]
+            both.loc[new, "t_start"] = t
+            self.counter += len(n)
+        dist = both["distance_m"].to_numpy(np.float64)
+        inside = now == "inside"
+        t_in = both["t_entered"].to_numpy(np.float64)
+        t_in = np.where(inside & np.isnan(t_in), t, t_in)
+        depth = both["max_depth_m"].to_numpy(np.float64)
+        depth = np.where(inside & ~np.isnan(dist) & ~(dist <= depth), dist, depth)
+        gap = both["min_gap_m"].to_numpy(np.float64)
+        outside = (now != "") & ~inside
+        gap = np.where(outside & ~np.isnan(dist) & ~(dist >= gap), dist, gap)
+        both["t_entered"], both["max_depth_m"], both["min_gap_m"] = t_in, depth, gap
+        kind = _airspace_kind(old, now)
+        changed = kind != ""
+        ev = both.loc[changed]
+        events = pd.DataFrame(
+            {
+                "episode_id": ev["episode_id"].to_numpy(object),
+                "t": np.full(len(ev), t),
+                "event": kind[changed],
+                **{c: ev[c].to_numpy(object) for c in ("id", "callsign", "party", "volume")},
+                **{c: ev[c].to_numpy(object) for c in ("kind", "finding")},
+                "from_status": old[changed],
+                "to_status": now[changed],
+                **{
+                    c: ev[c].to_numpy(np.float64)
+                    for c in ("lat", "lon", "alt_m", "distance_m", "time_to_entry_s")
+                },
+                "t_start": ev["t_start"].to_numpy(np.float64),
+                "t_entered": t_in[changed],
+                "max_depth_m": depth[changed],
+                "min_gap_m": gap[changed],
+            }
+        )
+        live = ~gone
+        keep = both.loc[live].reset_index(drop=True)
+        keep["status"] = now[live]
+        self.open = keep[list(AIRSPACE_OPEN_COLUMNS)].astype(AIRSPACE_OPEN_COLUMNS)
+        return events[AIRSPACE_EVENT_COLUMNS]
