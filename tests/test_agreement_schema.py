@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args, get_origin
+
+from pydantic import BaseModel
 
 from wellclear.agreement import Agreement, json_schema
 
@@ -34,3 +37,30 @@ def test_quantity_patterns_accept_what_the_model_accepts() -> None:
         Agreement.default().replaced({("sharing", "quantise", "range"): text}, {})
     for text in ("5", "5 furlongs", "NM", "-5NM"):
         assert not length.match(text), text
+
+
+def _field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every leaf field of ``model``: ``conflicts.horizontal``, ``parties[].state``, ..."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        sub = [
+            a
+            for a in (info.annotation, *get_args(info.annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        many = get_origin(info.annotation) is tuple and bool(sub)
+        if sub:
+            out += _field_paths(sub[0], f"{prefix}{name}{'[]' if many else ''}.")
+        else:
+            out.append(f"{prefix}{name}")
+    return out
+
+
+def test_docs_describe_every_field() -> None:
+    doc = (DATA.parents[2] / "docs" / "agreement.md").read_text(encoding="utf-8")
+    documented = set()
+    for row in re.findall(r"^\| (`[^|]+`) \|", doc, flags=re.MULTILINE):
+        documented |= set(re.findall(r"`([^`]+)`", row))
+    fields = _field_paths(Agreement)
+    assert len(fields) >= 35  # the walk reaches into every section
+    assert [f for f in fields if f not in documented] == []
