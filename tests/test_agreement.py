@@ -53,6 +53,19 @@ def test_default_converters_equal_todays_defaults() -> None:
     assert a.staleness.max_age.s == 20.0
 
 
+def test_engine_settings() -> None:
+    from wellclear.engine.assess import EngineSettings
+
+    assert Agreement.default().engine_settings(conflicts=False) == EngineSettings()
+    a = Agreement.builtin("syria2015")
+    settings = a.engine_settings()
+    assert settings.minima == a.minima() and settings.alerting == a.alerting_config()
+    assert settings.now == a.now_config() and settings.max_age_s == 20.0
+    assert settings.zones is not None and settings.zones.volumes == a.zones()
+    bare = a.engine_settings(alerts=False, airspace=False)
+    assert bare.alerting is None and bare.zones is None and bare.minima == a.minima()
+
+
 def test_syria2015() -> None:
     a = Agreement.builtin("syria2015")
     assert a.party_state() == {"russia": "RUS", "usa": "USA", "turkey": "TUR"}

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from wellclear.alerting.config import AlertingConfig
     from wellclear.detect.conflicts import Minima
     from wellclear.encounters.config import ScanConfig
+    from wellclear.engine.assess import EngineSettings
 
 BUILTIN = ("data", "agreements")  # under the wellclear package
 
@@ -294,6 +295,27 @@ class Agreement(Section):
                 binds = v.binds if zone.binds is None else frozenset(zone.binds)
                 out.append(dataclasses.replace(v, binds=binds, exempt=v.exempt | set(zone.exempt)))
         return out
+
+    def engine_settings(
+        self, *, conflicts: bool = True, alerts: bool = True, airspace: bool = True
+    ) -> EngineSettings:
+        """What the engine computes (``engine.assess.EngineSettings``) under this agreement.
+
+        ``conflicts``, ``alerts``, ``airspace``: whether the engine predicts conflicts (the
+        minima), alert levels (the alerter) and airspace findings (the zones, when there are
+        any); a command that needs one of them leaves the others out.
+        """
+        from wellclear.airspace.index import VolumeIndex
+        from wellclear.engine.assess import EngineSettings
+
+        volumes = self.zones() if airspace else []
+        return EngineSettings(
+            alerting=self.alerting_config() if alerts else None,
+            minima=self.minima() if conflicts else None,
+            zones=VolumeIndex(volumes) if volumes else None,
+            now=self.now_config(),
+            max_age_s=self.staleness.max_age.s,
+        )
 
     def frequencies_mhz(self) -> tuple[float, ...]:
         """Distress frequencies then contact frequencies, MHz (what an alert event carries)."""
