@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "airspace": BASE | {"detect", "formats", "runtime"},
     "encounters": BASE | {"detect", "alerting", "airspace", "formats", "runtime", "snapshot"},
     "runtime": set(),
+    "store": set(),
     "simulate": BASE | {"airspace"},
     "engine": BASE
     | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},

@@ -1,0 +1,189 @@
+"""Alert events, acknowledgements, incidents, the audit log and engine checkpoints.
+
+Alert events are stored in full, both aircraft and both parties, with a ``seq`` that increases
+in the order they are stored: a subscriber's ``Last-Event-ID`` is the last ``seq`` it received,
+and :func:`events_after` gives exactly what came after. What a party may see of an event is
+decided by the service when it reads it, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select
+
+from wellclear.store.db import Store, StoreError, now
+from wellclear.store.models import (
+    Acknowledgement,
+    AlertEvent,
+    AuditEntry,
+    Checkpoint,
+    Incident,
+)
+
+_EVENT_FIELDS = (
+    "alert_id",
+    "event",
+    "t",
+    "level",
+    "level_name",
+    "id_1",
+    "party_1",
+    "id_2",
+    "party_2",
+    "agreement_version",
+)
+
+
+def append_events(store: Store, events: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Store alert events (each a mapping with the fields of :class:`AlertEvent`; anything
+    else goes into its JSON payload) in one transaction; returns their ``seq``, in order."""
+    rows = []
+    for e in events:
+        missing = [f for f in _EVENT_FIELDS if f not in e]
+        if missing:
+            raise StoreError(f"alert event lacks {', '.join(missing)}: {dict(e)!r}")
+        row = {f: e[f] for f in _EVENT_FIELDS}
+        row["payload"] = json.dumps({k: v for k, v in e.items() if k not in _EVENT_FIELDS})
+        rows.append(row)
+    if not rows:
+        return []
+    with store.engine.begin() as conn:
+        result = conn.execute(insert(AlertEvent).returning(AlertEvent.seq), rows)
+        return sorted(int(s) for s in result.scalars())
+
+
+def _event(row: AlertEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {"seq": row.seq, **{f: getattr(row, f) for f in _EVENT_FIELDS}}
+    out.update(json.loads(row.payload))
+    return out
+
+
+def events_after(
+    store: Store, seq: int = 0, party: str | None = None, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """Events stored after ``seq``, oldest first; with ``party``, only those where one of the
+    two aircraft is that party's."""
+    query = select(AlertEvent).where(AlertEvent.seq > seq)
+    if party is not None:
+        query = query.where(or_(AlertEvent.party_1 == party, AlertEvent.party_2 == party))
+    query = query.order_by(AlertEvent.seq).limit(limit)
+    with store.sessions() as session:
+        return [_event(r) for r in session.scalars(query)]
+
+
+def last_seq(store: Store) -> int:
+    """The newest event's ``seq`` (0 when none)."""
+    with store.sessions() as session:
+        return int(session.scalar(select(func.coalesce(func.max(AlertEvent.seq), 0))) or 0)
+
+
+def acknowledge(store: Store, alert_id: str, party_id: int) -> None:
+    """Record a party's acknowledgement of an alert."""
+    with store.sessions.begin() as session:
+        session.add(Acknowledgement(alert_id=alert_id, party_id=party_id, t=now()))
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """An ended episode at or above the reporting level, as stored."""
+
+    id: str
+    kind: str
+    t_start: float
+    t_end: float
+    id_1: str
+    party_1: str
+    id_2: str
+    party_2: str
+    agreement_version: str
+    details: dict[str, Any]
+
+
+def add_incident(store: Store, incident: IncidentRecord) -> None:
+    """Store an incident (its id is the episode's: storing it again is an error)."""
+    with store.sessions.begin() as session:
+        session.add(
+            Incident(
+                id=incident.id,
+                kind=incident.kind,
+                t_start=incident.t_start,
+                t_end=incident.t_end,
+                id_1=incident.id_1,
+                party_1=incident.party_1,
+                id_2=incident.id_2,
+                party_2=incident.party_2,
+                agreement_version=incident.agreement_version,
+                payload=json.dumps(incident.details),
+            )
+        )
+
+
+def incidents(store: Store, party: str | None = None) -> list[IncidentRecord]:
+    """Stored incidents by start; with ``party``, those its aircraft were in."""
+    query = select(Incident)
+    if party is not None:
+        query = query.where(or_(Incident.party_1 == party, Incident.party_2 == party))
+    with store.sessions() as session:
+        rows = list(session.scalars(query.order_by(Incident.t_start, Incident.id)))
+    return [
+        IncidentRecord(
+            r.id,
+            r.kind,
+            r.t_start,
+            r.t_end,
+            r.id_1,
+            r.party_1,
+            r.id_2,
+            r.party_2,
+            r.agreement_version,
+            json.loads(r.payload),
+        )
+        for r in rows
+    ]
+
+
+def audit(
+    store: Store, party: str | None, method: str, path: str, status: int, detail: str = ""
+) -> None:
+    """Append one request to the audit log."""
+    with store.sessions.begin() as session:
+        session.add(
+            AuditEntry(t=now(), party=party, method=method, path=path, status=status, detail=detail)
+        )
+
+
+def audit_log(store: Store, since: float = 0.0) -> list[AuditEntry]:
+    """The audit log from ``since`` (unix s), oldest first."""
+    query = select(AuditEntry).where(AuditEntry.t >= since).order_by(AuditEntry.id)
+    with store.sessions() as session:
+        return list(session.scalars(query))
+
+
+def save_checkpoint(
+    store: Store, tick_t: float, last_batch_id: int, last_event_seq: int, state: bytes
+) -> None:
+    """Store the engine's state after a tick, keeping only the newest two."""
+    with store.sessions.begin() as session:
+        session.add(
+            Checkpoint(
+                tick_t=tick_t,
+                saved_t=now(),
+                last_batch_id=last_batch_id,
+                last_event_seq=last_event_seq,
+                state=state,
+            )
+        )
+        session.flush()
+        old = session.scalars(select(Checkpoint.id).order_by(Checkpoint.id.desc()).offset(2))
+        for cid in list(old):
+            session.delete(session.get(Checkpoint, cid))
+
+
+def latest_checkpoint(store: Store) -> Checkpoint | None:
+    """The newest checkpoint, if any."""
+    with store.sessions() as session:
+        return session.scalars(select(Checkpoint).order_by(Checkpoint.id.desc())).first()

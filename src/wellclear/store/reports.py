@@ -1,0 +1,136 @@
+"""Batches of reports: stored in one transaction before they are acknowledged, and read back.
+
+A batch's accepted reports are kept as one Arrow IPC stream (LZ4-compressed) in the states
+contract (:data:`STORED_COLUMNS`), with the party and the batch's time range: ingest costs one
+row per batch. A track is read from the batches whose times reach past ``since`` (of the
+caller's party only, where it is a party), so its cost grows with the data since then; the live
+picture of recent reports is the engine's, in memory.
+:func:`append_batch` returns once the transaction is committed (durable: see
+:mod:`wellclear.store.db`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import insert, select
+
+from wellclear.store.db import Store, now
+from wellclear.store.models import Batch
+
+# the stored columns of a report (the states contract, both altitudes)
+STORED_COLUMNS: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "party": pa.string(),
+    "callsign": pa.string(),
+    "t": pa.float64(),
+    "lat": pa.float64(),
+    "lon": pa.float64(),
+    "alt_baro_m": pa.float64(),
+    "alt_geo_m": pa.float64(),
+    "gs_mps": pa.float64(),
+    "trk_deg": pa.float64(),
+    "vs_mps": pa.float64(),
+    "onground": pa.bool_(),
+}
+_SCHEMA = pa.schema(list(STORED_COLUMNS.items()))
+_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def encode(reports: pd.DataFrame) -> bytes:
+    """The reports as an Arrow IPC stream of :data:`STORED_COLUMNS` (missing ones null)."""
+    n = len(reports)
+    arrays = []
+    for name, kind in STORED_COLUMNS.items():
+        if name in reports:
+            values = reports[name]
+            if kind == pa.string():
+                arrays.append(pa.array(values.astype(str).to_numpy(object), type=kind))
+            elif kind == pa.bool_():
+                arrays.append(pa.array(values.fillna(False).to_numpy(bool), type=kind))
+            else:
+                arrays.append(pa.array(values.to_numpy(np.float64), type=kind))
+        elif kind == pa.float64():
+            arrays.append(pa.array(np.full(n, np.nan), type=kind))
+        elif kind == pa.bool_():
+            arrays.append(pa.array(np.zeros(n, bool), type=kind))
+        else:
+            arrays.append(pa.array([""] * n, type=kind))
+    table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, _SCHEMA, options=_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def decode(data: bytes) -> pd.DataFrame:
+    """The reports of one stored batch."""
+    return pa.ipc.open_stream(data).read_all().to_pandas()
+
+
+def append_batch(store: Store, party_id: int, reports: pd.DataFrame, rejected: int = 0) -> int:
+    """Store one batch of reports (the states contract's ``id``, ``party``, ``callsign``, ``t``,
+    positions, both altitudes, speeds, ``onground``); returns the batch id once committed."""
+    t = reports["t"].to_numpy(np.float64) if len(reports) else np.empty(0)
+    data = encode(reports)
+    with store.engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(Batch).returning(Batch.id),
+            {
+                "party_id": party_id,
+                "received_t": now(),
+                "accepted": len(reports),
+                "rejected": rejected,
+                "t_min": float(t.min()) if len(t) else None,
+                "t_max": float(t.max()) if len(t) else None,
+                "data": data,
+            },
+        ).scalar_one()
+    return int(batch_id)
+
+
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return decode(encode(pd.DataFrame({"t": []})))[list(STORED_COLUMNS)].iloc[:0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def track(
+    store: Store, aircraft_id: str, since: float = -np.inf, party_id: int | None = None
+) -> pd.DataFrame:
+    """The stored reports of one aircraft at or after ``since``, by time then arrival; with
+    ``party_id``, from that party's batches only."""
+    query = select(Batch.id, Batch.data).where(Batch.t_max >= since)
+    if party_id is not None:
+        query = query.where(Batch.party_id == party_id)
+    frames = []
+    with store.engine.connect() as conn:
+        for batch_id, data in conn.execute(query.order_by(Batch.id)):
+            frame = decode(data)
+            frame = frame[(frame["id"] == aircraft_id) & (frame["t"] >= since)]
+            if len(frame):
+                frames.append(frame.assign(batch_id=batch_id))
+    out = _concat(frames)
+    if "batch_id" not in out:
+        out["batch_id"] = pd.Series(dtype=np.int64)
+    return out.sort_values(["t", "batch_id"], kind="stable").reset_index(drop=True)
+
+
+def batches_after(
+    store: Store, batch_id: int, chunk: int = 100
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Every batch stored after ``batch_id``, oldest first, with its reports: what a restarted
+    engine ingests again after its last checkpoint."""
+    last = batch_id
+    while True:
+        query = select(Batch.id, Batch.data).where(Batch.id > last).order_by(Batch.id).limit(chunk)
+        with store.engine.connect() as conn:
+            rows = list(conn.execute(query))
+        if not rows:
+            return
+        for bid, data in rows:
+            yield int(bid), decode(data)
+        last = int(rows[-1][0])
