@@ -7,5 +7,6 @@ from wellclear.cli import (
     airspace,  # noqa: F401
     alert,  # noqa: F401
     detect,  # noqa: F401
+    party,  # noqa: F401
     scan,  # noqa: F401
 )
