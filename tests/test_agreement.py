@@ -134,6 +134,22 @@ reporting: {level: nmac, deadline: 72h}
     assert a.reporting.deadline is not None and a.reporting.deadline.s == 72 * 3600
 
 
+def test_quantise_what_alerts_disclose() -> None:
+    import numpy as np
+
+    from wellclear.agreement import Quantise
+
+    exact = Quantise()
+    assert list(exact.bearing_deg([-10.0, 370.0])) == [350.0, 10.0]
+    assert list(exact.range_m([1234.5])) == [1234.5] and list(exact.dalt_m([-7.0])) == [-7.0]
+    q = Quantise.model_validate({"bearing": "clock", "range": "1NM", "altitude": "100ft"})
+    assert list(q.bearing_deg([14.9, 15.1, 344.0, 359.0, 200.0])) == [0, 30, 330, 0, 210]
+    assert list(q.range_m([0.4 * NM_M, 2.6 * NM_M])) == [0.0, 3 * NM_M]
+    np.testing.assert_allclose(q.dalt_m([-160 * FT_M, 40 * FT_M]), [-200 * FT_M, 0.0])
+    ten = Quantise.model_validate({"bearing": "10deg"})
+    assert list(ten.bearing_deg([44.0, 356.0])) == [40.0, 0.0]
+
+
 def test_round_trip(tmp_path: Path) -> None:
     for name in builtin_names():
         a = Agreement.builtin(name)

@@ -13,10 +13,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from wellclear.agreement.iso3166 import is_alpha3
 from wellclear.agreement.quantity import Angle, Duration, Frequency, Length
+
+FloatArray = npt.NDArray[np.float64]
 
 ALERTER_SUFFIXES = (".toml", ".yaml", ".yml")
 SOVEREIGN_PREFIX = "sovereign:"
@@ -221,6 +225,25 @@ class Quantise(Section):
     )
     range: Length | None = Field(default=None, description="Step of range_m, e.g. 1NM.")
     altitude: Length | None = Field(default=None, description="Step of dalt_m, e.g. 100ft.")
+
+    def bearing_deg(self, deg: npt.ArrayLike) -> FloatArray:
+        """Bearings (deg) to the nearest step, in [0, 360): ``clock`` is 30 degrees."""
+        step = 30.0 if self.bearing == "clock" else getattr(self.bearing, "value", None)
+        b = np.asarray(deg, dtype=np.float64)
+        return np.mod(b if step is None else np.round(b / step) * step, 360.0)
+
+    def range_m(self, m: npt.ArrayLike) -> FloatArray:
+        """Ranges (m) to the nearest multiple of the ``range`` step."""
+        return _nearest(m, self.range)
+
+    def dalt_m(self, m: npt.ArrayLike) -> FloatArray:
+        """Altitude differences (m, signed) to the nearest multiple of the ``altitude`` step."""
+        return _nearest(m, self.altitude)
+
+
+def _nearest(values: npt.ArrayLike, step: Length | None) -> FloatArray:
+    v = np.asarray(values, dtype=np.float64)
+    return v if step is None else np.round(v / step.m) * step.m
 
 
 class Sharing(Section):
