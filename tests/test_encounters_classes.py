@@ -20,7 +20,7 @@ T0 = 1_444_000_000.0
 
 def one(plans: list[Plan | Follow], seed: int = 0) -> pd.Series:
     enc = scan(sample(fly(plans), seed=seed)).encounters
-    assert len(enc) == 1, enc[["id_i", "id_j", "primary"]]
+    assert len(enc) == 1, enc[["id_1", "id_2", "primary"]]
     return enc.iloc[0]
 
 

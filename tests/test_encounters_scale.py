@@ -68,7 +68,8 @@ def traffic() -> pd.DataFrame:
 
 
 def same(a: ScanResult, b: ScanResult, extra: tuple[str, ...] = ()) -> None:
-    """Equal encounters and evidence; ``extra`` evidence columns of ``b`` are not compared."""
+    """Equal encounters and evidence; ``extra`` evidence columns are not compared (the
+    contract's optional columns, empty in ``a``)."""
     ea, eb = a.encounters, b.encounters
     assert list(ea["encounter_id"]) == list(eb["encounter_id"])
     for col in ea.columns:
@@ -78,8 +79,8 @@ def same(a: ScanResult, b: ScanResult, extra: tuple[str, ...] = ()) -> None:
             )
         else:
             assert list(ea[col]) == list(eb[col]), col
-    ev_b = b.evidence.drop(columns=list(extra))
-    pd.testing.assert_frame_equal(a.evidence, ev_b, check_exact=False, rtol=1e-9)
+    ev_a, ev_b = a.evidence.drop(columns=list(extra)), b.evidence.drop(columns=list(extra))
+    pd.testing.assert_frame_equal(ev_a, ev_b, check_exact=False, rtol=1e-9)
 
 
 def test_kernel_blocks_do_not_change_the_result(
@@ -109,7 +110,7 @@ def test_chunked_equals_unchunked(traffic: pd.DataFrame) -> None:
     cfg = ScanConfig()
     whole = scan(traffic, cfg)
     assert len(whole.encounters) >= 3
-    esc = whole.encounters[whole.encounters["id_i"] == "esc"]
+    esc = whole.encounters[whole.encounters["id_1"] == "esc"]
     assert len(esc) == 1 and esc.iloc[0]["duration_s"] > 1800
     assert esc.iloc[0]["primary"] == "intercept"
     assert not whole.evidence.empty
@@ -144,13 +145,13 @@ def test_dask_streams_finished_encounters_with_few_windows_ahead(traffic: pd.Dat
     assert kept.encounters.empty and kept.rows == len(traffic)
     assert len(batches) > 2
     merged = ScanResult(
-        pd.concat([b.encounters for b in batches]).sort_values(["start", "id_i", "id_j"]),
+        pd.concat([b.encounters for b in batches]).sort_values(["start", "id_1", "id_2"]),
         pd.concat([b.evidence for b in batches]),
         kept.rows,
     )
     merged = ScanResult(merged.encounters.reset_index(drop=True), merged.evidence, merged.rows)
     enc = merged.encounters
-    escort = enc[(enc["id_i"] == "esc") & (enc["id_j"] == "tgt")]
+    escort = enc[(enc["id_1"] == "esc") & (enc["id_2"] == "tgt")]
     assert len(escort) == 1 and escort["duration_s"].iloc[0] > 2 * 300.0
     evidence = _in_encounter_order(merged.evidence, merged.encounters)  # as a scan orders it
     same(whole, ScanResult(merged.encounters, evidence, merged.rows))
@@ -240,7 +241,7 @@ def test_parquet_evidence_names_file_and_record(traffic: pd.DataFrame, tmp_path:
         raw = pd.read_parquet(original)
         rec = raw.iloc[ev["line"].to_numpy(np.int64) - 1]
         assert list(rec["id"].astype(str)) == list(ev["id"].astype(str))
-        np.testing.assert_array_equal(rec["t"].to_numpy(), ev["t"].to_numpy())
+        np.testing.assert_array_equal(rec["t"].to_numpy(), ev["t_unix"].to_numpy())
 
 
 def test_windows_at_once_do_not_change_the_result(traffic: pd.DataFrame) -> None:

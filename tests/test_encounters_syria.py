@@ -33,12 +33,12 @@ def test_syria_scenario_end_to_end(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     enc = pd.read_parquet(out / "encounters.parquet")
-    by_pair = {(r.id_i, r.id_j): r for r in enc.itertuples()}
+    by_pair = {(r.id_1, r.id_2): r for r in enc.itertuples()}
     # the escort out of Turkish airspace is an intercept by the lead F-16
     assert by_pair[("rus301", "tur161")].primary == "intercept"
     assert "intercept: tur161" in by_pair[("rus301", "tur161")].rules
     # the Su-24s pass within a few miles of the drone: not an intercept
-    drone = enc[(enc["id_i"] == "a4f001") & enc["id_j"].str.startswith("rus24")]
+    drone = enc[(enc["id_1"] == "a4f001") & enc["id_2"].str.startswith("rus24")]
     assert len(drone) >= 2
     assert (drone["primary"] == "los").all()
     assert drone["h_min_m"].min() < 3 * NM_M

@@ -15,6 +15,8 @@ from wellclear.cli import (
     app,
     commands,  # noqa: F401
 )
+from wellclear.formats.results import read_result, text_frame
+from wellclear.schemas import ENCOUNTERS, EVIDENCE
 from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 
 T0 = 1_444_000_000.0
@@ -56,17 +58,14 @@ def run(*args: str) -> pd.DataFrame:
     assert res.exit_code == 0, res.output
     out = Path(args[args.index("--output") + 1])
     fmt = args[args.index("--format") + 1] if "--format" in args else "parquet"
-    path = out / f"encounters.{fmt}"
-    if fmt == "parquet":
-        return pd.read_parquet(path)
-    if fmt == "csv":
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    return pd.read_json(path)
+    return read_result(out / f"encounters.{fmt}", ENCOUNTERS)
 
 
 def key(enc: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    """Encounters in substance: id, class, airprox and minimum distance to 0.1 m (CSV and
+    JSON keep metres to 1 cm)."""
     enc = enc.assign(airprox=enc["airprox"].fillna(""))
-    return [(r.encounter_id, r.primary, r.airprox, round(r.h_min_m, 3)) for r in enc.itertuples()]
+    return [(r.encounter_id, r.primary, r.airprox, round(r.h_min_m, 1)) for r in enc.itertuples()]
 
 
 def test_scan_formats_windows_and_dask_agree(states: Path, tmp_path: Path) -> None:
@@ -184,12 +183,8 @@ def test_feeds_are_read_and_bad_lines_named(tmp_path: Path) -> None:
 
 
 def _evidence(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        ev = pd.read_parquet(path)
-    elif path.suffix == ".csv":
-        ev = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    else:
-        ev = pd.read_json(path)
+    """The evidence at the precision CSV and JSON keep (text_frame: times as ISO text)."""
+    ev = text_frame(read_result(path, EVIDENCE), EVIDENCE)
     cols = ["encounter_id", "id", "t", "lat", "lon", "alt_m", "flag"]
     ev = ev[cols].assign(flag=ev["flag"].astype(object).where(ev["flag"].notna(), ""))
     ev = ev.astype({"encounter_id": str, "id": str, "flag": str})

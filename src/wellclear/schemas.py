@@ -497,7 +497,10 @@ def _conform_column(frame: pd.DataFrame, name: str, col: Column, schema: Schema)
     if s.isna().any():
         raise SchemaError(f"{where}: {int(s.isna().sum())} missing value(s) in a {col.dtype}")
     if col.dtype == "bool":
-        if not pd.api.types.is_bool_dtype(s):
+        if not pd.api.types.is_bool_dtype(s) and pd.api.types.infer_dtype(s) not in (
+            "boolean",
+            "empty",
+        ):
             raise SchemaError(f"{where}: expected booleans, got {s.dtype}")
         return s.astype(bool)
     as_float = s.to_numpy(np.float64)

@@ -29,7 +29,9 @@ from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_optio
 from wellclear.encounters.scan import SCAN_WORKERS, ScanResult, Source
 from wellclear.formats.errors import DecodeError
 from wellclear.formats.result import accounting, counted_reasons
+from wellclear.formats.results import arrow_cast
 from wellclear.formats.resultset import ResultSet, command_line, describe_inputs
+from wellclear.schemas import ENCOUNTERS, EVIDENCE, INFRINGEMENTS, REJECTS, Schema
 from wellclear.units import UnitError, parse_duration, parse_length, positive, positive_duration
 
 FORMATS = ("parquet", "csv", "json")
@@ -43,8 +45,8 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
-    with TableWriter(path, fmt) as out:
+def _write(frame: pd.DataFrame, path: Path, fmt: str, schema: Schema) -> Path:
+    with TableWriter(path, fmt, schema=schema) as out:
         out.write(frame)
     return out.path
 
@@ -196,7 +198,7 @@ def scan_command(
         batches: list[pa.Table] = []
         # evidence written and encounters kept compact (Arrow) as they are finished, so that
         # memory does not grow with the archive; written on a thread of its own meanwhile
-        with QueuedWriter(TableWriter(results.path("evidence"), fmt)) as ev_out:
+        with QueuedWriter(TableWriter(results.path("evidence"), fmt, schema=EVIDENCE)) as ev_out:
 
             def sink(r: ScanResult) -> None:
                 kept = keep(r)
@@ -217,7 +219,7 @@ def scan_command(
         ]
         if rejects is not None:
             written.append(
-                results.add(_write(rejects, results.path("rejects"), "csv"), len(rejects))
+                results.add(_write(rejects, results.path("rejects"), "csv", REJECTS), len(rejects))
             )
             typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
         if zones:
@@ -231,7 +233,7 @@ def scan_command(
                 party_state,
                 warn=lambda m: typer.echo(f"wellclear: warning: {m}", err=True),
             )
-            staged = _write(events, results.path("infringements"), fmt)
+            staged = _write(events, results.path("infringements"), fmt, INFRINGEMENTS)
             written.append(results.add(staged, len(events)))
         for d in cleanup:
             shutil.rmtree(d, ignore_errors=True)
@@ -322,14 +324,16 @@ def _by_start(batches: list[pa.Table], empty: pd.DataFrame) -> pa.Table:
     if not batches:
         return pa.Table.from_pandas(empty, preserve_index=False)
     table = pa.concat_tables(batches, promote_options="permissive")
-    return table.sort_by([("start", "ascending"), ("id_i", "ascending"), ("id_j", "ascending")])
+    return table.sort_by([("start", "ascending"), ("id_1", "ascending"), ("id_2", "ascending")])
 
 
 def _write_arrow(table: pa.Table, path: Path, fmt: str) -> Path:
-    """Write an Arrow table as :func:`_write` writes a frame (Parquet straight from Arrow)."""
+    """Write the encounters (an Arrow table of conformed batches) as :func:`_write` writes a
+    frame (Parquet straight from Arrow)."""
     if fmt != "parquet":
-        return _write(table.to_pandas(), path, fmt)
+        return _write(table.to_pandas(), path, fmt, ENCOUNTERS)
     out = path.with_suffix(".parquet")
+    table = arrow_cast(table)
     pq.write_table(table, out, **parquet_options(table.schema))
     return out
 

@@ -17,6 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wellclear.formats.results import arrow_cast, json_records, text_frame
+from wellclear.schemas import Schema, conform
+
 
 def parquet_options(schema: pa.Schema) -> dict[str, object]:
     """How result tables are written to Parquet: zstd at level 1, dictionaries for text only
@@ -33,28 +36,25 @@ def is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _plain_text(table: pa.Table) -> pa.Table:
-    """Dictionary columns (pandas categories) as plain strings, cast in Arrow: a category in one
-    batch and a string in the next would not make one schema."""
-    fields = [
-        pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
-        for f in table.schema
-    ]
-    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
-
-
 class TableWriter:
     """One table written in batches: Parquet (one row group per batch), CSV (one header) or
     JSON (one array of records). The first non-empty batch fixes the columns and types; a
     table with no rows is written empty, with the columns and types of the empty batches it
     was given (else ``columns``)."""
 
-    def __init__(self, path: Path, fmt: str, columns: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        columns: list[str] | None = None,
+        schema: Schema | None = None,
+    ) -> None:
         if fmt not in ("parquet", "csv", "json"):
             raise ValueError(f"unknown table format {fmt!r}")
         self.path = path.with_suffix(f".{fmt}")
         self.fmt = fmt
-        self.columns = columns or []
+        self.schema = schema
+        self.columns = columns or ([] if schema is None else schema.names)
         self.rows = 0
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
@@ -74,12 +74,16 @@ class TableWriter:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append the rows of ``frame``."""
+        if self.schema is not None:  # the result contract (ISO times, rounded floats in text)
+            frame = conform(frame, self.schema)
         if frame.empty:
             if self._empty is None:
                 self._empty = frame.iloc[:0].copy()
             return
+        if self.fmt == "csv" and self.schema is not None:
+            frame = text_frame(frame, self.schema)
         if self.fmt == "parquet":
-            table = _plain_text(pa.Table.from_pandas(frame, preserve_index=False))
+            table = arrow_cast(pa.Table.from_pandas(frame, preserve_index=False))
             if self._schema is not None:
                 table = table.cast(self._schema)
             if self._parquet is None:
@@ -97,8 +101,11 @@ class TableWriter:
             if self.fmt == "csv":
                 frame.to_csv(self._text, index=False, header=first)
             else:
-                body = frame.to_json(orient="records", lines=True, double_precision=15)
-                records = body.strip().splitlines()
+                if self.schema is not None:
+                    records = json_records(frame, self.schema)
+                else:
+                    body = frame.to_json(orient="records", lines=True, double_precision=15)
+                    records = body.strip().splitlines()
                 self._text.write(("" if first else ",\n") + ",\n".join(records))
         self.rows += len(frame)
 
@@ -115,7 +122,8 @@ class TableWriter:
         elif self.rows == 0 and not self.path.exists():
             empty = self._empty if self._empty is not None else pd.DataFrame(columns=self.columns)
             if self.fmt == "parquet":
-                empty.to_parquet(self.path, index=False)
+                table = arrow_cast(pa.Table.from_pandas(empty, preserve_index=False))
+                pq.write_table(table, self.path, **parquet_options(table.schema))
             elif self.fmt == "csv":
                 empty.to_csv(self.path, index=False)
             else:

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from wellclear.encounters.classify import PRECEDENCE
+from wellclear.formats.results import read_result
 from wellclear.formats.resultset import read_manifest, write_atomic
 from wellclear.geo import geodesic_distance
+from wellclear.schemas import ENCOUNTERS, EVIDENCE, Schema, SchemaError
 from wellclear.units import FT_M, NM_M
 
 _TABLE_COLUMNS = [
@@ -27,10 +29,10 @@ _TABLE_COLUMNS = [
     ("primary", "primary"),
     ("classes", "classes"),
     ("airprox", "airprox"),
-    ("callsign_i", "callsign i"),
-    ("party_i", "party i"),
-    ("callsign_j", "callsign j"),
-    ("party_j", "party j"),
+    ("callsign_1", "callsign 1"),
+    ("party_1", "party 1"),
+    ("callsign_2", "callsign 2"),
+    ("party_2", "party 2"),
     ("start_utc", "start (UTC)"),
     ("duration_s", "duration s"),
     ("h_min_nm", "min horiz NM"),
@@ -60,19 +62,31 @@ document.querySelectorAll('th').forEach(function (th, col) {
 """
 
 
-def read_table(directory: Path, name: str) -> pd.DataFrame:
-    """``name`` from a scan's output directory: the file its complete manifest lists
-    (:func:`~wellclear.formats.resultset.read_manifest` refuses an incomplete set)."""
+# the pair naming of scans written before the result contracts (schemas.ENCOUNTERS)
+OLD_NAMES = ("id_i", "id_j")
+
+
+def read_table(directory: Path, schema: Schema) -> pd.DataFrame:
+    """The table of ``schema`` from a scan's output directory: the file its complete manifest
+    lists (:func:`~wellclear.formats.resultset.read_manifest` refuses an incomplete set), read
+    back as the contract. A directory of the old pair naming (``id_i``, ``id_j``) is refused
+    with what to do, rather than read through a second set of names."""
     files = cast(dict[str, object], read_manifest(directory)["files"])  # checked there
-    for suffix, reader in (
-        (".parquet", pd.read_parquet),
-        (".csv", pd.read_csv),
-        (".json", pd.read_json),
-    ):
-        if f"{name}{suffix}" in files:
-            frame: pd.DataFrame = reader(directory / f"{name}{suffix}")
-            return frame
-    raise FileNotFoundError(f"{directory}: its manifest lists no {name} table (run wellclear scan)")
+    for suffix in (".parquet", ".csv", ".json"):
+        path = directory / f"{schema.name}{suffix}"
+        if path.name in files:
+            try:
+                return read_result(path, schema)
+            except SchemaError as err:
+                if any(name in str(err) for name in OLD_NAMES):
+                    raise SchemaError(
+                        f"{path}: written by an earlier wellclear, with the pair naming id_i, "
+                        "id_j: run wellclear scan again to write it with id_1, id_2"
+                    ) from None
+                raise
+    raise FileNotFoundError(
+        f"{directory}: its manifest lists no {schema.name} table (run wellclear scan)"
+    )
 
 
 def _png(fig: object) -> str:
@@ -89,11 +103,11 @@ def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     plan, prof, sep = axes
-    t_min = float(enc["t_min"])
+    t_min = pd.Timestamp(enc["t_min"]).timestamp()
     tracks = {}
-    for who in ("i", "j"):
+    for who in ("1", "2"):
         ident = enc[f"id_{who}"]
-        g = ev[ev["id"] == ident].sort_values("t")
+        g = ev[ev["id"] == ident].sort_values("t_unix")
         tracks[who] = g
         flag = g["flag"]
         bad = flag.notna() & (flag.astype(str) != "")  # CSV reads an empty flag as NaN
@@ -103,7 +117,7 @@ def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
         plan.plot(
             enc[f"lon_{who}"], enc[f"lat_{who}"], "o", color=line.get_color(), mfc="none", ms=10
         )
-        prof.plot(g["t"] - t_min, g["alt_m"] / FT_M, ".-", label=label)
+        prof.plot(g["t_unix"] - t_min, g["alt_m"] / FT_M, ".-", label=label)
     plan.set_xlabel("lon (deg)")
     plan.set_ylabel("lat (deg)")
     plan.set_title("plan view (o: at the minimum, x: flagged)")
@@ -111,13 +125,14 @@ def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
     prof.set_xlabel("s from the minimum")
     prof.set_ylabel("altitude (ft)")
     prof.set_title("vertical profile")
-    gi, gj = tracks["i"], tracks["j"]
+    gi, gj = tracks["1"], tracks["2"]
     if len(gi) and len(gj) > 1:
-        lat_j = np.interp(gi["t"], gj["t"], gj["lat"])
-        lon_j = np.interp(gi["t"], gj["t"], np.unwrap(gj["lon"], period=360.0))
+        ti, tj = gi["t_unix"], gj["t_unix"]
+        lat_j = np.interp(ti, tj, gj["lat"])
+        lon_j = np.interp(ti, tj, np.unwrap(gj["lon"], period=360.0))
         d = geodesic_distance(gi["lat"].to_numpy(), gi["lon"].to_numpy(), lat_j, lon_j)
-        inside = (gi["t"] >= gj["t"].min()) & (gi["t"] <= gj["t"].max())
-        sep.plot(gi["t"][inside] - t_min, d[inside] / NM_M, ".-", label="from samples")
+        inside = (ti >= tj.min()) & (ti <= tj.max())
+        sep.plot(ti[inside] - t_min, d[inside] / NM_M, ".-", label="from samples")
     sep.plot([0.0], [enc["h_min_m"] / NM_M], "o", color="red", label="minimum (Hermite)")
     sep.set_xlabel("s from the minimum")
     sep.set_ylabel("horizontal separation (NM)")
@@ -132,9 +147,7 @@ def _plots(enc: pd.Series, ev: pd.DataFrame) -> str:
 def render(encounters: pd.DataFrame, evidence: pd.DataFrame, max_plots: int = 50) -> str:
     """The HTML text of the report."""
     enc = encounters.copy()
-    enc["start_utc"] = pd.to_datetime(enc["start"], unit="s", utc=True).dt.strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
+    enc["start_utc"] = enc["start"].dt.strftime("%Y-%m-%d %H:%M:%S")
     enc["h_min_nm"] = (enc["h_min_m"] / NM_M).round(3)
     enc["slant_min_nm"] = (enc["slant_min_m"] / NM_M).round(3)
     enc["dz_min_ft"] = (enc["dz_min_m"] / FT_M).round(0)
@@ -178,7 +191,7 @@ def render(encounters: pd.DataFrame, evidence: pd.DataFrame, max_plots: int = 50
 
 def write_report(directory: Path, output: Path, max_plots: int = 50) -> int:
     """Write the report of a scan's output directory; returns the number of encounters."""
-    enc = read_table(directory, "encounters")
-    ev = read_table(directory, "evidence")
+    enc = read_table(directory, ENCOUNTERS)
+    ev = read_table(directory, EVIDENCE)
     write_atomic(output, render(enc, ev, max_plots))
     return len(enc)

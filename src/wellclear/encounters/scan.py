@@ -34,43 +34,28 @@ from wellclear.encounters.pieces import scan_pieces
 from wellclear.encounters.plausibility import flagged_at_minimum
 from wellclear.encounters.tracks import FLAGS, build_tracks
 from wellclear.runtime.pool import usable_cpus
+from wellclear.schemas import ENCOUNTERS, EVIDENCE, conform
 
-ENCOUNTER_COLUMNS: dict[str, str] = {
-    "encounter_id": "pair and whole second of the start",
-    "id_i": "first aircraft (the smaller id)",
-    "id_j": "second aircraft",
-    "callsign_i": "callsign of i at the minimum",
-    "callsign_j": "callsign of j at the minimum",
-    "party_i": "party of i",
-    "party_j": "party of j",
-    "start": "entry into the proximity range (unix s)",
-    "end": "exit from the proximity range (unix s)",
-    "duration_s": "end - start",
-    "t_min": "time of the minimum horizontal distance (unix s)",
-    "h_min_m": "minimum horizontal distance (m)",
-    "dz_min_m": "vertical distance at that time, alt_j - alt_i (m)",
-    "slant_min_m": "minimum slant range (m)",
-    "rel_speed_start_mps": "magnitude of the relative velocity at the start (3-D, m/s)",
-    "range_rate_start_mps": "horizontal range rate at the start (m/s, negative closing)",
-    "lat_i": "position of i at the minimum",
-    "lon_i": "",
-    "alt_i_m": "",
-    "lat_j": "position of j at the minimum",
-    "lon_j": "",
-    "alt_j_m": "",
-    "los_s": "time below the scan minima (s)",
-    "los_start": "first entry below the scan minima (unix s), NaN if none",
-    "los_end": "last exit (unix s)",
-    "nmac_s": "time inside the NMAC volume (s)",
-    "close_s": "time within the intercept station-keeping volume (s)",
-    "min_interval_s": "length of the interpolated interval holding the minimum (s)",
-    "alt_baro": "both altitudes barometric at the minimum",
-    "position_uncertainty_m": "sum of both position accuracies (NACp) at the minimum; NaN unknown",
-    "classes": "all classes, by precedence, comma-separated",
-    "primary": "the first of them",
-    "airprox": "provisional airprox category A-D (empty for close approaches)",
-    "rules": "the rules that fired, with their numbers",
+# the scan's own names (pieces, merge, classify: aircraft i and j) and the result contract's
+# (aircraft 1 and 2): renamed once, at the output (schemas.ENCOUNTERS documents every column)
+_SCAN_NAMES = {
+    **{
+        f"{c}_{w}": f"{c}_{k}"
+        for c in ("id", "callsign", "party", "lat", "lon")
+        for w, k in (("i", "1"), ("j", "2"))
+    },
+    "alt_i_m": "alt_1_m",
+    "alt_j_m": "alt_2_m",
 }
+ENCOUNTER_COLUMNS: list[str] = ENCOUNTERS.names
+"""The columns of the encounters (the contract :data:`wellclear.schemas.ENCOUNTERS`)."""
+
+
+def encounters_table(enc: pd.DataFrame) -> pd.DataFrame:
+    """The scan's encounters as the contract :data:`wellclear.schemas.ENCOUNTERS`: aircraft
+    i and j named 1 and 2, times as UTC timestamps, ``t_unix`` the start in unix seconds."""
+    frame = enc.rename(columns=_SCAN_NAMES)
+    return conform(frame[[c for c in ENCOUNTER_COLUMNS if c != "t_unix"]], ENCOUNTERS)
 
 
 def no_flags() -> np.ndarray:
@@ -220,10 +205,12 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     g_spans = fg[spans["wg"].to_numpy(np.int64)]
     enc = episodes(pieces, spans, groups, final, g_pieces, g_spans)
     if enc.empty:
-        cols = list(ENCOUNTER_COLUMNS)
         ev_cols = ["encounter_id", *[c for c in merged.evidence.columns if c != "wg"]]
         return ScanResult(
-            pd.DataFrame(columns=cols), pd.DataFrame(columns=ev_cols), merged.rows, merged.flags
+            encounters_table(pd.DataFrame(columns=[c for c in ENCOUNTER_COLUMNS if c != "t_unix"])),
+            conform(pd.DataFrame(columns=ev_cols), EVIDENCE),
+            merged.rows,
+            merged.flags,
         )
     is_close = (spans["kind"] == "close").to_numpy(dtype=bool)
     enc["flagged_at_min"] = flagged_at_minimum(enc, merged.evidence, cfg.flagged_bridge_s)
@@ -238,7 +225,10 @@ def finish(results: Iterable[WindowResult], cfg: ScanConfig) -> ScanResult:
     )
     enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
     return ScanResult(
-        enc[list(ENCOUNTER_COLUMNS)], evidence_of(enc, merged.evidence), merged.rows, merged.flags
+        encounters_table(enc),
+        conform(evidence_of(enc, merged.evidence), EVIDENCE),
+        merged.rows,
+        merged.flags,
     )
 
 
@@ -408,7 +398,7 @@ def merge_windows(
         _deliver(finish([pending], cfg), sink, done)
     enc = pd.concat([d.encounters for d in done if len(d.encounters)] or [done[0].encounters])
     ev = pd.concat([d.evidence for d in done if len(d.evidence)] or [done[0].evidence])
-    enc = enc.sort_values(["start", *PAIR], kind="stable").reset_index(drop=True)
+    enc = enc.sort_values(["start", "id_1", "id_2"], kind="stable").reset_index(drop=True)
     return ScanResult(enc, _in_encounter_order(ev, enc), rows, flags)
 
 

@@ -64,7 +64,7 @@ def drop_terminal(
             radius_m,
             height_m,
         )
-        for w in ("i", "j")
+        for w in ("1", "2")
     ]
     drop = (near[0] & near[1]).any(axis=1)
     kept = enc[~drop].reset_index(drop=True)

@@ -14,6 +14,7 @@ is written:
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import IO, TextIO
@@ -23,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wellclear.schemas import Schema, conform
+from wellclear.schemas import Schema, SchemaError, conform
 
 
 def iso_text(stamps: pd.Series) -> pd.Series:
@@ -52,6 +53,8 @@ def text_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
         s = frame[name]
         if col.dtype == "timestamp":
             s = iso_text(s)
+        elif col.precision == 0:  # counts, line numbers: integers, missing left empty
+            s = s.round().astype("Int64")
         elif col.precision is not None:
             s = s.round(col.precision)
         out[name] = s
@@ -65,14 +68,29 @@ def write_csv(
     text_frame(frame, schema).to_csv(out, index=False, header=header)
 
 
+def json_records(frame: pd.DataFrame, schema: Schema) -> list[str]:
+    """Each row of ``frame`` (conformed) as a JSON object: times and floats as in CSV (floats
+    in their shortest form, ``3050.866`` rather than ``3050.865999999999986``), missing
+    values as ``null``."""
+    text = text_frame(frame, schema)
+    columns = []
+    for name in text.columns:
+        s = text[name]
+        values = s.astype(object).tolist()
+        missing = s.isna().to_numpy()
+        if missing.any():
+            values = [None if m else v for v, m in zip(values, missing, strict=True)]
+        columns.append(values)
+    names = [str(n) for n in text.columns]
+    return [
+        json.dumps(dict(zip(names, row, strict=True)), allow_nan=False, separators=(",", ":"))
+        for row in zip(*columns, strict=True)
+    ]
+
+
 def jsonl_text(frame: pd.DataFrame, schema: Schema) -> str:
     """``frame`` (conformed) as JSON lines, each line ending in a newline."""
-    if frame.empty:
-        return ""
-    body = text_frame(frame, schema).to_json(
-        orient="records", lines=True, double_precision=15, date_format="iso"
-    )
-    return body if body.endswith("\n") else body + "\n"
+    return "".join(line + "\n" for line in json_records(frame, schema))
 
 
 def write_jsonl(frame: pd.DataFrame, schema: Schema, out: str | Path) -> None:
@@ -82,7 +100,12 @@ def write_jsonl(frame: pd.DataFrame, schema: Schema, out: str | Path) -> None:
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
     """A conformed frame as Arrow: timestamps in microseconds UTC, categories as text."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return arrow_cast(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def arrow_cast(table: pa.Table) -> pa.Table:
+    """An Arrow table of a conformed frame as written to Parquet: timestamps in microseconds
+    UTC, dictionaries as plain text (one schema for every batch), all-null columns as text."""
     fields = []
     for f in table.schema:
         if pa.types.is_timestamp(f.type):
@@ -122,3 +145,38 @@ def write_result(
         write_parquet(conformed, path)
     else:
         raise ValueError(f"{path}: unknown result format {fmt!r}: use csv, jsonl or parquet")
+
+
+def _read_records(path: Path) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):  # a JSON array of records (scan --format json)
+        records = json.loads(text)
+    else:
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return pd.DataFrame.from_records(records)
+
+
+def read_result(path: str | Path, schema: Schema) -> pd.DataFrame:
+    """A result table written by wellclear (CSV, JSON lines or a JSON array, Parquet, by
+    extension) read back as the contract ``schema``: ISO 8601 text as UTC timestamps, the
+    contract's dtypes. A column not in the contract is a :class:`~wellclear.schemas.SchemaError`
+    naming the file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    elif suffix == ".csv":
+        text = {c.name: object for c in schema.columns if c.dtype == "str" and not c.family}
+        frame = pd.read_csv(path, dtype=text)
+    elif suffix in (".json", ".jsonl", ".ndjson"):
+        frame = _read_records(path)
+    else:
+        raise ValueError(f"{path}: unknown result format {suffix!r}")
+    for name in frame.columns:
+        stamp = any(c.matches(str(name)) and c.dtype == "timestamp" for c in schema.columns)
+        if stamp and not pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+    try:
+        return conform(frame, schema)
+    except SchemaError as err:
+        raise SchemaError(f"{path}: {err}") from None
