@@ -9,12 +9,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from wellclear.airspace.events import EVENT_COLUMNS
-from wellclear.airspace.now import NOW_COLUMNS
 from wellclear.cli import (
     app,
     commands,  # noqa: F401  (registers the commands)
 )
+from wellclear.schemas import AIRSPACE_NOW, INFRINGEMENTS
 from wellclear.simulate.tracks import straight_track
 
 DATA = Path(__file__).parent / "data"
@@ -63,10 +62,11 @@ def test_tracks_csv_columns_and_values(hatay_csv: Path, tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     ev = pd.read_csv(out)
-    assert list(ev.columns) == EVENT_COLUMNS
+    assert list(ev.columns) == INFRINGEMENTS.names
     assert ev["volume"].tolist() == ["sovereign:TUR"]
     assert ev["event"].iloc[0] == "infringement"
-    assert ev["entry_time"].iloc[0] == pytest.approx(1_448_000_000 + 183.4, abs=1.0)
+    assert ev["t_unix"].iloc[0] == pytest.approx(1_448_000_000 + 183.4, abs=1.0)  # entry
+    assert ev["entry_time"].iloc[0].startswith("2015-11-20T06:16:2")  # ISO 8601 in CSV
     assert ev["id"].iloc[0] == "abc123" and ev["callsign"].iloc[0] == "RF1"
 
 
@@ -117,7 +117,7 @@ def test_snapshot_check(hatay_csv: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
-    assert lines[0].split(",") == NOW_COLUMNS
+    assert lines[0].split(",") == AIRSPACE_NOW.names
     rows = {(r.split(",")[3], r.split(",")[5]) for r in lines[1:]}
     assert rows == {("sovereign:SYR", "inside"), ("sovereign:TUR", "entry")}
 

@@ -40,30 +40,16 @@ from wellclear.airspace.now import bound_matrix
 from wellclear.airspace.path import refine
 from wellclear.airspace.vertical import altitudes, limit_altitude, vertical_inside
 from wellclear.airspace.volume import Volume
+from wellclear.schemas import INFRINGEMENTS
 from wellclear.states import check_states
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
-EVENT_COLUMNS = [
-    "id",
-    "callsign",
-    "party",
-    "volume",
-    "kind",
-    "event",
-    "entry_time",
-    "exit_time",
-    "dwell_s",
-    "max_depth_m",
-    "entry_lat",
-    "entry_lon",
-    "exit_lat",
-    "exit_lon",
-    "max_alt_m",
-    "open",
-]
+EVENT_COLUMNS = [c for c in INFRINGEMENTS.names if c != "t_unix"]
+"""The columns this module makes: the contract :data:`wellclear.schemas.INFRINGEMENTS` less
+``t_unix``, which :func:`wellclear.schemas.conform` adds (times here in unix seconds)."""
 
 
 @dataclass(frozen=True)

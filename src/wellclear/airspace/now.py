@@ -36,32 +36,15 @@ from wellclear.airspace.geometry import GEOD
 from wellclear.airspace.index import VolumeIndex
 from wellclear.airspace.vertical import altitudes, band_interval, vertical_inside
 from wellclear.airspace.volume import Volume
+from wellclear.schemas import AIRSPACE_NOW
 from wellclear.states import check_states
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-NOW_COLUMNS = [
-    "id",
-    "callsign",
-    "party",
-    "volume",
-    "kind",
-    "status",
-    "event",
-    "t",
-    "lat",
-    "lon",
-    "alt_m",
-    "distance_m",
-    "entry_time",
-    "time_to_entry_s",
-    "entry_lat",
-    "entry_lon",
-    "entry_alt_m",
-    "closing_mps",
-    "no_qnh",
-]
+NOW_COLUMNS = [c for c in AIRSPACE_NOW.names if c != "t_unix"]
+"""The columns this module makes: the contract :data:`wellclear.schemas.AIRSPACE_NOW` less
+``t_unix``, which :func:`wellclear.schemas.conform` adds (times here in unix seconds)."""
 
 PATH_STEP_M = 10_000.0
 
