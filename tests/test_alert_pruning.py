@@ -1,4 +1,5 @@
-"""The alerting candidate search never drops a pair that any level of any preset would raise."""
+"""The alerting candidate search never drops a pair that any level of any preset would raise
+(with its alerting or its early alerting time)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from wellclear.alerting.config import preset
 from wellclear.alerting.logic import raw_levels
-from wellclear.alerting.pairs import candidate_ordered_pairs, pair_geometry
+from wellclear.alerting.pairs import candidate_ordered_pairs, may_alert, pair_geometry
 from wellclear.simulate.snapshots import box_traffic, cap_traffic
 
 
@@ -24,12 +25,17 @@ def test_pruned_pairs_hold_every_alert(name: str, where: str) -> None:
     ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     off = ii != jj
     i, j = ii[off].ravel(), jj[off].ravel()
-    levels = raw_levels(
-        config, pair_geometry(states, i, j), np.ones(len(i), np.int64), np.zeros(len(i), np.int64)
-    ).raw
-    alerting = set(zip(i[levels >= 1].tolist(), j[levels >= 1].tolist(), strict=True))
+    geo = pair_geometry(states, i, j)
+    alerting: set[tuple[int, int]] = set()
+    for early in range(config.max_levels + 1):  # the early alerting time of each level too
+        levels = raw_levels(
+            config, geo, np.ones(len(i), np.int64), np.full(len(i), early, np.int64)
+        ).raw
+        alerting |= set(zip(i[levels >= 1].tolist(), j[levels >= 1].tolist(), strict=True))
     assert len(alerting) >= 5  # dense enough to mean something
+    assert alerting <= set(zip(i[may_alert(geo, config)], j[may_alert(geo, config)], strict=True))
     ci, cj = candidate_ordered_pairs(states, config)
-    kept = set(zip(ci.tolist(), cj.tolist(), strict=True))
+    near = may_alert(pair_geometry(states, ci, cj), config)
+    kept = set(zip(ci[near].tolist(), cj[near].tolist(), strict=True))
     assert alerting <= kept
     assert len(kept) < n * (n - 1)  # and it does prune

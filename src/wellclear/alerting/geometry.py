@@ -21,7 +21,8 @@ FloatArray = npt.NDArray[np.float64]
 EARTH_RADIUS_M = NM_M * 180.0 * 60.0 / np.pi
 """Radius of DAIDALUS's spherical Earth: one nautical mile per minute of arc (6366707.0195 m)."""
 
-_VELOCITY_STEP_S = 10.0
+VELOCITY_STEP_S = 10.0
+"""The time step (s) over which a velocity is projected."""
 
 
 def _xyz(lat: FloatArray, lon: FloatArray) -> FloatArray:
@@ -44,6 +45,24 @@ def _frame(ref_lat: FloatArray, ref_lon: FloatArray) -> tuple[FloatArray, FloatA
     return _hat(orth), _hat(np.cross(ref, orth))
 
 
+def sphere_xyz(lat_rad: FloatArray, lon_rad: FloatArray) -> FloatArray:
+    """Points on DAIDALUS's sphere as the 3-vectors its projection rotates, ``(..., 3)``."""
+    return _xyz(lat_rad, lon_rad)
+
+
+def tangent_frames(lat_rad: FloatArray, lon_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per reference point, the two unit vectors that map a sphere point onto its tangent
+    plane (east = ``ymult . p``, north = ``-zmult . p``), ``(..., 3)`` each: computed once per
+    aircraft, then used for every pair it is the ownship of (:func:`project_points`)."""
+    return _frame(lat_rad, lon_rad)
+
+
+def project_points(ymult: FloatArray, zmult: FloatArray, p: FloatArray) -> FloatArray:
+    """Sphere points ``p`` (from :func:`sphere_xyz`) on the tangent planes of the frames from
+    :func:`tangent_frames` (all broadcast): east and north metres, ``(..., 2)``."""
+    return np.stack([np.sum(ymult * p, -1), -np.sum(zmult * p, -1)], -1)
+
+
 def project(
     ref_lat_rad: npt.ArrayLike,
     ref_lon_rad: npt.ArrayLike,
@@ -58,8 +77,7 @@ def project(
         *(np.asarray(x, dtype=np.float64) for x in (ref_lat_rad, ref_lon_rad, lat_rad, lon_rad))
     )
     ymult, zmult = _frame(rl, ro)
-    p = _xyz(la, lo)
-    return np.stack([np.sum(ymult * p, -1), -np.sum(zmult * p, -1)], -1)
+    return project_points(ymult, zmult, _xyz(la, lo))
 
 
 def great_circle_step(
@@ -84,17 +102,24 @@ def project_velocity(
     vy_mps: FloatArray,
 ) -> FloatArray:
     """Horizontal velocity (east, north, m/s) in the tangent frame, by a 10 s great-circle step."""
-    trk = np.arctan2(vx_mps, vy_mps)
-    gs = np.hypot(vx_mps, vy_mps)
-    lat2, lon2 = great_circle_step(lat_rad, lon_rad, trk, gs * _VELOCITY_STEP_S)
+    lat2, lon2 = velocity_step(lat_rad, lon_rad, vx_mps, vy_mps)
     p1 = project(ref_lat_rad, ref_lon_rad, lat_rad, lon_rad)
     p2 = project(ref_lat_rad, ref_lon_rad, lat2, lon2)
-    return (p2 - p1) / _VELOCITY_STEP_S
+    return (p2 - p1) / VELOCITY_STEP_S
+
+
+def velocity_step(
+    lat_rad: FloatArray, lon_rad: FloatArray, vx_mps: FloatArray, vy_mps: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Where an aircraft is after the 10 s great-circle step a velocity is projected by."""
+    trk = np.arctan2(vx_mps, vy_mps)
+    gs = np.hypot(vx_mps, vy_mps)
+    return great_circle_step(lat_rad, lon_rad, trk, gs * VELOCITY_STEP_S)
 
 
 def vertical_rate(alt_m: FloatArray, vs_mps: FloatArray) -> FloatArray:
     """Vertical rate as DAIDALUS projects it (difference of altitudes 10 s apart, over 10 s)."""
-    return ((alt_m + vs_mps * _VELOCITY_STEP_S) - alt_m) / _VELOCITY_STEP_S
+    return ((alt_m + vs_mps * VELOCITY_STEP_S) - alt_m) / VELOCITY_STEP_S
 
 
 def velocity_from_track(trk_deg: FloatArray, gs_mps: FloatArray) -> tuple[FloatArray, FloatArray]:
