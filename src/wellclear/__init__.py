@@ -7,16 +7,42 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from wellclear.api import detect_conflicts, read_states
+    from wellclear.api import (
+        alert,
+        assess,
+        check_airspace,
+        detect_conflicts,
+        read_states,
+        read_zones,
+    )
+    from wellclear.engine.assess import EngineSettings
+    from wellclear.engine.engine import Engine
 
-__all__ = ["__version__", "detect_conflicts", "read_states"]
+_API = ("alert", "assess", "check_airspace", "detect_conflicts", "read_states", "read_zones")
+_ENGINE = {"Engine": "wellclear.engine.engine", "EngineSettings": "wellclear.engine.assess"}
+
+__all__ = [
+    "Engine",
+    "EngineSettings",
+    "__version__",
+    "alert",
+    "assess",
+    "check_airspace",
+    "detect_conflicts",
+    "read_states",
+    "read_zones",
+]
 
 
 def __getattr__(name: str) -> Any:
-    """``detect_conflicts`` and ``read_states`` are imported on first use, so that a command
-    that needs neither (a scan) does not load the conflict detector."""
-    if name in ("detect_conflicts", "read_states"):
+    """The API is imported on first use, so that a command that needs none of it (a scan)
+    does not load the conflict detector, the alerter or the airspace index."""
+    if name in _API:
         from wellclear import api
 
         return getattr(api, name)
+    if name in _ENGINE:
+        import importlib
+
+        return getattr(importlib.import_module(_ENGINE[name]), name)
     raise AttributeError(f"module 'wellclear' has no attribute {name!r}")

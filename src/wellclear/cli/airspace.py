@@ -62,12 +62,14 @@ def check_command(
     from wellclear.airspace.events import EventsConfig, as_tracks, track_events
     from wellclear.airspace.index import VolumeIndex
     from wellclear.airspace.load import load_all, unmapped_parties
-    from wellclear.airspace.now import NowConfig, check_now
+    from wellclear.airspace.now import NowConfig
     from wellclear.airspace.volume import parse_party_state
     from wellclear.airspace.write import write_results
+    from wellclear.engine.assess import EngineSettings
+    from wellclear.engine.run import assess_at
     from wellclear.formats.result import accounting, counted_reasons
     from wellclear.formats.states import read_reports
-    from wellclear.snapshot import MAX_AGE_LIMIT_S, check_time, fill_missing, snapshot
+    from wellclear.snapshot import MAX_AGE_LIMIT_S, check_time, fill_missing
     from wellclear.units import positive_duration
 
     try:
@@ -112,7 +114,13 @@ def check_command(
             f"{accounting(rows, placed, n_rejected, counted)}"
         )
     else:
-        snap = snapshot(frame, when, age_s)
+        settings = EngineSettings(
+            alerting=None,
+            zones=index,
+            now=NowConfig(lookahead_s=look_s, party_state=mapping, bind_unknown=bind_unknown),
+            max_age_s=age_s,
+        )
+        snap, assessment = assess_at(frame, settings, when)
         snap.read_counts = read_counted
         c = snap.counts
         for name, count in c.items():
@@ -123,12 +131,7 @@ def check_command(
                 f"no aircraft checked at {iso(snap.at)}: all {c['aircraft']} are stale (older "
                 f"than --max-age {age_s:g} s), incomplete or on the ground"
             )
-        result = check_now(
-            snap.states,
-            index,
-            snap.at,
-            NowConfig(lookahead_s=look_s, party_state=mapping, bind_unknown=bind_unknown),
-        )
+        result = assessment.airspace
         if len(result) and bool(np.asarray(result["no_qnh"], dtype=bool).any()):
             _warn("AMSL limits compared with barometric altitude (no QNH): see column no_qnh")
         summary = (

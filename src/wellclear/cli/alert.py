@@ -197,16 +197,12 @@ def _with_progress(work: Callable[[Callable[[int, int], None] | None], T], total
 
 def _write(table: pd.DataFrame, events: bool, output: Path | None, fmt: str) -> None:
     """The alerts or events in their result contract (:mod:`wellclear.schemas`)."""
+    from wellclear.engine.run import alert_table
     from wellclear.formats.results import write_result
     from wellclear.schemas import ALERT_EVENTS, ALERTS
 
     schema = ALERT_EVENTS if events else ALERTS
-    documented = [c for c in table.columns if any(col.matches(str(c)) for col in schema.columns)]
-    frame = table[documented] if len(table.columns) else table
-    if frame.empty and not len(frame.columns):
-        from wellclear.schemas import empty
-
-        frame = empty(schema)
+    frame = alert_table(table, events)
     try:
         if output is None:
             write_result(frame, schema, None, fmt)

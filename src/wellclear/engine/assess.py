@@ -125,28 +125,28 @@ def alerts_table(
     frame = levels.rename(columns={"ownship": "id_1", "intruder": "id_2"})
     ids = states["id"].astype(str).to_numpy(object)
     where = pd.Index(ids)
-    i = where.get_indexer(frame["id_1"].to_numpy(object))
-    j = where.get_indexer(frame["id_2"].to_numpy(object))
-    out = pd.DataFrame(
-        {
-            "t": frame["t"].to_numpy(np.float64) if len(frame) else np.empty(0),
-            "id_1": frame["id_1"].to_numpy(object),
-            "id_2": frame["id_2"].to_numpy(object),
-        }
-    )
-    for name in ("callsign", "party"):
-        values = states[name].astype(str).to_numpy(object)
-        for k, idx in (("1", i), ("2", j)):
-            out[f"{name}_{k}"] = np.where(idx >= 0, values[np.maximum(idx, 0)], "")
-    out["level"] = frame["level"].to_numpy(np.int64)
+    id_1 = frame["id_1"].to_numpy(object)
+    id_2 = frame["id_2"].to_numpy(object)
+    i, j = where.get_indexer(id_1), where.get_indexer(id_2)
+    cols: dict[str, npt.ArrayLike] = {
+        "t": frame["t"].to_numpy(np.float64) if len(frame) else np.empty(0),
+        "id_1": id_1,
+        "id_2": id_2,
+    }
+    for k, idx in (("1", i), ("2", j)):
+        for name in ("callsign", "party"):
+            values = states[name].astype(str).to_numpy(object)
+            cols[f"{name}_{k}"] = np.where(idx >= 0, values[np.maximum(idx, 0)], "")
+    level = frame["level"].to_numpy(np.int64)
     alerter = None
     if "alerter" in states and len(j):
         alerter = states["alerter"].fillna(1).to_numpy(np.int64)[np.maximum(j, 0)]
-    out["level_name"] = name_levels(out["level"], config, alerter)
+    cols["level"] = level
+    cols["level_name"] = name_levels(level, config, alerter)
     for c in frame.columns:
-        if c not in out.columns:
-            out[c] = frame[c].to_numpy()
-    return out
+        if c not in cols:
+            cols[c] = frame[c].to_numpy()
+    return pd.DataFrame(cols)
 
 
 def pair_situation(states: pd.DataFrame, id_1: npt.ArrayLike, id_2: npt.ArrayLike) -> pd.DataFrame:

@@ -144,85 +144,127 @@ class AlertBook(_Book):
             return pd.DataFrame(
                 {c: pd.Series(dtype=_EVENT_DTYPES.get(c, "object")) for c in ALERT_EVENT_COLUMNS}
             )
-        cur = alerts.loc[alerting, [*_PAIR, *_NAMES, "level"]]
-        both = self.open.merge(cur, on=_PAIR, how="outer", suffixes=("", "_now"), indicator=True)
-        side = both.pop("_merge").to_numpy(object)
+        op = {c: self.open[c].to_numpy() for c in ALERT_OPEN_COLUMNS}
+        a1 = alerts["id_1"].to_numpy(object)
+        a2 = alerts["id_2"].to_numpy(object)
+        keys, at_o, at_c = _join(_keys(op["id_1"], op["id_2"]), _keys(a1[alerting], a2[alerting]))
         # the alerting quantities of the tick, also of pairs assessed at level 0 (cleared)
-        info = pd.DataFrame(
-            {
-                "id_1": alerts["id_1"].to_numpy(object),
-                "id_2": alerts["id_2"].to_numpy(object),
-                "hmd_m": _col(alerts, "hmd_m"),
-                "taumod_s": _col(alerts, "taumod_s"),
-                "ttv": _col(alerts, ttv[-1]) if ttv else np.full(len(alerts), np.nan),
-            }
-        )
-        both = both.assign(_side=side).merge(info, on=_PAIR, how="left")
-        both = both.sort_values(_PAIR, kind="stable").reset_index(drop=True)
-        side = both.pop("_side").to_numpy(object)
-        new = side == "right_only"
-        gone = side == "left_only"
-        old_level = np.where(new, 0, both["level"].to_numpy(np.float64)).astype(np.int64)
-        now_level = np.where(gone, 0, both["level_now"].to_numpy(np.float64)).astype(np.int64)
-        # the names: the tick's where the pair is assessed, else the episode's
-        for c in _NAMES:
-            both[c] = np.where(gone, both[c].to_numpy(object), both[f"{c}_now"].to_numpy(object))
-        # new episodes
-        if new.any():
-            t0 = f"{t:.0f}"
-            n = self.counter + np.arange(int(new.sum()))
-            ids = [
-                f"{t0}-{a}-{b}-{k}"
-                for a, b, k in zip(both["id_1"][new], both["id_2"][new], n, strict=True)
-            ]
-            both.loc[new, "alert_id"] = ids
-            both.loc[new, "t_start"] = t
-            both.loc[new, "max_level"] = 0
-            self.counter += len(ids)
-        sit = pair_situation(states, both["id_1"].to_numpy(object), both["id_2"].to_numpy(object))
+        at_a = pd.Index(_keys(a1, a2)).get_indexer(keys)
+        cur = np.flatnonzero(alerting)
+        at_cur = _take(cur, at_c, -1)
+        new, gone = at_o < 0, at_c < 0
         live = ~gone
+        level = alerts["level"].to_numpy(np.int64)
+        old_level = _take(op["level"], at_o, 0).astype(np.int64)
+        now_level = _take(level, at_cur, 0).astype(np.int64)
+        pair = {c: _take(op[c], at_o, None) for c in _PAIR}
+        for c, src in (("id_1", a1), ("id_2", a2)):
+            pair[c] = np.where(new, _take(src, at_cur, None), pair[c])
+        # the names: the tick's where the pair is assessed, else the episode's
+        names = {
+            c: np.where(gone, _take(op[c], at_o, ""), _take(alerts[c].to_numpy(object), at_cur, ""))
+            for c in _NAMES
+        }
+        alert_id = _take(op["alert_id"], at_o, None)
+        t_start = _take(op["t_start"], at_o, t).astype(np.float64)
+        if new.any():
+            n = self.counter + np.arange(int(new.sum()))
+            alert_id[new] = [
+                f"{t:.0f}-{a}-{b}-{k}"
+                for a, b, k in zip(pair["id_1"][new], pair["id_2"][new], n, strict=True)
+            ]
+            self.counter += len(n)
+        sit = pair_situation(states, pair["id_1"], pair["id_2"])
         rng = sit["range_m"].to_numpy(np.float64)
         dalt = np.abs(sit["dalt_m"].to_numpy(np.float64))
-        min_d = both["min_distance_m"].to_numpy(np.float64)
+        min_d = _take(op["min_distance_m"], at_o, np.nan).astype(np.float64)
         better = live & ~np.isnan(rng) & ~(rng >= min_d)  # NaN so far: any value is better
         min_d = np.where(better, rng, min_d)
-        t_min = np.where(better, t, both["t_min_distance"].to_numpy(np.float64))
-        min_v = both["min_dalt_m"].to_numpy(np.float64)
+        t_min = np.where(better, t, _take(op["t_min_distance"], at_o, np.nan).astype(np.float64))
+        min_v = _take(op["min_dalt_m"], at_o, np.nan).astype(np.float64)
         min_v = np.where(live & ~np.isnan(dalt) & ~(dalt >= min_v), dalt, min_v)
-        max_level = np.maximum(both["max_level"].to_numpy(np.float64), now_level).astype(np.int64)
-        both["min_distance_m"], both["t_min_distance"], both["min_dalt_m"] = min_d, t_min, min_v
-        both["max_level"] = max_level
-        changed = old_level != now_level
-        ev = both.loc[changed]
+        max_level = np.maximum(_take(op["max_level"], at_o, 0), now_level).astype(np.int64)
+        ch = old_level != now_level
+        quantities = {
+            c: _take(_col(alerts, name), at_a, np.nan).astype(np.float64)
+            for c, name in (
+                ("hmd_m", "hmd_m"),
+                ("taumod_s", "taumod_s"),
+                ("ttv", ttv[-1] if ttv else ""),
+            )
+        }
         events = pd.DataFrame(
             {
-                "alert_id": ev["alert_id"].to_numpy(object),
-                "t": np.full(len(ev), t),
-                "event": _event_kind(old_level[changed], now_level[changed]),
-                "id_1": ev["id_1"].to_numpy(object),
-                "callsign_1": ev["callsign_1"].to_numpy(object),
-                "party_1": ev["party_1"].to_numpy(object),
-                "id_2": ev["id_2"].to_numpy(object),
-                "callsign_2": ev["callsign_2"].to_numpy(object),
-                "party_2": ev["party_2"].to_numpy(object),
-                "from_level": old_level[changed],
-                "to_level": now_level[changed],
-                "level_name": self._names[np.clip(now_level[changed], 0, len(self._names) - 1)],
-                "hmd_m": _col(ev, "hmd_m"),
-                "taumod_s": _col(ev, "taumod_s"),
-                "min_distance_m": min_d[changed],
-                "min_dalt_m": min_v[changed],
-                "t_min_distance": t_min[changed],
-                "max_level": max_level[changed],
-                "t_start": ev["t_start"].to_numpy(np.float64),
-                **{c: sit[c].to_numpy(np.float64)[changed] for c in sit.columns},
-                "time_to_los_s": _finite(_col(ev, "ttv")),
+                "alert_id": alert_id[ch],
+                "t": np.full(int(ch.sum()), t),
+                "event": _event_kind(old_level[ch], now_level[ch]),
+                "id_1": pair["id_1"][ch],
+                "callsign_1": names["callsign_1"][ch],
+                "party_1": names["party_1"][ch],
+                "id_2": pair["id_2"][ch],
+                "callsign_2": names["callsign_2"][ch],
+                "party_2": names["party_2"][ch],
+                "from_level": old_level[ch],
+                "to_level": now_level[ch],
+                "level_name": self._names[np.clip(now_level[ch], 0, len(self._names) - 1)],
+                "hmd_m": quantities["hmd_m"][ch],
+                "taumod_s": quantities["taumod_s"][ch],
+                "min_distance_m": min_d[ch],
+                "min_dalt_m": min_v[ch],
+                "t_min_distance": t_min[ch],
+                "max_level": max_level[ch],
+                "t_start": t_start[ch],
+                **{c: sit[c].to_numpy(np.float64)[ch] for c in sit.columns},
+                "time_to_los_s": _finite(quantities["ttv"][ch]),
             }
         )
-        keep = both.loc[live].reset_index(drop=True)
-        keep["level"] = now_level[live]
-        self.open = keep[list(ALERT_OPEN_COLUMNS)].astype(ALERT_OPEN_COLUMNS)
-        return events[ALERT_EVENT_COLUMNS]
+        self.open = pd.DataFrame(
+            {
+                "alert_id": alert_id[live],
+                **{c: pair[c][live] for c in _PAIR},
+                **{c: names[c][live] for c in _NAMES},
+                "t_start": t_start[live],
+                "level": now_level[live],
+                "max_level": max_level[live],
+                "min_distance_m": min_d[live],
+                "min_dalt_m": min_v[live],
+                "t_min_distance": t_min[live],
+            }
+        )[list(ALERT_OPEN_COLUMNS)]
+        return events
+
+
+def _keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One text key per pair, ordered as the pairs (``\\x1f`` sorts before any printable
+    character, so that ``("ab", "z")`` comes before ``("abc", "a")``)."""
+    if len(a) == 0:
+        return np.empty(0, dtype=object)
+    joined = (
+        pd.Series(a, dtype=object).astype(str) + "\x1f" + pd.Series(b, dtype=object).astype(str)
+    )
+    return joined.to_numpy(object)
+
+
+def _join(held: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outer join of two key arrays (each without repeats), in key order: the keys and,
+    per key, its position in ``held`` and in ``now`` (-1: absent)."""
+    in_held = pd.Index(held).get_indexer(now) if len(held) else np.full(len(now), -1)
+    extra = now[in_held < 0]
+    keys = np.concatenate([held, extra]).astype(object)
+    at_held = np.concatenate([np.arange(len(held)), np.full(len(extra), -1)])
+    at_now = pd.Index(now).get_indexer(keys) if len(now) else np.full(len(keys), -1)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], at_held[order], at_now[order]
+
+
+def _take(values: np.ndarray, at: np.ndarray, fill: object) -> np.ndarray:
+    """``values[at]``, ``fill`` where ``at`` is -1: floats for a float ``fill``, integers for an
+    integer one, else objects."""
+    dtype = np.float64 if isinstance(fill, float) else np.int64 if isinstance(fill, int) else object
+    out = np.full(len(at), fill, dtype=dtype)
+    ok = at >= 0
+    out[ok] = np.asarray(values)[at[ok]]
+    return out
 
 
 def _col(frame: pd.DataFrame, name: str) -> np.ndarray:

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wellclear.engine.assess import Assessment, EngineSettings, assess
 from wellclear.engine.engine import Engine
 from wellclear.engine.episodes import ALERT_EVENT_COLUMNS
+from wellclear.engine.picture import AirPicture
+from wellclear.schemas import ALERT_EVENTS, ALERTS, conform, empty
+from wellclear.snapshot import Snapshot
 from wellclear.snapshot_steps import StepRows
 from wellclear.timeutil import iso
 
@@ -122,3 +126,24 @@ def run_alerts(
     if len(table):
         table = table.sort_values(["t", "id_1", "id_2"], kind="stable").reset_index(drop=True)
     return RunResult(table, seen, ticks.n, len(ids), len(pairs), n_events)
+
+
+def assess_at(
+    reports: pd.DataFrame, settings: EngineSettings, at: float | None = None
+) -> tuple[Snapshot, Assessment]:
+    """One snapshot of ``reports`` (the reader's frame) at ``at`` (default: the latest report)
+    and its assessment: what ``wellclear airspace check`` and :func:`wellclear.assess` do."""
+    picture = AirPicture(settings.max_age_s)
+    picture.ingest(reports)
+    snap = picture.snapshot(at)
+    return snap, assess(snap.states, settings, at=snap.at)
+
+
+def alert_table(table: pd.DataFrame, events: bool) -> pd.DataFrame:
+    """A run's alerts or events in their published contract (:data:`wellclear.schemas.ALERTS`
+    or :data:`~wellclear.schemas.ALERT_EVENTS`): the documented columns, conformed."""
+    schema = ALERT_EVENTS if events else ALERTS
+    documented = [c for c in table.columns if any(col.matches(str(c)) for col in schema.columns)]
+    if not documented:
+        return conform(empty(schema), schema)
+    return conform(table[documented], schema)
