@@ -279,7 +279,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "do365-sum": {"alerters": _do365("WCV_TAUMOD_SUM", "_SUM", _SUM_TIMES)},
     "do365-phase2": {"alerters": _do365("WCV_TAUMOD", "", _NO_SUM_TIMES)[1:2]},
     "do365-noncoop": {"alerters": _do365("WCV_TAUMOD", "", _NO_SUM_TIMES)[2:3]},
-    "tcas": {
+    "tcas": {  # TCAS3D.conf: 60 s lookahead, alerts raised inside the volume, no hysteresis
+        "lookahead_time": "60 s",
+        "hysteresis_time": "0 s",
+        "persistence_time": "0 s",
+        "alerting_m": 0,
+        "alerting_n": 0,
         "alerters": [
             {
                 "name": "TCASII",
@@ -301,7 +306,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                     },
                 ],
             }
-        ]
+        ],
     },
     "cylinder": {
         "alerters": [

@@ -19,8 +19,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from wellclear.alerting._num import BoolArray, FloatArray, almost_equals, almost_less, root2b, sign
+from wellclear.alerting._num import (
+    BoolArray,
+    FloatArray,
+    almost_equals,
+    almost_less,
+    root,
+    root2b,
+    sign,
+)
 from wellclear.units import FT_M, NM_M
 
 ENTRY = -1.0
@@ -307,7 +316,8 @@ class CD3D(Detector):
         return Intervals(t_in, t_out)
 
 
-# TCAS II v7.1 sensitivity levels (DAIDALUS TCASTable; standards.md section 1.3). Index = SL.
+# TCAS II v7.1 sensitivity levels and thresholds of RTCA DO-185B (TCAS II MOPS), as DAIDALUS's
+# TCASTable and Configurations/TCAS3D.conf hold them. Index = SL - 1.
 TCAS_SL_UPPER_FT: tuple[float, ...] = (0, 1000, 2350, 5000, 10000, 20000, 42000)
 TCAS_TA_TAU_S = (0, 20, 25, 30, 40, 45, 48, 48)
 TCAS_RA_TAU_S = (0, 0, 15, 20, 25, 30, 35, 35)
@@ -317,84 +327,181 @@ TCAS_TA_ZTHR_FT = (0, 850, 850, 850, 850, 850, 850, 1200)
 TCAS_RA_ZTHR_FT = (0, 0, 600, 600, 600, 600, 700, 800)
 TCAS_RA_HMD_FT = (0, 0, 1215, 2126, 3342, 4861, 6683, 6683)
 
+IntArray = npt.NDArray[np.intp]
 
-def tcas_sensitivity_level(alt_m: FloatArray) -> np.ndarray:
-    """Sensitivity level 1..8 (as index 0..7) of an ownship altitude (MSL, m), DAIDALUS table."""
+
+def tcas_sensitivity_level(alt_m: FloatArray) -> IntArray:
+    """Sensitivity level 1..8 (as index 0..7) of an ownship altitude (m): the first level whose
+    upper bound is at or above it (DAIDALUS ``TCASTable.getSensitivityLevel``: bounds closed
+    above, so 1000 ft is SL 2 and 1000.1 ft SL 3)."""
     bounds = np.asarray(TCAS_SL_UPPER_FT) * FT_M
     return np.searchsorted(bounds, alt_m, side="left")
 
 
+def _level_bounds_m() -> tuple[FloatArray, FloatArray]:
+    """Lower (open) and upper (closed) altitude bound of each level, index = SL - 1
+    (``getLevelAltitudeLowerBound``, ``getLevelAltitudeUpperBound``): SL 1 and 2 both start at
+    0 ft, SL 8 has no upper bound."""
+    upper = np.append(np.asarray(TCAS_SL_UPPER_FT, float) * FT_M, np.inf)
+    lower = np.concatenate([[0.0], upper[:-1]])
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Thresholds of N pairs at their sensitivity levels (SI)."""
+
+    TAU: FloatArray
+    TCOA: FloatArray
+    DMOD: FloatArray
+    ZTHR: FloatArray
+    HMD: FloatArray
+
+
 @dataclass(frozen=True)
 class TCAS3D(Detector):
-    """TCAS II TA (``ra=False``) or RA volume, sensitivity level from the ownship's altitude.
+    """TCAS II TA (``ra=False``) or RA volume, the sensitivity level following the ownship's
+    altitude along the lookahead (DAIDALUS ``TCAS3D.RA3D``).
 
-    Horizontal: range <= DMOD, or closing with tau_mod <= TAU; for the RA also the HMD filter
-    (distance at closest approach <= HMD). Vertical: |dz| <= ZTHR or 0 <= tcoa <= TCOA (= TAU).
-    The level is the one of the ownship's altitude now, held over the lookahead (DAIDALUS
-    switches level where a climbing ownship crosses a band boundary; wellclear does not).
-    Levels without an RA (SL 1, 2) never violate the RA volume; SL 1 has no TA either.
+    Thresholds per sensitivity level (SL) are the TCAS II v7.1 tables of RTCA DO-185B (TCAS II
+    MOPS), as DAIDALUS's ``TCASTable`` gives them: the SL is chosen from the ownship's altitude
+    (the file's or report's altitude, not a height above ground: SL 2 up to 1000 ft, SL 3 up
+    to 2350 ft, SL 4 to 5000 ft, SL 5 to 10,000 ft, SL 6 to 20,000 ft, SL 7 to 42,000 ft, SL 8
+    above; each upper bound belongs to its level). As DAIDALUS does, a level ownship, or one
+    whose altitudes at B and T fall in one level, is tested with that level over [B, T];
+    otherwise [B, T] is cut where the straight-line ownship altitude crosses a level bound, each
+    piece is tested with its own level, and the violation interval is the hull of the pieces'
+    intervals (first entry to last exit).
+
+    On one piece (``TCAS3D.RA3D_interval``): vertical |dz| <= ZTHR or 0 <= tcoa <= TCOA (TCOA =
+    TAU); horizontal (``TCAS2D.RA2D_interval``) range <= DMOD, or closing with
+    tau_mod = (DMOD^2 - r^2)/(s.v) <= TAU; for the RA the HMD filter: the relative track passes
+    within HMD after the piece starts, and where HMD < DMOD the violation ends when the range
+    leaves HMD. SL 1 has no TA and SL 1-2 no RA (zero thresholds: never violated).
     """
 
     ra: bool = True
 
-    def _table(self, sl: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        if self.ra:
-            tau, dmod = np.asarray(TCAS_RA_TAU_S, float), np.asarray(TCAS_RA_DMOD_NM) * NM_M
-            zthr, hmd_ = np.asarray(TCAS_RA_ZTHR_FT) * FT_M, np.asarray(TCAS_RA_HMD_FT) * FT_M
-        else:
-            tau, dmod = np.asarray(TCAS_TA_TAU_S, float), np.asarray(TCAS_TA_DMOD_NM) * NM_M
-            zthr = np.asarray(TCAS_TA_ZTHR_FT) * FT_M
-            hmd_ = np.full(8, np.inf)
-        return tau[sl], dmod[sl], zthr[sl], hmd_[sl]
+    def table(self, sl: IntArray) -> _Table:
+        """Thresholds at sensitivity levels ``sl`` (index = SL - 1)."""
+        tau = np.asarray(TCAS_RA_TAU_S if self.ra else TCAS_TA_TAU_S, float)
+        dmod = np.asarray(TCAS_RA_DMOD_NM if self.ra else TCAS_TA_DMOD_NM) * NM_M
+        zthr = np.asarray(TCAS_RA_ZTHR_FT if self.ra else TCAS_TA_ZTHR_FT) * FT_M
+        hmd_ = np.asarray(TCAS_RA_HMD_FT) * FT_M if self.ra else dmod
+        return _Table(tau[sl], tau[sl], dmod[sl], zthr[sl], hmd_[sl])
 
     def intervals(self, geo: PairGeometry, B: float, T: float) -> Intervals:
-        """Violation intervals within [B, T]."""
+        """Violation intervals within [B, T] (``TCAS3D.RA3D``), the SL changing along it."""
         n = len(geo)
-        sl = tcas_sensitivity_level(geo.so[:, 2])
-        tau, dmod, zthr, hmd_ = self._table(sl)
-        time_in, time_out = np.full(n, float(T)), np.full(n, float(B))
-        for level in np.unique(sl):
-            m = sl == level
-            if dmod[m][0] <= 0:
-                continue
-            sub = geo.subset(m)
-            s, v = sub.s, sub.v
-            low, up = vertical_wcv_interval(zthr[m][0], tau[m][0], B, T, s[:, 2], v[:, 2])
-            s2, v2 = s[:, :2], v[:, :2]
-            h_in, h_out = _tcas_horizontal(s2, v2, dmod[m][0], tau[m][0], hmd_[m][0], B, T)
-            t_in = np.maximum(low, h_in)
-            t_out = np.minimum(up, h_out)
-            ok = (low <= up) & (h_in <= h_out) & (t_in <= t_out)
-            time_in[m] = np.where(ok, t_in, T)
-            time_out[m] = np.where(ok, t_out, B)
-        return Intervals(time_in, time_out)
+        zo, vzo = geo.so[:, 2], geo.vo[:, 2]
+        sl_first = tcas_sensitivity_level(zo + B * vzo)
+        sl_last = tcas_sensitivity_level(zo + T * vzo)
+        time_in, time_out = np.full(n, np.inf), np.full(n, -np.inf)
+        single = (sl_first == sl_last) | almost_equals(vzo, 0.0)
+        if single.any():
+            idx = np.nonzero(single)[0]
+            full = np.full(len(idx), float(B)), np.full(len(idx), float(T))
+            time_in[idx], time_out[idx] = self._piece(geo, idx, sl_first[idx], *full)
+        lower, upper = _level_bounds_m()
+        up = sl_last > sl_first
+        step = np.where(up, 1, -1)
+        steps = np.abs(sl_last - sl_first)
+        t_B = np.full(n, float(B))
+        alive = ~single
+        for j in range(len(upper)):
+            idx = np.nonzero(alive & (t_B < T))[0]
+            if len(idx) == 0:
+                break
+            sl = sl_first[idx] + step[idx] * j
+            bound = np.where(up[idx], upper[sl], lower[sl])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_level = np.where(np.isinf(bound), np.inf, (bound - zo[idx]) / vzo[idx])
+            a, b = self._piece(geo, idx, sl, t_B[idx], np.minimum(t_level, T))
+            hit = almost_less(a, b)
+            time_in[idx] = np.where(hit, np.minimum(time_in[idx], a), time_in[idx])
+            time_out[idx] = np.where(hit, np.maximum(time_out[idx], b), time_out[idx])
+            t_B[idx] = t_level
+            alive = np.zeros(n, dtype=bool)
+            alive[idx] = j < steps[idx]
+        none = ~almost_less(time_in, time_out)
+        return Intervals(np.where(none, T, time_in), np.where(none, B, time_out))
+
+    def _piece(
+        self, geo: PairGeometry, idx: IntArray, sl: IntArray, B: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Violation interval of pairs ``idx`` at levels ``sl`` within [B, T] (per pair)."""
+        p = self.table(sl)
+        so, vo, si, vi = geo.so[idx], geo.vo[idx], geo.si[idx], geo.vi[idx]
+        return ra3d_interval(
+            p, so[:, :2] - si[:, :2], vo[:, :2], vi[:, :2], so[:, 2] - si[:, 2],
+            vo[:, 2], vi[:, 2], B, T, self.ra,
+        )  # fmt: skip
 
 
-def _tcas_horizontal(
-    s: FloatArray, v: FloatArray, D: float, tau: float, hmd_: float, B: float, T: float
-) -> tuple[FloatArray, FloatArray]:
-    """Times in [B, T] where range <= D or (closing and tau_mod <= tau), with the HMD filter."""
-    a = _dot(v, v)
-    sdotv = _dot(s, v)
-    sqs = _dot(s, s)
-    # |s+tv|^2 + tau (s+tv).v - D^2 <= 0  <=>  closing and tau_mod <= tau, or range <= D
-    b = 2 * sdotv + tau * a
-    c = sqs + tau * sdotv - D * D
-    discr = b * b - 4 * a * c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1 = (-b - np.sqrt(np.maximum(discr, 0.0))) / (2 * a)
-        t2 = (-b + np.sqrt(np.maximum(discr, 0.0))) / (2 * a)
-    t_cpa = tcpa(s, v)
-    d_exit = theta_d(s, v, EXIT, D)
-    crosses_d = delta(s, v, D) >= 0
-    moving = a > 0
-    tau_in = np.where(moving & (discr >= 0), t1, np.inf)
-    tau_out = np.where(crosses_d, d_exit, np.minimum(t2, t_cpa))
-    tau_out = np.where(moving & (discr >= 0), tau_out, -np.inf)
-    still_inside = ~moving & (sqs <= D * D)
-    t_in = np.where(still_inside, B, np.maximum(tau_in, B))
-    t_out = np.where(still_inside, T, np.minimum(tau_out, T))
-    passes_hmd = ~moving | (dcpa(s, v) <= hmd_) | (sqs <= D * D)
-    t_in = np.where(passes_hmd, t_in, T)
-    t_out = np.where(passes_hmd, t_out, B)
+def _cd2d_tcas_after(
+    HMD: FloatArray, s: FloatArray, vo: FloatArray, vi: FloatArray, t: FloatArray
+) -> BoolArray:
+    """The relative track passes within HMD at some time at or after ``t``
+    (``TCAS3D.cd2d_TCAS_after``: the HMD filter)."""
+    v = vo - vi
+    same = almost_equals(vo[:, 0], vi[:, 0]) & almost_equals(vo[:, 1], vi[:, 1])
+    sqv = _dot(v, v)
+    result: BoolArray = (same & (_dot(s, s) <= HMD * HMD)) | (
+        (sqv > 0) & (delta(s, v, HMD) >= 0) & (theta_d(s, v, EXIT, HMD) >= t)
+    )
+    return result
+
+
+def ra2d_interval(
+    DMOD: FloatArray, TAU: FloatArray, B: FloatArray, T: FloatArray,
+    s: FloatArray, vo: FloatArray, vi: FloatArray,
+) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Horizontal TCAS interval (``TCAS2D.RA2D_interval``): from now while range <= DMOD, else
+    from the first time (s+tv).(s+tv) + TAU (s+tv).v <= DMOD^2 while closing, to the exit of
+    DMOD (or the second root). Empty as (T + 1, 0); ``s`` is the relative position now."""
+    v = vo - vi
+    sqs, sdotv, sqv = _dot(s, s), _dot(s, v), _dot(v, v)
+    sqD = DMOD * DMOD
+    same = almost_equals(vo[:, 0], vi[:, 0]) & almost_equals(vo[:, 1], vi[:, 1])
+    inside = sqs <= sqD
+    b = 2 * sdotv + TAU * sqv
+    c = sqs + TAU * sdotv - sqD
+    never = (sdotv >= 0) | (b * b - 4 * sqv * c < 0)
+    exit_d = theta_d(s, v, EXIT, DMOD)
+    t_in = np.where(never, T + 1, root(sqv, b, c, -1))
+    t_out = np.where(never, 0.0, np.where(delta(s, v, DMOD) >= 0, exit_d, root(sqv, b, c, 1)))
+    t_in = np.where(inside, B, t_in)
+    t_out = np.where(inside, np.where(same, T, root2b(sqv, sdotv, sqs - sqD, 1)), t_out)
     return np.asarray(t_in, dtype=np.float64), np.asarray(t_out, dtype=np.float64)
+
+
+def ra3d_interval(
+    p: _Table, s2: FloatArray, vo2: FloatArray, vi2: FloatArray, sz: FloatArray,
+    voz: FloatArray, viz: FloatArray, B: FloatArray, T: FloatArray, hmd_filter: bool,
+) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """TCAS violation interval within [B, T] at fixed thresholds (``TCAS3D.RA3D_interval``);
+    empty as (T, B)."""
+    v2 = vo2 - vi2
+    vz = voz - viz
+    level = almost_equals(voz, viz)
+    ok = ~(level & (np.abs(sz) > p.ZTHR))
+    if hmd_filter:
+        ok &= _cd2d_tcas_after(p.HMD, s2, vo2, vi2, B)
+    act_H = np.maximum(p.ZTHR, np.abs(vz) * p.TCOA)
+    t_entry = np.where(level, B, theta_h(sz, vz, ENTRY, act_H))
+    t_exit = np.where(level, T, theta_h(sz, vz, EXIT, p.ZTHR))
+    at_entry = s2 + t_entry[:, None] * v2
+    exit_at_entry = _dot(at_entry, v2) >= 0
+    los_at_entry = _dot(at_entry, at_entry) <= p.HMD * p.HMD
+    ok &= ~((t_exit < B) | (t_entry > T))
+    lo, hi = np.maximum(B, t_entry), np.minimum(T, t_exit)
+    ra_in, ra_out = ra2d_interval(p.DMOD, p.TAU, lo, hi, s2, vo2, vi2)
+    in_la = np.maximum(lo, np.minimum(hi, ra_in))
+    out_la = np.maximum(lo, np.minimum(hi, ra_out))
+    cut = hmd_filter & (p.HMD < p.DMOD)
+    ok &= ~((ra_in > ra_out) | (ra_out < lo) | (ra_in > hi) | (cut & exit_at_entry & ~los_at_entry))
+    exit_hmd = np.where(
+        _dot(v2, v2) > 0, np.maximum(B, np.minimum(theta_d(s2, v2, EXIT, p.HMD), T)), T
+    )
+    t_out = np.where(cut, np.minimum(out_la, exit_hmd), out_la)
+    return np.where(ok, in_la, T), np.where(ok, t_out, B)
