@@ -24,6 +24,8 @@ SPAN_KIND = pd.CategoricalDtype(list(SPAN_KINDS))
 SPAN_CODES = {k: i for i, k in enumerate(SPAN_KINDS)}
 EVIDENCE_COLUMNS = [
     "id",
+    "callsign",
+    "party",
     "t",
     "lat",
     "lon",

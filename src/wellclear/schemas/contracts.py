@@ -195,6 +195,8 @@ EVIDENCE = Schema(
     (
         Column("encounter_id", "str", "", "the encounter (``encounters.encounter_id``)"),
         Column("id", "str", "", "the aircraft of the sample"),
+        Column("callsign", "str", "", "its callsign in the sample (empty if unknown)"),
+        Column("party", "str", "", "its party (``unknown`` if none)"),
         *t_columns("time of the sample"),
         Column("lat", "float64", "deg", "latitude (WGS-84)"),
         Column("lon", "float64", "deg", "longitude (WGS-84)"),

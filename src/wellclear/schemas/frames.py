@@ -49,6 +49,8 @@ def _conform_column(frame: pd.DataFrame, name: str, col: Column, schema: Schema)
             return timestamps(s.to_numpy(np.float64, na_value=np.nan))
         raise SchemaError(f"{where}: expected unix seconds or timestamps, got {s.dtype}")
     if col.dtype == "str":
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype != pd.Series([""]).dtype:
+            return s.astype(str)  # one text dtype (pandas' default) whatever the reader gave
         if isinstance(s.dtype, pd.CategoricalDtype | pd.StringDtype) or s.dtype == object:
             return s  # text as it is: categories are kept (no Python string per row)
         if s.isna().all():
