@@ -22,26 +22,22 @@ from typing import IO, TextIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wellclear.schemas import Schema, SchemaError, conform
 
 
 def iso_text(stamps: pd.Series) -> pd.Series:
-    """ISO 8601 UTC text of timestamps, fractional seconds only when present; None for NaT."""
+    """ISO 8601 UTC text of timestamps, to the microsecond, fractional seconds only when
+    present (``2015-10-03T08:00:00Z``, ``2015-10-03T08:00:00.25Z``); None for NaT."""
     values = pd.to_datetime(stamps, utc=True).reset_index(drop=True)
-    ns = values.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    missing = values.isna().to_numpy()
-    seconds = ns.astype("datetime64[s]")
-    text = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z").astype(object)
-    frac = (ns - seconds).astype(np.int64)
-    has = (frac != 0) & ~missing
-    if has.any():
-        digits = np.char.rstrip(np.char.mod("%09d", frac[has]), "0")
-        whole = np.datetime_as_string(seconds[has], unit="s")
-        text[has] = np.char.add(np.char.add(np.char.add(whole, "."), digits), "Z")
-    text[missing] = None
-    return pd.Series(text, index=stamps.index, dtype=object)
+    micro = values.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    text = pa.array(np.datetime_as_string(micro, unit="us"))  # always six decimals
+    text = pc.replace_substring_regex(text, pattern=r"\.?0+$", replacement="")
+    text = pc.binary_join_element_wise(text, "Z", "")
+    out = pd.Series(text.to_numpy(zero_copy_only=False), index=stamps.index, dtype=object)
+    return out.where(~values.isna().to_numpy(), None)
 
 
 def text_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
