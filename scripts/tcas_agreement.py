@@ -1,14 +1,16 @@
 """Agreement of ``wellclear daa`` with DAIDALUS's TCAS3D output, row by row.
 
-For every ``DIR/NAME.daa`` with a DAIDALUS output ``DIR/outputs/NAME__TCAS3D.csv`` (written by
-``DaidalusAlerting --conf TCAS3D.conf``), writes wellclear's alerting CSV the way
-``wellclear daa NAME.daa --alerter ALERTER`` writes it and compares the two rows of each time
-and intruder: the alert level, and each time to the volume of an alert (TA, RA). A row agrees
-when its level is the same and each time is within ``--tolerance`` seconds (``infty`` only
-matches ``infty``). Prints one line per file and the total.
+For every ``DIR/NAME.daa`` with a DAIDALUS output ``DIR/outputs/NAME__CONF.csv`` (written by
+``DaidalusAlerting --conf CONF.conf``; CONF is TCAS3D unless ``--conf`` says), writes
+wellclear's alerting CSV the way ``wellclear daa NAME.daa --alerter ALERTER`` writes it and
+compares the two rows of each time and intruder: the alert level, and each time to the volume of
+an alert (TA, RA). A row agrees when its level is the same and each time is within
+``--tolerance`` seconds (``infty`` only matches ``infty``). Prints one line per file and the
+total.
 
-Usage: ``python scripts/tcas_agreement.py [--alerter tcas] [--tolerance 0.01] [DIR]``
-(default ``tests/data/daidalus_tcas``).
+Usage: ``python scripts/tcas_agreement.py [--alerter tcas] [--conf TCAS3D] [--tolerance 0.01]
+[DIR]`` (default ``tests/data/daidalus_tcas``), e.g. ``--conf TCAS3D_early --alerter
+tests/data/daidalus_tcas/TCAS3D_early.yaml``.
 """
 
 from __future__ import annotations
@@ -90,12 +92,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", type=Path, default=Path("tests/data/daidalus_tcas"))
     parser.add_argument("--alerter", default="tcas", help="preset name or preset file")
+    parser.add_argument("--conf", default="TCAS3D", help="DAIDALUS configuration (output stem)")
     parser.add_argument("--tolerance", type=float, default=0.01, help="seconds")
     args = parser.parse_args()
     total = Agreement()
     print(HEADER)
     for daa in sorted(args.dir.glob("*.daa")):
-        gold_path = args.dir / "outputs" / f"{daa.stem}__TCAS3D.csv"
+        gold_path = args.dir / "outputs" / f"{daa.stem}__{args.conf}.csv"
         if not gold_path.exists():
             continue
         a = compare(

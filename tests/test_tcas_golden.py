@@ -3,9 +3,11 @@
 The encounters in ``tests/data/daidalus_tcas`` (``scripts/tcas_encounters.py``) have an ownship
 that climbs or descends through each TCAS II sensitivity-level boundary, or flies level on one;
 the expected files are what DAIDALUS's ``DaidalusAlerting`` wrote for them with its
-``TCAS3D.conf`` (see that folder's README). ``wellclear daa FILE --alerter tcas`` must give the
-same CSV: same header, units line and rows; alert levels exactly; every number within
-2e-6 + 1e-6 |x| (times to the TA and RA volumes included).
+``TCAS3D.conf``, and with ``TCAS3D_early.conf`` (the same with alerting times, so that an alert
+depends on the level further along the lookahead, and DAIDALUS's default hysteresis); see that
+folder's README. ``wellclear daa FILE --alerter tcas`` (and ``--alerter TCAS3D_early.yaml``)
+must give the same CSV: same header, units line and rows; alert levels exactly; every number
+within 2e-6 + 1e-6 |x| (times to the TA and RA volumes included).
 """
 
 from __future__ import annotations
@@ -27,15 +29,15 @@ DATA = Path(__file__).parent / "data" / "daidalus_tcas"
 FILES = sorted(p.stem for p in DATA.glob("*.daa"))
 
 
-def _produce(name: str, folder: Path = DATA) -> list[str]:
-    table = run_scenario(read_daa(folder / f"{name}.daa"), preset("tcas"))
+def _produce(name: str, folder: Path = DATA, alerter: str = "tcas") -> list[str]:
+    table = run_scenario(read_daa(folder / f"{name}.daa"), preset(alerter))
     buf = io.StringIO()
     write_alerting_csv(table, buf, taumod=False)
     return buf.getvalue().splitlines()
 
 
-def _gold(name: str, folder: Path = DATA) -> list[str]:
-    return (folder / "outputs" / f"{name}__TCAS3D.csv").read_text().splitlines()
+def _gold(name: str, folder: Path = DATA, conf: str = "TCAS3D") -> list[str]:
+    return (folder / "outputs" / f"{name}__{conf}.csv").read_text().splitlines()
 
 
 def _close(mine: str, gold: str) -> bool:
@@ -53,9 +55,17 @@ def test_every_boundary_is_covered() -> None:
     assert levels.count("1") >= 500 and levels.count("2") >= 500  # many TAs and RAs
 
 
+# DAIDALUS configuration (output stem) and the wellclear alerter that is the same
+CONFIGS = {
+    "TCAS3D": "tcas",
+    "TCAS3D_early": str(DATA / "TCAS3D_early.yaml"),  # alerting times and hysteresis
+}
+
+
+@pytest.mark.parametrize("conf", CONFIGS)
 @pytest.mark.parametrize("name", FILES)
-def test_matches_daidalus_tcas3d(name: str) -> None:
-    gold, mine = _gold(name), _produce(name)
+def test_matches_daidalus_tcas3d(name: str, conf: str) -> None:
+    gold, mine = _gold(name, conf=conf), _produce(name, alerter=CONFIGS[conf])
     assert mine[:2] == gold[:2]
     assert len(mine) == len(gold)
     levels = set()
