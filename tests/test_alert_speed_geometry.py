@@ -40,3 +40,20 @@ def test_pair_geometry_is_the_per_pair_projection(where: str) -> None:
     np.testing.assert_array_equal(geo.so[:, 2], alt[i])
     np.testing.assert_array_equal(geo.si[:, 2], alt[j])
     assert np.abs(want_si).max() > 3e4  # pairs tens of km apart, where the projection matters
+
+
+def test_window_holds_every_time_the_quadratic_is_negative() -> None:
+    from wellclear.alerting.pairs import _window
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    a = np.abs(rng.normal(0, 1, n)) * rng.choice([0.0, 1e-14, 1.0, 1e4], n)
+    b = rng.normal(0, 50, n) * rng.choice([0.0, 1.0], n, p=[0.1, 0.9])
+    c = rng.normal(0, 1e3, n)
+    lo, hi = _window(a, b, c)
+    t = np.linspace(-200, 200, 4001)
+    f = a[:, None] * t**2 + b[:, None] * t + c[:, None]
+    inside = f <= -1e-9 * (1 + np.abs(c[:, None]))
+    outside = inside & ((t < lo[:, None] - 1e-9) | (t > hi[:, None] + 1e-9))
+    assert not outside.any()
+    assert inside.any(axis=1).sum() > n / 3  # many non-empty windows checked

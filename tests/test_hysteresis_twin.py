@@ -232,3 +232,40 @@ def test_state_follows_alerting_pairs(steps: list[tuple[float, pd.DataFrame]]) -
         hot = int((frame["level"] >= 1).sum())
         assert len(alerter.table) <= 3 * hot + 20
     assert evaluated > 5 * max(len(alerter.table), 1)
+
+
+def test_ids_of_aircraft_long_gone_are_forgotten() -> None:
+    """Aircraft that come and go: the code table stays bounded and levels stay exact."""
+    from wellclear.simulate.snapshots import box_traffic
+
+    config = preset("do365")
+    fast = PairAlerter(config)
+    slow = ReferenceTable(
+        config.hysteresis_s, config.persistence_s, config.alerting_m, config.alerting_n
+    )
+    pair = box_traffic(2, side_m=1.0, seed=1)  # two aircraft a few metres apart: alerting
+    pair["id"] = ["keep-a", "keep-b"]
+    pair["alt_m"] = pair["alt_baro_m"] = 8000.0
+    seen = 0
+    for k in range(150):
+        crowd = box_traffic(40, side_m=3_000_000.0, seed=100 + k)
+        crowd["id"] = [f"s{k}-{x}" for x in range(40)]
+        seen += 40
+        states = pd.concat([pair, crowd], ignore_index=True)
+        now = float(k)
+        ids = states["id"].to_numpy(str)
+        i, j = _all_pairs(len(states))
+        keys = list(zip(ids[i], ids[j], strict=True))
+        early = slow.early_alerting_level(keys, now)
+        raw = raw_levels(config, pair_geometry(states, i, j), np.ones(len(i), np.int64), early).raw
+        want = slow.update(keys, raw, now)
+        slow.forget_before(now - config.hysteresis_s - 1e-9)
+        frame = fast.step(states, now)
+        rows = zip(frame["ownship"], frame["intruder"], frame["level"], strict=True)
+        got = {(o, t): int(v) for o, t, v in rows if v}
+        assert got == {key: int(v) for key, v in zip(keys, want, strict=True) if v}, k
+        assert got  # the close pair alerts throughout
+    assert len(fast.table.ids) < 0.75 * seen  # forgotten: the crowds of more than 64 steps ago
+    restored = PairAlerter(config)
+    restored.set_state(fast.get_state())
+    pd.testing.assert_frame_equal(restored.step(states, 150.0), fast.step(states, 150.0))
