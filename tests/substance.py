@@ -45,7 +45,8 @@ def _cell_problem(value: object, col: Column, json_cell: bool) -> str | None:
 
 
 def written_problems(path: Path, schema: Schema) -> list[str]:
-    """What is wrong with the result file ``path`` (CSV, JSON lines or array, Parquet) against
+    """What is wrong with the result file ``path`` (CSV, JSON lines or array, GeoJSON
+    properties, Parquet) against
     ``schema``: columns not in the contract, contract columns missing, columns out of order,
     and each cell (CSV and JSON) or column dtype (Parquet) that is not as documented."""
     if path.suffix == ".parquet":
@@ -56,7 +57,9 @@ def written_problems(path: Path, schema: Schema) -> list[str]:
         json_cells = False
     else:
         text = path.read_text(encoding="utf-8")
-        if text.lstrip().startswith("["):
+        if path.suffix == ".geojson":  # the columns as each feature's properties
+            records = [f["properties"] for f in json.loads(text)["features"]]
+        elif text.lstrip().startswith("["):
             records = json.loads(text)
         else:
             records = [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -89,7 +89,7 @@ def test_scan(syria: Path, tmp_path: Path, fmt: str) -> None:
         assert_contract(out / f"{name}.{fmt}", schema)
 
 
-@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet", "geojson"])
 def test_airspace_check(syria: Path, tmp_path: Path, ext: str) -> None:
     now = tmp_path / f"now.{ext}"
     run("airspace", "check", str(syria), *ZONES, "--at", "1443860400", "-o", str(now))
