@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from wellclear.formats.result import counted_reasons
@@ -32,27 +33,48 @@ def fill_missing(reports: pd.DataFrame, max_age_s: float) -> pd.DataFrame:
         frame[f"t_{name}"] = frame["t"].to_numpy(np.float64)
     if frame.empty:
         return frame
-    group = frame["id"]
-    callsign = frame["callsign"].where(frame["callsign"].ne(""), None)
-    frame["callsign"] = callsign.groupby(group).ffill().fillna("")
+    ids = frame["id"].to_numpy(object)
+    first = _group_starts(ids)
+    text = frame["callsign"].to_numpy(object)
+    named = pd.notna(text) & (text != "")
+    named_at = _last_valid(named, first)
+    frame["callsign"] = np.where(named_at >= 0, text[np.maximum(named_at, 0)], "").astype(object)
     t_row = frame["t_row"].to_numpy(np.float64)
-    has_pos = frame["lat"].notna() & frame["lon"].notna()
+    has_pos = (frame["lat"].notna() & frame["lon"].notna()).to_numpy()
     for name in _FILLED:
-        present = has_pos if name in _POSITION else frame[name].notna()
-        when = pd.Series(np.where(present, t_row, np.nan)).groupby(group).ffill().to_numpy()
-        fresh = ~present.to_numpy() & (t_row - when <= max_age_s)
+        values = frame[name].to_numpy(np.float64)
+        present = has_pos if name in _POSITION else ~np.isnan(values)
+        at = _last_valid(present, first)
+        when = np.where(at >= 0, t_row[at], np.nan)
+        fresh = ~present & (t_row - when <= max_age_s)
         if not fresh.any():
             continue
-        filled = frame[name].groupby(group).ffill().to_numpy(np.float64)
-        frame[name] = np.where(fresh, filled, frame[name].to_numpy(np.float64))
-        if name == "lat":
-            pos_t = pd.Series(np.where(present, frame["t"], np.nan)).groupby(group).ffill()
-            frame["t"] = np.where(fresh, pos_t.to_numpy(), frame["t"].to_numpy())
-        if name in _ALTITUDES:
-            alt_t = pd.Series(np.where(present, frame["t"], np.nan)).groupby(group).ffill()
-            own = frame[f"t_{name}"].to_numpy()
-            frame[f"t_{name}"] = np.where(fresh, alt_t.to_numpy(), own)
+        last = _last_valid(~np.isnan(values), first)
+        filled = np.where(last >= 0, values[last], np.nan)
+        frame[name] = np.where(fresh, filled, values)
+        if name == "lat" or name in _ALTITUDES:
+            t = frame["t"].to_numpy(np.float64)
+            since = np.where(at >= 0, t[at], np.nan)  # the time of that position or altitude
+            column = "t" if name == "lat" else f"t_{name}"
+            frame[column] = np.where(fresh, since, frame[column].to_numpy(np.float64))
     return frame
+
+
+def _group_starts(ids: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    """For rows grouped by aircraft (sorted), the index of the first row of each row's group."""
+    n = len(ids)
+    new = np.ones(n, dtype=bool)
+    new[1:] = ids[1:] != ids[:-1]
+    return np.maximum.accumulate(np.where(new, np.arange(n), 0))
+
+
+def _last_valid(
+    valid: npt.NDArray[np.bool_], first: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per row, the index of the latest valid row at or before it in its group (-1: none): a
+    forward fill within groups (``groupby(...).ffill()``) as indices."""
+    at = np.maximum.accumulate(np.where(valid, np.arange(len(valid)), -1))
+    return np.where(at >= first, at, -1)
 
 
 @dataclass

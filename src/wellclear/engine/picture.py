@@ -158,7 +158,14 @@ class AirPicture:
             return new, 0, empty_rejects(), []
         keys = ["id", "t"]
         cols = [*keys, *_SAME_POSITION, "source", "line"]
-        a = held[cols].reset_index(names="row_h").dropna(subset=["t"])
+        t_new = new["t"].to_numpy(np.float64)
+        t_held = held["t"].to_numpy(np.float64)
+        if np.isnan(t_new).all():
+            return new, 0, empty_rejects(), []
+        near = (t_held >= np.nanmin(t_new)) & (t_held <= np.nanmax(t_new))  # the only matches
+        if not near.any():
+            return new, 0, empty_rejects(), []
+        a = held.loc[near, cols].reset_index(names="row_h").dropna(subset=["t"])
         b = new[cols].reset_index(names="row_n").dropna(subset=["t"])
         both = a.merge(b, on=keys, suffixes=("_h", "_n"))
         if both.empty:

@@ -89,18 +89,28 @@ def run_alerts(
     events: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Ingest ``reports`` (the reader's frame) into ``engine`` and step it through ``ticks``.
+    """Step ``engine`` through ``ticks``, ingesting before each tick the reports of
+    ``reports`` (the reader's frame) that came since the last tick.
 
     ``aircraft`` counts the distinct aircraft used at one step at least, ``pairs`` the
     distinct ordered pairs assessed (a level, possibly 0, at one step at least).
     """
-    engine.ingest(reports)
     seen = StepRows(reports, ticks.t0, ticks.dt, ticks.n)
+    # fed as a live service is: before each tick the reports that came since the last one
+    # (the picture then holds a window of the file, not all of it)
+    order = np.argsort(reports["t_row"].to_numpy(np.float64), kind="stable")
+    by_time = reports.take(order)
+    t_sorted = by_time["t_row"].to_numpy(np.float64)
+    fed = 0
     parts: list[pd.DataFrame] = []
     ids: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     n_events = 0
     for k, now in enumerate(ticks.times()):
+        upto = int(np.searchsorted(t_sorted, now, side="right"))
+        if upto > fed:
+            engine.ingest(by_time.iloc[fed:upto])
+            fed = upto
         res = engine.step(float(now))
         states = res.assessment.states
         seen.add(states)
