@@ -14,7 +14,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "wellclear"
 
 # what each package may import from wellclear (besides itself); the pure modules at the top
-BASE = {"units", "geo", "timeutil", "states", "schemas", "poly"}
+BASE = {"units", "geo", "timeutil", "states", "schemas", "poly", "__version__"}
 ALLOWED: dict[str, set[str]] = {
     "formats": BASE,
     "detect": BASE,
@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "encounters": BASE | {"detect", "alerting", "airspace", "formats", "runtime", "snapshot"},
     "runtime": set(),
     "store": set(),
+    "service": BASE | {"engine", "store", "agreement", "formats"},
     "simulate": BASE | {"airspace"},
     "engine": BASE
     | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},

@@ -22,15 +22,16 @@ from wellclear.store.models import Base
 from wellclear.store.parties import add_party, authenticate, list_parties, revoke_party
 from wellclear.store.records import (
     IncidentRecord,
+    TickState,
     add_incident,
     append_events,
     audit,
     audit_log,
+    commit_tick,
     events_after,
     incidents,
     last_seq,
     latest_checkpoint,
-    save_checkpoint,
 )
 from wellclear.store.reports import append_batch, batches_after, track
 
@@ -136,7 +137,9 @@ def test_batches_round_trip(store_url: str) -> None:
     stored = list(batches_after(store, 0, chunk=1))
     assert [b for b, _ in stored] == [first, second]
     assert [len(f) for _, f in stored] == [1_000, 1_500]
-    pd.testing.assert_frame_equal(stored[1][1], frame.iloc[1_000:].reset_index(drop=True))
+    again = stored[1][1]
+    np.testing.assert_array_equal(again.pop("t_row"), again["t"])
+    pd.testing.assert_frame_equal(again, frame.iloc[1_000:].reset_index(drop=True))
     assert [b for b, _ in batches_after(store, first)] == [second]
     assert track(store, "nobody").empty
     add_party(store, "blue")
@@ -197,9 +200,17 @@ def test_events_incidents_audit_checkpoints(store_url: str) -> None:
     audit(store, None, "GET", "/v1/alerts", 401, "missing token")
     assert [(a.party, a.status) for a in audit_log(store)] == [("red", 200), (None, 401)]
     for k in range(4):
-        save_checkpoint(store, float(k), k * 10, k, bytes([k]) * 100)
+        commit_tick(store, [], TickState(float(k), k * 10, bytes([k]) * 100))
     cp = latest_checkpoint(store)
     assert cp is not None and cp.tick_t == 3.0 and cp.state == bytes([3]) * 100
+    assert cp.last_batch_id == 30 and cp.last_event_seq == 0
+    tick = commit_tick(
+        store,
+        [{**base, "alert_id": "c", "id_1": "x", "party_1": "red", "id_2": "y", "party_2": "b"}],
+        TickState(4.0, 40, b"s"),
+    )
+    cp = latest_checkpoint(store)
+    assert cp is not None and cp.last_event_seq == tick[0] == last_seq(store)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM checkpoints")).scalar_one() == 2
     store.close()

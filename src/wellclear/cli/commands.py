@@ -9,4 +9,5 @@ from wellclear.cli import (
     detect,  # noqa: F401
     party,  # noqa: F401
     scan,  # noqa: F401
+    serve,  # noqa: F401
 )

@@ -137,3 +137,12 @@ class Checkpoint(Base):
     last_batch_id: Mapped[int] = mapped_column(Integer)
     last_event_seq: Mapped[int] = mapped_column(Integer)
     state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Setting(Base):
+    """A value the service keeps across restarts (e.g. the key of the public alert ids)."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)

@@ -9,11 +9,13 @@ decided by the service when it reads it, not here.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from wellclear.store.db import Store, StoreError, now
 from wellclear.store.models import (
@@ -22,6 +24,7 @@ from wellclear.store.models import (
     AuditEntry,
     Checkpoint,
     Incident,
+    Setting,
 )
 
 _EVENT_FIELDS = (
@@ -38,9 +41,7 @@ _EVENT_FIELDS = (
 )
 
 
-def append_events(store: Store, events: Iterable[Mapping[str, Any]]) -> list[int]:
-    """Store alert events (each a mapping with the fields of :class:`AlertEvent`; anything
-    else goes into its JSON payload) in one transaction; returns their ``seq``, in order."""
+def _event_rows(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         missing = [f for f in _EVENT_FIELDS if f not in e]
@@ -49,11 +50,50 @@ def append_events(store: Store, events: Iterable[Mapping[str, Any]]) -> list[int
         row = {f: e[f] for f in _EVENT_FIELDS}
         row["payload"] = json.dumps({k: v for k, v in e.items() if k not in _EVENT_FIELDS})
         rows.append(row)
-    if not rows:
-        return []
+    return rows
+
+
+def append_events(store: Store, events: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Store alert events (each a mapping with the fields of :class:`AlertEvent`; anything
+    else goes into its JSON payload) in one transaction; returns their ``seq``, in order."""
+    return commit_tick(store, events, None)
+
+
+@dataclass(frozen=True)
+class TickState:
+    """An engine checkpoint: the tick, the last batch the engine had ingested, its state."""
+
+    tick_t: float
+    last_batch_id: int
+    state: bytes
+
+
+def commit_tick(
+    store: Store, events: Iterable[Mapping[str, Any]], checkpoint: TickState | None
+) -> list[int]:
+    """A tick's events and, if given, the engine's checkpoint after it, in one transaction:
+    a restart from the checkpoint never raises again what was stored (the newest two
+    checkpoints are kept). Returns the events' ``seq``, in order."""
+    rows = _event_rows(events)
     with store.engine.begin() as conn:
-        result = conn.execute(insert(AlertEvent).returning(AlertEvent.seq), rows)
-        return sorted(int(s) for s in result.scalars())
+        seqs: list[int] = []
+        if rows:
+            result = conn.execute(insert(AlertEvent).returning(AlertEvent.seq), rows)
+            seqs = sorted(int(s) for s in result.scalars())
+        if checkpoint is not None:
+            conn.execute(
+                insert(Checkpoint),
+                {
+                    "tick_t": checkpoint.tick_t,
+                    "saved_t": now(),
+                    "last_batch_id": checkpoint.last_batch_id,
+                    "last_event_seq": seqs[-1] if seqs else 0,
+                    "state": checkpoint.state,
+                },
+            )
+            keep = select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(2).subquery()
+            conn.execute(delete(Checkpoint).where(Checkpoint.id.not_in(select(keep.c.id))))
+        return seqs
 
 
 def _event(row: AlertEvent) -> dict[str, Any]:
@@ -163,27 +203,25 @@ def audit_log(store: Store, since: float = 0.0) -> list[AuditEntry]:
         return list(session.scalars(query))
 
 
-def save_checkpoint(
-    store: Store, tick_t: float, last_batch_id: int, last_event_seq: int, state: bytes
-) -> None:
-    """Store the engine's state after a tick, keeping only the newest two."""
-    with store.sessions.begin() as session:
-        session.add(
-            Checkpoint(
-                tick_t=tick_t,
-                saved_t=now(),
-                last_batch_id=last_batch_id,
-                last_event_seq=last_event_seq,
-                state=state,
-            )
-        )
-        session.flush()
-        old = session.scalars(select(Checkpoint.id).order_by(Checkpoint.id.desc()).offset(2))
-        for cid in list(old):
-            session.delete(session.get(Checkpoint, cid))
-
-
 def latest_checkpoint(store: Store) -> Checkpoint | None:
     """The newest checkpoint, if any."""
     with store.sessions() as session:
         return session.scalars(select(Checkpoint).order_by(Checkpoint.id.desc())).first()
+
+
+def secret(store: Store, name: str, size: int = 32) -> bytes:
+    """A random secret kept in the store under ``name``: made on first use, the same after
+    every restart (two processes asking at once get the same one)."""
+    with store.sessions() as session:
+        row = session.get(Setting, name)
+        if row is not None:
+            return row.value
+    try:
+        with store.sessions.begin() as session:
+            session.add(Setting(name=name, value=os.urandom(size)))
+    except IntegrityError:
+        pass  # made meanwhile by another process
+    with store.sessions() as session:
+        made = session.get(Setting, name)
+        assert made is not None
+        return made.value

@@ -21,12 +21,14 @@ from sqlalchemy import insert, select
 from wellclear.store.db import Store, now
 from wellclear.store.models import Batch
 
-# the stored columns of a report (the states contract, both altitudes)
+# the stored columns of a report (the reader's: the states contract with both altitudes, the
+# time of the position ``t`` and of the report ``t_row``, which defaults to ``t``)
 STORED_COLUMNS: dict[str, pa.DataType] = {
     "id": pa.string(),
     "party": pa.string(),
     "callsign": pa.string(),
     "t": pa.float64(),
+    "t_row": pa.float64(),
     "lat": pa.float64(),
     "lon": pa.float64(),
     "alt_baro_m": pa.float64(),
@@ -53,6 +55,8 @@ def encode(reports: pd.DataFrame) -> bytes:
                 arrays.append(pa.array(values.fillna(False).to_numpy(bool), type=kind))
             else:
                 arrays.append(pa.array(values.to_numpy(np.float64), type=kind))
+        elif name == "t_row" and "t" in reports:
+            arrays.append(pa.array(reports["t"].to_numpy(np.float64), type=kind))
         elif kind == pa.float64():
             arrays.append(pa.array(np.full(n, np.nan), type=kind))
         elif kind == pa.bool_():

@@ -1,5 +1,5 @@
 """The first store: parties, batches of reports, alert events,
-acknowledgements, incidents, audit, checkpoints.
+acknowledgements, incidents, audit, checkpoints, settings.
 
 Revision ID: 0001
 Revises:
@@ -97,10 +97,16 @@ def upgrade() -> None:
         sa.Column("last_event_seq", sa.Integer(), nullable=False),
         sa.Column("state", sa.LargeBinary(), nullable=False),
     )
+    op.create_table(
+        "settings",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+    )
 
 
 def downgrade() -> None:
     for name in (
+        "settings",
         "checkpoints",
         "audit",
         "incidents",

@@ -1,0 +1,248 @@
+"""The FastAPI application of ``wellclear serve``; its lifespan owns the store, the engine
+(:class:`~wellclear.service.live.Live`) and the tick task.
+
+Paths (OpenAPI at ``/openapi.json``): ``POST /v1/states``, ``GET /v1/picture``,
+``GET /v1/alerts``, ``GET /v1/alerts/stream`` (Server-Sent Events, ``Last-Event-ID``),
+``POST /v1/alerts/{alert_id}/ack``, ``GET /v1/tracks/{aircraft_id}``, ``GET /healthz``.
+Every request is written to the audit log (who, when, what, status).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from wellclear import __version__
+from wellclear.service.bodies import BodyError, parse_states
+from wellclear.service.config import ServiceConfig
+from wellclear.service.deps import Caller, LiveDep, may_post
+from wellclear.service.disclosure import alert_id_for, records, view_event, view_picture
+from wellclear.service.live import Live
+from wellclear.store import open_store
+from wellclear.store.records import acknowledge, audit, events_after
+from wellclear.store.reports import track
+from wellclear.timeutil import iso
+
+log = logging.getLogger("wellclear.service")
+
+
+def create_app(config: ServiceConfig) -> FastAPI:
+    """The application for ``config`` (see the module docstring)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await asyncio.to_thread(open_store, config.db)
+        live = await asyncio.to_thread(Live, config, store)
+        app.state.live = live
+        task = asyncio.create_task(live.run()) if config.run_ticks else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            store.close()
+
+    app = FastAPI(
+        title="wellclear",
+        version=__version__,
+        description="Live deconfliction between parties that share a sky but not their "
+        "missions: each party posts its tracks and receives what concerns its own aircraft, "
+        "at the level of detail the agreement allows.",
+        lifespan=lifespan,
+    )
+
+    @app.middleware("http")
+    async def audit_requests(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        who = getattr(request.state, "principal", None)
+        live: Live | None = getattr(request.app.state, "live", None)
+        if live is not None and request.url.path != "/healthz":
+            await asyncio.to_thread(
+                audit,
+                live.store,
+                None if who is None else who.name,
+                request.method,
+                request.url.path,
+                response.status_code,
+            )
+        return response
+
+    @app.get("/healthz", tags=["service"])
+    def healthz(request: Request) -> dict[str, Any]:
+        """Liveness, the last tick's time and duration, late ticks, the agreement in force."""
+        live: Live = request.app.state.live
+        info = live.info
+        return {
+            "status": "ok",
+            "version": __version__,
+            "agreement": {"id": live.config.agreement.id, "version": live.version},
+            "tick": {
+                "t": None if info.t is None else iso(info.t),
+                "duration_s": info.duration_s,
+                "period_s": live.config.tick_s,
+                "late": info.late,
+                "ticks": info.ticks,
+                "aircraft": info.aircraft,
+            },
+        }
+
+    @app.post("/v1/states", tags=["states"])
+    async def post_states(
+        request: Request,
+        who: Caller,
+        live: LiveDep,
+        content_type: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """A batch of reports (JSON array, NDJSON or CSV, any column set that ``detect``
+        reads), answered once the accepted reports are durable in the store."""
+        may_post(who)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > config.max_body:
+            raise HTTPException(413, f"body over the limit of {config.max_body} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > config.max_body:
+                raise HTTPException(413, f"body over the limit of {config.max_body} bytes")
+        try:
+            parsed = await asyncio.to_thread(parse_states, bytes(body), content_type, who)
+        except BodyError as err:
+            raise HTTPException(err.status, str(err)) from None
+        batch = None
+        if len(parsed.reports):
+            batch = await asyncio.to_thread(live.accept, who, parsed.reports, len(parsed.rejected))
+        return {
+            "batch": batch,
+            "accepted": len(parsed.reports),
+            "rejected": parsed.rejected,
+            "counted": parsed.counted,
+        }
+
+    @app.get("/v1/picture", tags=["picture"])
+    def picture(who: Caller, live: LiveDep) -> dict[str, Any]:
+        """The air picture at the last tick as the caller may see it."""
+        states = live.states
+        aircraft = (
+            view_picture(who, states, live.delayed_states(), live.config.agreement)
+            if len(states)
+            else []
+        )
+        t = live.info.t
+        return {"t": None if t is None else iso(t), "aircraft": aircraft}
+
+    @app.get("/v1/alerts", tags=["alerts"])
+    def alerts(who: Caller, live: LiveDep) -> dict[str, Any]:
+        """The caller's open alerts (the last event of each)."""
+        out = [
+            view_event(who, e, live.config.agreement, live.key) for e in live.open_alerts.values()
+        ]
+        return {"alerts": [e for e in out if e is not None]}
+
+    @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
+    def ack(alert_id: str, who: Caller, live: LiveDep) -> dict[str, Any]:
+        """Record the caller's acknowledgement of one of its alerts (its ``alert_id``)."""
+        party = who.name if who.role == "party" else None
+        candidates = [*live.open_alerts.values(), *events_after(live.store, 0, party, 10**9)]
+        found = any(
+            view_event(who, e, live.config.agreement, live.key) is not None
+            and alert_id_for(who, e, live.key) == alert_id
+            for e in candidates
+        )
+        if not found:
+            raise HTTPException(404, "no such alert among yours")
+        acknowledge(live.store, alert_id, who.id)
+        return {"alert_id": alert_id, "acknowledged": True}
+
+    @app.get("/v1/alerts/stream", tags=["alerts"])
+    async def stream(
+        who: Caller,
+        live: LiveDep,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> StreamingResponse:
+        """Every alert event the caller receives, as Server-Sent Events (``id`` = the event's
+        sequence number; ``Last-Event-ID`` replays what came after it)."""
+        try:
+            after = int(last_event_id) if last_event_id else None
+        except ValueError:
+            raise HTTPException(400, f"Last-Event-ID {last_event_id!r}: not a number") from None
+        sub = live.subscribe(who)
+        agreement = live.config.agreement
+
+        async def events() -> AsyncIterator[bytes]:
+            sent = after if after is not None else None
+            try:
+                if after is not None:
+                    party = None if who.role != "party" else who.name
+                    missed = await asyncio.to_thread(events_after, live.store, after, party)
+                    for e in missed:
+                        view = view_event(who, e, agreement, live.key)
+                        sent = e["seq"]
+                        if view is not None:
+                            yield _sse(e["seq"], view)
+                yield b": connected\n\n"
+                while True:
+                    try:
+                        got: dict[str, Any] | None = await asyncio.wait_for(
+                            sub.queue.get(), timeout=15.0
+                        )
+                    except TimeoutError:
+                        if sub.dropped:
+                            break
+                        yield b": keep-alive\n\n"
+                        continue
+                    if got is None:
+                        break
+                    e = got
+                    if sent is not None and e["seq"] <= sent:
+                        continue
+                    sent = e["seq"]
+                    view = view_event(who, e, agreement, live.key)
+                    if view is not None:
+                        yield _sse(e["seq"], view)
+                if sub.dropped:
+                    yield (
+                        b"event: error\ndata: "
+                        + json.dumps({"error": sub.dropped}).encode()
+                        + b"\n\n"
+                    )
+            finally:
+                live.unsubscribe(sub)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.get("/v1/tracks/{aircraft_id}", tags=["tracks"])
+    def tracks(
+        aircraft_id: str,
+        who: Caller,
+        live: LiveDep,
+        since: Annotated[float | None, Query(description="unix s")] = None,
+    ) -> JSONResponse:
+        """Stored reports of one aircraft (a party: of its own aircraft only)."""
+        party_id = who.id if who.role == "party" else None
+        frame = track(live.store, aircraft_id, -float("inf") if since is None else since, party_id)
+        if frame.empty:
+            # the id is not echoed: an answer to a party names none of the others' aircraft
+            raise HTTPException(
+                404, "no reports of that aircraft" + (" among yours" if party_id else "")
+            )
+
+        cols = [c for c in frame.columns if c not in ("t_row", "batch_id")]
+        return JSONResponse({"id": aircraft_id, "reports": records(frame[cols])})
+
+    return app
+
+
+def _sse(seq: int, data: dict[str, Any]) -> bytes:
+    return f"id: {seq}\nevent: alert\ndata: {json.dumps(data)}\n\n".encode()
+
+
+__all__ = ["create_app", "status"]

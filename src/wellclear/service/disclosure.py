@@ -1,0 +1,201 @@
+"""What each caller may see: the agreement's sharing level applied to alert events and the
+picture.
+
+An alert event is computed for an ordered pair (aircraft 1 the ownship, 2 the intruder), so
+each side of a conflict gets its own episode, from its own side. A ``party`` sees the events
+whose aircraft 1 is its own: ``own`` (its aircraft's id and callsign) and ``other`` minimised by
+the sharing level, built from a whitelist so that nothing else can leak:
+
+``conflicts-only``
+    ``bearing_deg`` (true, from own to other), ``range_m``, ``dalt_m`` (other above own),
+    ``closure_mps``, ``time_to_los_s``: where the other aircraft is while the alert lasts,
+    as air traffic control's traffic information says it; nothing that identifies it or its
+    party;
+``coarse``
+    adds the other party's name;
+``full``
+    adds the other aircraft's ``id`` and ``callsign``.
+
+The agreement may quantise bearing (``clock``: to the nearest 30 degrees; or a step), range and
+altitude. The ``cell`` and ``observer`` roles see every event in full.
+
+The engine's episode ids name both aircraft; a party gets an opaque ``alert_id`` instead, the
+HMAC-SHA256 of the episode id under the service's key (kept in the store, so stable across
+restarts), which cannot be turned back into the other aircraft's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wellclear.agreement import Agreement
+from wellclear.store.parties import Principal
+from wellclear.timeutil import iso
+
+FULL_ROLES = ("cell", "observer")
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    return None if not math.isfinite(v) else v
+
+
+def _step(value: float | None, step: float | None) -> float | None:
+    if value is None or step is None or step <= 0:
+        return value
+    return round(value / step) * step
+
+
+def _bearing(value: float | None, agreement: Agreement) -> float | None:
+    q = agreement.sharing.quantise.bearing
+    if value is None or q is None:
+        return value
+    step = 30.0 if q == "clock" else q.deg
+    return (round(value / step) * step) % 360.0
+
+
+def sees(principal: Principal, event: Mapping[str, Any]) -> bool:
+    """Whether ``principal`` receives ``event`` at all."""
+    return principal.role in FULL_ROLES or event.get("party_1") == principal.name
+
+
+def full_event(event: Mapping[str, Any], agreement: Agreement) -> dict[str, Any]:
+    """The event as the cell sees it: every field, times as ISO 8601 with ``t_unix``."""
+    out = {k: _json_value(v) for k, v in event.items()}
+    out["t_unix"] = out.get("t")
+    out["t"] = iso(float(event["t"]))
+    out.setdefault("frequencies_mhz", list(agreement.frequencies_mhz()))
+    out.setdefault("agreement_version", str(agreement.version))
+    return out
+
+
+def public_alert_id(key: bytes, episode_id: str) -> str:
+    """The id a party knows an alert episode by (see the module docstring)."""
+    return "a" + hmac.new(key, episode_id.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def party_event(event: Mapping[str, Any], agreement: Agreement, key: bytes) -> dict[str, Any]:
+    """The event as the party of aircraft 1 sees it (see the module docstring)."""
+    level = agreement.sharing.level
+    q = agreement.sharing.quantise
+    other: dict[str, Any] = {
+        "bearing_deg": _bearing(_number(event.get("bearing_deg")), agreement),
+        "range_m": _step(_number(event.get("range_m")), None if q.range is None else q.range.m),
+        "dalt_m": _step(_number(event.get("dalt_m")), None if q.altitude is None else q.altitude.m),
+        "closure_mps": _number(event.get("closure_mps")),
+        "time_to_los_s": _number(event.get("time_to_los_s")),
+    }
+    if level in ("coarse", "full"):
+        other["party"] = str(event.get("party_2", ""))
+    if level == "full":
+        other["id"] = str(event.get("id_2", ""))
+        other["callsign"] = str(event.get("callsign_2", ""))
+    out: dict[str, Any] = {
+        "alert_id": public_alert_id(key, str(event["alert_id"])),
+        "event": str(event["event"]),
+        "t": iso(float(event["t"])),
+        "t_unix": float(event["t"]),
+        "level": int(event.get("to_level", event.get("level", 0))),
+        "level_name": str(event.get("level_name", "")),
+        "own": {"id": str(event["id_1"]), "callsign": str(event.get("callsign_1", ""))},
+        "other": other,
+        "frequencies_mhz": list(agreement.frequencies_mhz()),
+        "agreement_version": str(event.get("agreement_version", agreement.version)),
+    }
+    if "seq" in event:
+        out["seq"] = int(event["seq"])
+    return out
+
+
+def view_event(
+    principal: Principal, event: Mapping[str, Any], agreement: Agreement, key: bytes
+) -> dict[str, Any] | None:
+    """What ``principal`` receives of ``event`` (None: nothing)."""
+    if not sees(principal, event):
+        return None
+    if principal.role in FULL_ROLES:
+        return full_event(event, agreement)
+    return party_event(event, agreement, key)
+
+
+def alert_id_for(principal: Principal, event: Mapping[str, Any], key: bytes) -> str:
+    """The id ``principal`` knows the episode of ``event`` by."""
+    if principal.role in FULL_ROLES:
+        return str(event["alert_id"])
+    return public_alert_id(key, str(event["alert_id"]))
+
+
+_PICTURE_FULL = [
+    "id",
+    "party",
+    "callsign",
+    "t",
+    "lat",
+    "lon",
+    "alt_m",
+    "gs_mps",
+    "trk_deg",
+    "vs_mps",
+]
+
+
+def view_picture(
+    principal: Principal,
+    states: pd.DataFrame,
+    delayed: pd.DataFrame | None,
+    agreement: Agreement,
+) -> list[dict[str, Any]]:
+    """The air picture as ``principal`` may see it: its own aircraft in full; the others
+    not at all (``conflicts-only``), on the agreement's grid from ``delayed`` (the picture
+    ``delay`` ago) without identity (``coarse``), or in full (``full``)."""
+    cols = [c for c in _PICTURE_FULL if c in states]
+    if principal.role in FULL_ROLES:
+        return records(states[cols])
+    own = states[states["party"] == principal.name][cols]
+    out = records(own)
+    level = agreement.sharing.level
+    if level == "full":
+        out += records(states[states["party"] != principal.name][cols])
+    elif level == "coarse" and delayed is not None and len(delayed):
+        others = delayed[delayed["party"] != principal.name]
+        grid = agreement.sharing.grid.deg if agreement.sharing.grid is not None else 0.1
+        coarse = pd.DataFrame(
+            {
+                "lat": np.round(others["lat"].to_numpy(float) / grid) * grid,
+                "lon": np.round(others["lon"].to_numpy(float) / grid) * grid,
+                "alt_m": np.round(others["alt_m"].to_numpy(float) / 30.48) * 30.48,
+                "t": others["t"].to_numpy(float),
+            }
+        )
+        out += [{**r, "coarse": True} for r in records(coarse)]
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects: NaN as null, ``t`` as ISO 8601 with ``t_unix`` beside it."""
+    rows = frame.to_dict(orient="records")
+    out = []
+    for row in rows:
+        rec = {str(k): _json_value(v) for k, v in row.items()}
+        if "t" in rec and rec["t"] is not None:
+            rec["t_unix"] = rec["t"]
+            rec["t"] = iso(float(rec["t"]))
+        out.append(rec)
+    return out

@@ -1,0 +1,258 @@
+"""The engine's owner in the service: ingest queue, the tick, subscribers, the last picture.
+
+Threads and tasks: request handlers call :meth:`Live.accept` (store the batch, then queue it
+for the engine) from worker threads; the tick task calls :meth:`Live.tick` in a worker thread
+once per period: it ingests what was queued, steps the engine, stores the tick's events with a
+checkpoint of the engine in one transaction, and only then publishes them to the subscribers'
+bounded queues (a subscriber that falls behind is disconnected, never waited for). Batches are
+stored and queued under one lock, so the engine ingests them in the order of their ids and a
+checkpoint's ``last_batch_id`` says exactly what it holds.
+
+Restart: the newest checkpoint is restored (episodes, hysteresis, picture), the batches stored
+after it are ingested again, and the next tick continues: an alert open before a crash keeps
+its ``alert_id`` and is not raised a second time, because every tick with events was
+checkpointed in the same transaction as its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wellclear.engine.engine import Engine
+from wellclear.service.config import ServiceConfig
+from wellclear.store.db import Store
+from wellclear.store.parties import Principal
+from wellclear.store.records import (
+    TickState,
+    commit_tick,
+    events_after,
+    latest_checkpoint,
+    secret,
+)
+from wellclear.store.reports import append_batch, batches_after
+
+log = logging.getLogger("wellclear.service")
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One event stream (SSE or WebSocket): its caller and its bounded queue of events."""
+
+    principal: Principal
+    queue: asyncio.Queue[dict[str, Any] | None]
+    loop: asyncio.AbstractEventLoop
+    dropped: str | None = None
+
+
+@dataclass
+class TickInfo:
+    """The last tick: when (data time, unix s), how long it took, how many were late."""
+
+    t: float | None = None
+    duration_s: float = 0.0
+    late: int = 0
+    ticks: int = 0
+    events: int = 0
+    aircraft: int = 0
+
+
+@dataclass
+class Live:
+    """See the module docstring."""
+
+    config: ServiceConfig
+    store: Store
+    clock: Callable[[], float] = time.time
+    engine: Engine = field(init=False)
+    last_batch: int = field(init=False, default=0)
+    info: TickInfo = field(init=False, default_factory=TickInfo)
+
+    def __post_init__(self) -> None:
+        self.settings = self.config.agreement.engine_settings(conflicts=False)
+        self._lock = threading.Lock()  # batches: stored and queued in id order
+        self._tick_lock = threading.Lock()  # one tick at a time
+        self._pending: list[tuple[int, pd.DataFrame]] = []
+        self.subscribers: set[Subscriber] = set()
+        self.open_alerts: dict[str, dict[str, Any]] = {}
+        self.states = pd.DataFrame()
+        self._history: deque[tuple[float, pd.DataFrame]] = deque()
+        self._since_checkpoint = 0
+        self.version = str(self.config.agreement.version)
+        self.frequencies = list(self.config.agreement.frequencies_mhz())
+        self.key = secret(self.store, "alert_ids")
+        self._restore()
+
+    # -- start ----------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        cp = latest_checkpoint(self.store)
+        if cp is not None:
+            self.engine = Engine.restore(cp.state, self.settings)
+            self.last_batch = cp.last_batch_id
+            self.info.t = cp.tick_t
+        else:
+            self.engine = Engine(self.settings)
+        replayed = 0
+        for batch_id, frame in batches_after(self.store, self.last_batch):
+            self._ingest(batch_id, _as_reader_frame(batch_id, frame))
+            replayed += 1
+        # the open alerts, as the stored events say
+        for e in events_after(self.store, 0, limit=10**9):
+            if e["event"] == "cleared":
+                self.open_alerts.pop(e["alert_id"], None)
+            else:
+                self.open_alerts[e["alert_id"]] = e
+        if cp is not None or replayed:
+            log.info(
+                "wellclear serve: restored the engine at %s, %d batches ingested again",
+                cp.tick_t if cp is not None else "start",
+                replayed,
+            )
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def accept(self, principal: Principal, reports: pd.DataFrame, rejected: int) -> int:
+        """Store a batch durably, then queue it for the engine; returns its id."""
+        with self._lock:
+            batch_id = append_batch(self.store, principal.id, reports, rejected)
+            self._pending.append((batch_id, reports))
+        return batch_id
+
+    def _ingest(self, batch_id: int, frame: pd.DataFrame) -> None:
+        got = self.engine.ingest(frame, invalid="skip")
+        if len(got.rejects):
+            log.warning(
+                "wellclear serve: batch %d: %d reports clash with reports held (same aircraft "
+                "and time, another position): left out",
+                batch_id,
+                len(got.rejects),
+            )
+        self.last_batch = max(self.last_batch, batch_id)
+
+    # -- the tick -------------------------------------------------------------------------
+
+    def tick(self, now: float | None = None) -> list[dict[str, Any]]:
+        """One step of the engine at ``now`` (default: the clock); returns the stored events
+        (with their ``seq``)."""
+        with self._tick_lock:
+            started = time.perf_counter()
+            now = self.clock() if now is None else float(now)
+            with self._lock:
+                pending, self._pending = self._pending, []
+            for batch_id, frame in pending:
+                self._ingest(batch_id, frame)
+            if self.info.t is not None and now <= self.info.t:
+                return []
+            result = self.engine.step(now)
+            rows = result.events.to_dict(orient="records")
+            events = [self._event({str(k): v for k, v in e.items()}) for e in rows]
+            self._since_checkpoint += 1
+            checkpoint = None
+            if events or self._since_checkpoint >= self.config.checkpoint_every:
+                checkpoint = TickState(now, self.last_batch, self.engine.save())
+                self._since_checkpoint = 0
+            seqs = commit_tick(self.store, events, checkpoint)
+            for e, seq in zip(events, seqs, strict=True):
+                e["seq"] = seq
+                if e["event"] == "cleared":
+                    self.open_alerts.pop(e["alert_id"], None)
+                else:
+                    self.open_alerts[e["alert_id"]] = e
+            self.states = result.assessment.states
+            self._keep_history(now)
+            duration = time.perf_counter() - started
+            self.info = TickInfo(
+                now,
+                duration,
+                self.info.late + int(duration > self.config.tick_s),
+                self.info.ticks + 1,
+                self.info.events + len(events),
+                len(self.states),
+            )
+            if duration > self.config.tick_s:
+                log.warning(
+                    "wellclear serve: tick at %.1f took %.2f s, longer than its period %.2f s",
+                    now,
+                    duration,
+                    self.config.tick_s,
+                )
+            return events
+
+    def _event(self, row: dict[str, Any]) -> dict[str, Any]:
+        e = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        e["level"] = int(e.get("to_level", 0))
+        e["agreement_version"] = self.version
+        e["frequencies_mhz"] = self.frequencies
+        for k, v in list(e.items()):
+            if isinstance(v, float) and not np.isfinite(v):
+                e[k] = None
+        return e
+
+    def _keep_history(self, now: float) -> None:
+        delay = self.config.agreement.sharing.delay
+        keep_s = 0.0 if delay is None else delay.s
+        self._history.append((now, self.states))
+        while len(self._history) > 1 and self._history[1][0] <= now - keep_s:
+            self._history.popleft()
+
+    def delayed_states(self) -> pd.DataFrame | None:
+        """The picture ``sharing.delay`` ago (the oldest kept), for the coarse level."""
+        return self._history[0][1] if self._history else None
+
+    # -- subscribers ----------------------------------------------------------------------
+
+    def subscribe(self, principal: Principal) -> Subscriber:
+        sub = Subscriber(principal, asyncio.Queue(self.config.queue), asyncio.get_running_loop())
+        self.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        """Hand stored events to every subscriber without waiting (called on the event
+        loop); one that cannot take them is disconnected and told why."""
+        for sub in list(self.subscribers):
+            for e in events:
+                try:
+                    sub.queue.put_nowait(e)
+                except asyncio.QueueFull:
+                    sub.dropped = (
+                        f"more than {self.config.queue} events behind: disconnected; "
+                        "reconnect with Last-Event-ID to receive what was missed"
+                    )
+                    self.subscribers.discard(sub)
+                    break
+
+    async def run(self) -> None:
+        """The tick task: one tick per period, in a worker thread."""
+        period = self.config.tick_s
+        next_t = time.monotonic()
+        while True:
+            next_t += period
+            try:
+                events = await asyncio.to_thread(self.tick)
+            except Exception:  # a failed tick is logged and the next one tried
+                log.exception("wellclear serve: tick failed")
+                events = []
+            if events:
+                self.publish(events)
+            delay = next_t - time.monotonic()
+            if delay < 0:
+                next_t = time.monotonic()  # late: the next tick starts now, counted late
+            await asyncio.sleep(max(delay, 0.0))
+
+
+def _as_reader_frame(batch_id: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """A stored batch as the reader gave it (``source``, ``line``)."""
+    return frame.assign(source=f"batch {batch_id}", line=np.arange(1, len(frame) + 1))

@@ -1,0 +1,35 @@
+"""Traffic for the service tests: a head-on conflict between two parties' aircraft and a
+third party's aircraft far away, reported once a second."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+T0 = 1_443_859_200.0  # 2015-10-03T08:00:00Z
+SECRET = {"tr": ("4b8001", "THY1F", 36.813, 38.521)}  # turkey's aircraft: must never leak
+
+
+def headon(t_start: float, seconds: int) -> pd.DataFrame:
+    """Russia's RU1 eastbound and the coalition's US1 westbound at 5,000 m, 40 km apart at
+    T0, closing at 400 m/s; Turkey's aircraft loitering 150 km away."""
+    rows = []
+    lat = 35.537
+    m_per_deg = 111_320.0 * np.cos(np.radians(lat))
+    for k in range(seconds):
+        t = t_start + k
+        dt = t - T0
+        rows.append(("155001", "russia", "RSD101", t, lat, 36.013 + 200.0 * dt / m_per_deg, 90.0))
+        rows.append(
+            ("ae0001", "usa", "JAKE11", t, lat, 36.013 + (40_000.0 - 200.0 * dt) / m_per_deg, 270.0)
+        )
+        ident, callsign, la, lo = SECRET["tr"]
+        rows.append((ident, "turkey", callsign, t, la, lo + 1e-5 * dt, 0.0))
+    frame = pd.DataFrame(
+        rows, columns=["icao24", "party", "callsign", "time", "lat", "lon", "heading"]
+    )
+    frame["baroaltitude"] = 5000.0
+    frame["velocity"] = 200.0
+    frame["vertrate"] = 0.0
+    frame["onground"] = False
+    return frame
