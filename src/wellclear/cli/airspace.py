@@ -59,6 +59,9 @@ def check_command(
     ] = None,
 ) -> None:
     """Check states (a snapshot) or recorded tracks (--tracks) against airspace volumes."""
+    import time
+
+    started = time.perf_counter()
     from wellclear.airspace.events import EventsConfig, as_tracks, track_events
     from wellclear.airspace.index import VolumeIndex
     from wellclear.airspace.load import load_all, unmapped_parties
@@ -143,7 +146,7 @@ def check_command(
         write_results(result, output)
     except ValueError as e:
         raise _fail(str(e)) from None
-    typer.echo(summary, err=True)
+    typer.echo(f"{summary}; {time.perf_counter() - started:.2f} s", err=True)
 
 
 @airspace_app.command("show")
