@@ -225,7 +225,11 @@ class PairAlerter:
 
     Not thread-safe: one caller steps it forward in time with :meth:`step`. Its whole state
     (:meth:`get_state`) is the hysteresis table, the aircraft codes and the presence of each
-    aircraft at the last :data:`PRESENCE_STEPS` steps.
+    aircraft at the last :data:`PRESENCE_STEPS` steps. A pair without a stored history whose
+    aircraft were not present together at any of those steps starts afresh (reset), which is
+    exact as long as those steps span the hysteresis time (steps at most hysteresis_s / 64
+    apart: 0.08 s for DO-365's 5 s). Ids of aircraft absent for that many steps and in no
+    stored pair are forgotten when they are more than half the code table.
     """
 
     config: AlertingConfig
@@ -304,9 +308,10 @@ class PairAlerter:
     def step(self, states: pd.DataFrame, now: float) -> pd.DataFrame:
         """Levels of all pairs at ``now`` (states already extrapolated to ``now``).
 
-        Returns one row per ordered pair that is a candidate or has a hysteresis state:
-        ``t``, ``ownship``, ``intruder``, ``level``, ``ttv_1``.. (s), ``hmd_m``, ``taumod_s``
-        (NaN for pruned pairs). Pairs neither, present together, are at level 0.
+        Returns one row per ordered pair that may alert within the alert horizon (a candidate
+        that passes :func:`may_alert`) or has a hysteresis state: ``t``, ``ownship``,
+        ``intruder``, ``level``, ``ttv_1``.. (s), ``hmd_m``, ``taumod_s`` (NaN for pruned
+        pairs). Pairs neither, present together, are at level 0.
         """
         ids = states["id"].astype(str).to_numpy(object)
         codes = self._codes(states)
