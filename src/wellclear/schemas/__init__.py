@@ -59,8 +59,9 @@ def markdown(schemas: Iterable[Schema] | None = None) -> str:
         "`id_1`, `id_2` with `callsign_1`, `callsign_2`, `party_1`, `party_2` beside them "
         "(for an ordered alert pair aircraft 1 is the ownship, 2 the intruder). Times are UTC "
         "timestamps in pandas and Parquet and ISO 8601 text (`2015-10-03T08:00:00Z`, "
-        "fractional seconds only when present) in CSV and JSON; the *main* time column of a "
-        "table is also given as unix seconds in `t_unix`. Floats in CSV and JSON are rounded "
+        "fractional seconds only when present) in CSV and JSON, to the microsecond (the "
+        "resolution of a float64 unix time today); the *main* time column of a table is also "
+        "given as unix seconds in `t_unix`, exactly as the algorithm had it. Floats in CSV and JSON are rounded "
         "by unit: " + ", ".join(f"{u}: {d} decimals" for u, d in DECIMALS.items()) + " (Parquet "
         "keeps every bit). Optional columns are empty when the algorithm has no value.",
         "",
