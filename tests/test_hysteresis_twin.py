@@ -180,7 +180,7 @@ def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return ii[off].ravel(), jj[off].ravel()
 
 
-@pytest.mark.parametrize("name", ["do365", "tcas", "do365-phase2"])
+@pytest.mark.parametrize("name", ["do365", "tcas", "do365-phase2", "do365-sum", "cylinder"])
 def test_pair_alerter_agrees_with_unpruned_reference(
     steps: list[tuple[float, pd.DataFrame]], name: str
 ) -> None:
