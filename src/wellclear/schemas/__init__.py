@@ -61,8 +61,10 @@ def markdown(schemas: Iterable[Schema] | None = None) -> str:
         "timestamps in pandas and Parquet and ISO 8601 text (`2015-10-03T08:00:00Z`, "
         "fractional seconds only when present) in CSV and JSON, to the microsecond (the "
         "resolution of a float64 unix time today); the *main* time column of a table is also "
-        "given as unix seconds in `t_unix`, exactly as the algorithm had it. Floats in CSV and JSON are rounded "
-        "by unit: " + ", ".join(f"{u}: {d} decimals" for u, d in DECIMALS.items()) + " (Parquet "
+        "given as unix seconds in `t_unix`, exactly as the algorithm had it. Floats in CSV "
+        "and JSON are rounded by unit: "
+        + ", ".join(f"{u}: {d} decimals" for u, d in DECIMALS.items())
+        + " (Parquet "
         "keeps every bit). Optional columns are empty when the algorithm has no value.",
         "",
     ]
