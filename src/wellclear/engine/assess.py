@@ -123,7 +123,7 @@ def alerts_table(
     (ownship), ``id_2`` (intruder) with callsigns and parties, ``level_name`` beside
     ``level``, then the alerting quantities."""
     frame = levels.rename(columns={"ownship": "id_1", "intruder": "id_2"})
-    ids = states["id"].astype(str).to_numpy(object)
+    ids = _text(states["id"])
     where = pd.Index(ids)
     id_1 = frame["id_1"].to_numpy(object)
     id_2 = frame["id_2"].to_numpy(object)
@@ -135,7 +135,7 @@ def alerts_table(
     }
     for k, idx in (("1", i), ("2", j)):
         for name in ("callsign", "party"):
-            values = states[name].astype(str).to_numpy(object)
+            values = _text(states[name])
             cols[f"{name}_{k}"] = np.where(idx >= 0, values[np.maximum(idx, 0)], "")
     level = frame["level"].to_numpy(np.int64)
     alerter = None
@@ -149,6 +149,14 @@ def alerts_table(
     return pd.DataFrame(cols)
 
 
+def _text(column: pd.Series) -> npt.NDArray[np.object_]:
+    """A text column as Python strings (the states' ids and names are text already)."""
+    values = column.to_numpy(object)
+    if len(values) and not all(isinstance(v, str) for v in values[:1]):
+        values = column.astype(str).to_numpy(object)
+    return values
+
+
 def pair_situation(states: pd.DataFrame, id_1: npt.ArrayLike, id_2: npt.ArrayLike) -> pd.DataFrame:
     """Own (``id_1``) against other (``id_2``) now, in own's tangent frame (DAIDALUS's):
     ``range_m`` (horizontal), ``bearing_deg`` (true, from own to other), ``dalt_m`` (other
@@ -156,7 +164,7 @@ def pair_situation(states: pd.DataFrame, id_1: npt.ArrayLike, id_2: npt.ArrayLik
     shrinks; negative when opening). NaN where either aircraft is not in ``states``."""
     a = np.asarray(id_1, dtype=object)
     b = np.asarray(id_2, dtype=object)
-    where = pd.Index(states["id"].astype(str).to_numpy(object))
+    where = pd.Index(_text(states["id"]))
     i, j = where.get_indexer(a), where.get_indexer(b)
     ok = (i >= 0) & (j >= 0)
     out = {k: np.full(len(a), np.nan) for k in ("range_m", "bearing_deg", "dalt_m", "closure_mps")}

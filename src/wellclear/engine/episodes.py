@@ -239,10 +239,7 @@ def _keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     character, so that ``("ab", "z")`` comes before ``("abc", "a")``)."""
     if len(a) == 0:
         return np.empty(0, dtype=object)
-    joined = (
-        pd.Series(a, dtype=object).astype(str) + "\x1f" + pd.Series(b, dtype=object).astype(str)
-    )
-    return joined.to_numpy(object)
+    return np.array([f"{x}\x1f{y}" for x, y in zip(a, b, strict=True)], dtype=object)
 
 
 def _join(held: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
