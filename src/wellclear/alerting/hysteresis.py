@@ -228,7 +228,8 @@ class HysteresisTable:
         now: float,
         last_time: FloatArray | None = None,
     ) -> IntArray:
-        """Feed raw levels at ``now`` for distinct ``keys``; return the output levels.
+        """Feed raw levels at ``now`` for ``keys``; return the output levels (a key given twice
+        is one pair: the last of its levels is kept).
 
         A key without a state starts as a quiet history last stepped at ``last_time`` (per
         key; NaN or None: never, so its history resets).
@@ -237,8 +238,9 @@ class HysteresisTable:
         rows = self.rows_of(keys)
         new = rows < 0
         if new.any():
-            when = np.full(int(new.sum()), np.nan) if last_time is None else last_time[new]
-            self._insert(keys[new], when)
+            fresh, first = np.unique(keys[new], return_index=True)
+            when = np.full(len(fresh), np.nan) if last_time is None else last_time[new][first]
+            self._insert(fresh, when)
             rows = self.rows_of(keys)
         if len(rows) == 0:
             return np.empty(0, dtype=np.int64)
