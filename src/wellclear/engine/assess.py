@@ -127,7 +127,7 @@ def alerts_table(
     where = pd.Index(ids)
     id_1 = frame["id_1"].to_numpy(object)
     id_2 = frame["id_2"].to_numpy(object)
-    i, j = where.get_indexer(id_1), where.get_indexer(id_2)
+    i, j = where.get_indexer(pd.Index(id_1)), where.get_indexer(pd.Index(id_2))
     cols: dict[str, npt.ArrayLike] = {
         "t": frame["t"].to_numpy(np.float64) if len(frame) else np.empty(0),
         "id_1": id_1,
@@ -165,7 +165,7 @@ def pair_situation(states: pd.DataFrame, id_1: npt.ArrayLike, id_2: npt.ArrayLik
     a = np.asarray(id_1, dtype=object)
     b = np.asarray(id_2, dtype=object)
     where = pd.Index(_text(states["id"]))
-    i, j = where.get_indexer(a), where.get_indexer(b)
+    i, j = where.get_indexer(pd.Index(a)), where.get_indexer(pd.Index(b))
     ok = (i >= 0) & (j >= 0)
     out = {k: np.full(len(a), np.nan) for k in ("range_m", "bearing_deg", "dalt_m", "closure_mps")}
     if ok.any():
