@@ -20,7 +20,12 @@ import numpy as np
 import pytest
 
 from wellclear.alerting import TCAS3D, preset, run_scenario
-from wellclear.alerting.detectors import PairGeometry, ra3d_interval, tcas_sensitivity_level
+from wellclear.alerting.detectors import (
+    PairGeometry,
+    TcasPairs,
+    ra3d_interval,
+    tcas_sensitivity_level,
+)
 from wellclear.alerting.scenario import _frame
 from wellclear.formats.daa import read_daa
 from wellclear.formats.daa_csv import write_alerting_csv
@@ -93,11 +98,10 @@ def _held_level_ttv(name: str) -> list[tuple[float, float]]:
     row = 0
     for _, step in scenario.records.groupby("t", sort=True):
         geo: PairGeometry = _frame(step.iloc[0], step.iloc[1:], scenario.latlon, False)
-        s, vo, vi = geo.s, geo.vo, geo.vi
         zeros, T = np.zeros(len(geo)), np.full(len(geo), 60.0)
         sl = tcas_sensitivity_level(geo.so[:, 2])
-        args = (s[:, :2], vo[:, :2], vi[:, :2], s[:, 2], vo[:, 2], vi[:, 2], zeros, T)
-        held = [ra3d_interval(TCAS3D(ra=ra).table(sl), *args, ra) for ra in (False, True)]
+        k = TcasPairs.of(geo)
+        held = [ra3d_interval(TCAS3D(ra=ra).table(sl), k, zeros, T, ra) for ra in (False, True)]
         for k in range(len(geo)):
             for col, (t_in, t_out) in zip((5, 6), held, strict=True):
                 g = gold[row][col]

@@ -16,7 +16,7 @@ in the ownship's local frame, as in DAIDALUS.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -393,21 +393,37 @@ class TCAS3D(Detector):
     def intervals(self, geo: PairGeometry, B: float, T: float) -> Intervals:
         """Violation intervals within [B, T] (``TCAS3D.RA3D``), the SL changing along it."""
         n = len(geo)
+        k = TcasPairs.of(geo)
         zo, vzo = geo.so[:, 2], geo.vo[:, 2]
         sl_first = tcas_sensitivity_level(zo + B * vzo)
         sl_last = tcas_sensitivity_level(zo + T * vzo)
-        time_in, time_out = np.full(n, np.inf), np.full(n, -np.inf)
         single = (sl_first == sl_last) | almost_equals(vzo, 0.0)
-        if single.any():
+        if single.all():
+            full = np.full(n, float(B)), np.full(n, float(T))
+            time_in, time_out = ra3d_interval(self.table(sl_first), k, *full, self.ra)
+        else:
+            time_in, time_out = np.full(n, np.inf), np.full(n, -np.inf)
             idx = np.nonzero(single)[0]
             full = np.full(len(idx), float(B)), np.full(len(idx), float(T))
-            time_in[idx], time_out[idx] = self._piece(geo, idx, sl_first[idx], *full)
+            time_in[idx], time_out[idx] = ra3d_interval(
+                self.table(sl_first[idx]), k.take(idx), *full, self.ra
+            )
+            self._pieces(k, zo, vzo, sl_first, sl_last, ~single, B, T, time_in, time_out)
+        none = ~almost_less(time_in, time_out)
+        return Intervals(np.where(none, T, time_in), np.where(none, B, time_out))
+
+    def _pieces(
+        self, k: TcasPairs, zo: FloatArray, vzo: FloatArray, sl_first: IntArray,
+        sl_last: IntArray, alive: BoolArray, B: float, T: float,
+        time_in: FloatArray, time_out: FloatArray,
+    ) -> None:  # fmt: skip
+        """The pairs ``alive`` level by level: [B, T] cut where the ownship crosses a level's
+        bound, the hull of the pieces' intervals written into ``time_in``/``time_out``."""
         lower, upper = _level_bounds_m()
         up = sl_last > sl_first
         step = np.where(up, 1, -1)
         steps = np.abs(sl_last - sl_first)
-        t_B = np.full(n, float(B))
-        alive = ~single
+        t_B = np.full(len(zo), float(B))
         for j in range(len(upper)):
             idx = np.nonzero(alive & (t_B < T))[0]
             if len(idx) == 0:
@@ -416,92 +432,109 @@ class TCAS3D(Detector):
             bound = np.where(up[idx], upper[sl], lower[sl])
             with np.errstate(divide="ignore", invalid="ignore"):
                 t_level = np.where(np.isinf(bound), np.inf, (bound - zo[idx]) / vzo[idx])
-            a, b = self._piece(geo, idx, sl, t_B[idx], np.minimum(t_level, T))
+            a, b = ra3d_interval(
+                self.table(sl), k.take(idx), t_B[idx], np.minimum(t_level, T), self.ra
+            )
             hit = almost_less(a, b)
             time_in[idx] = np.where(hit, np.minimum(time_in[idx], a), time_in[idx])
             time_out[idx] = np.where(hit, np.maximum(time_out[idx], b), time_out[idx])
             t_B[idx] = t_level
-            alive = np.zeros(n, dtype=bool)
+            alive = np.zeros(len(zo), dtype=bool)
             alive[idx] = j < steps[idx]
-        none = ~almost_less(time_in, time_out)
-        return Intervals(np.where(none, T, time_in), np.where(none, B, time_out))
 
-    def _piece(
-        self, geo: PairGeometry, idx: IntArray, sl: IntArray, B: FloatArray, T: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """Violation interval of pairs ``idx`` at levels ``sl`` within [B, T] (per pair)."""
-        p = self.table(sl)
-        so, vo, si, vi = geo.so[idx], geo.vo[idx], geo.si[idx], geo.vi[idx]
-        return ra3d_interval(
-            p, so[:, :2] - si[:, :2], vo[:, :2], vi[:, :2], so[:, 2] - si[:, 2],
-            vo[:, 2], vi[:, 2], B, T, self.ra,
+
+@dataclass(frozen=True)
+class TcasPairs:
+    """Horizontal and vertical relative motion of N pairs, with the products and comparisons
+    every level's test reuses (``s``, ``v``: (N, 2) ownship minus intruder)."""
+
+    s: FloatArray
+    v: FloatArray
+    sz: FloatArray
+    vz: FloatArray
+    sqs: FloatArray
+    sdotv: FloatArray
+    sqv: FloatArray
+    det: FloatArray
+    level: BoolArray  # vertical rates almost equal (DAIDALUS: almost_equals(voz, viz))
+    same: BoolArray  # horizontal velocities almost equal (Vect2.almostEquals)
+
+    @classmethod
+    def of(cls, geo: PairGeometry) -> TcasPairs:
+        """From ownship and intruder states."""
+        vo, vi = geo.vo, geo.vi
+        s, v = geo.so[:, :2] - geo.si[:, :2], vo[:, :2] - vi[:, :2]
+        return cls(
+            s, v, geo.so[:, 2] - geo.si[:, 2], vo[:, 2] - vi[:, 2],
+            _dot(s, s), _dot(s, v), _dot(v, v), _det(s, v),
+            almost_equals(vo[:, 2], vi[:, 2]),
+            almost_equals(vo[:, 0], vi[:, 0]) & almost_equals(vo[:, 1], vi[:, 1]),
         )  # fmt: skip
 
+    def take(self, idx: IntArray) -> TcasPairs:
+        """The pairs ``idx``."""
+        return TcasPairs(*(getattr(self, f.name)[idx] for f in fields(self)))
 
-def _cd2d_tcas_after(
-    HMD: FloatArray, s: FloatArray, vo: FloatArray, vi: FloatArray, t: FloatArray
-) -> BoolArray:
+    def delta(self, D: FloatArray) -> FloatArray:
+        """D^2|v|^2 - (s x v)^2 (``Horizontal.Delta``)."""
+        return np.asarray(np.square(D) * self.sqv - np.square(self.det), dtype=np.float64)
+
+    def theta_d(self, eps: float, D: FloatArray) -> FloatArray:
+        """Entry (-1) or exit (+1) time of the circle of radius D (``Horizontal.Theta_D``)."""
+        return root2b(self.sqv, self.sdotv, self.sqs - np.square(D), eps)
+
+
+def _cd2d_tcas_after(HMD: FloatArray, k: TcasPairs, t: FloatArray) -> BoolArray:
     """The relative track passes within HMD at some time at or after ``t``
     (``TCAS3D.cd2d_TCAS_after``: the HMD filter)."""
-    v = vo - vi
-    same = almost_equals(vo[:, 0], vi[:, 0]) & almost_equals(vo[:, 1], vi[:, 1])
-    sqv = _dot(v, v)
-    result: BoolArray = (same & (_dot(s, s) <= HMD * HMD)) | (
-        (sqv > 0) & (delta(s, v, HMD) >= 0) & (theta_d(s, v, EXIT, HMD) >= t)
+    result: BoolArray = (k.same & (k.sqs <= HMD * HMD)) | (
+        (k.sqv > 0) & (k.delta(HMD) >= 0) & (k.theta_d(EXIT, HMD) >= t)
     )
     return result
 
 
 def ra2d_interval(
-    DMOD: FloatArray, TAU: FloatArray, B: FloatArray, T: FloatArray,
-    s: FloatArray, vo: FloatArray, vi: FloatArray,
-) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    DMOD: FloatArray, TAU: FloatArray, B: FloatArray, T: FloatArray, k: TcasPairs
+) -> tuple[FloatArray, FloatArray]:
     """Horizontal TCAS interval (``TCAS2D.RA2D_interval``): from now while range <= DMOD, else
     from the first time (s+tv).(s+tv) + TAU (s+tv).v <= DMOD^2 while closing, to the exit of
-    DMOD (or the second root). Empty as (T + 1, 0); ``s`` is the relative position now."""
-    v = vo - vi
-    sqs, sdotv, sqv = _dot(s, s), _dot(s, v), _dot(v, v)
+    DMOD (or the second root). Empty as (T + 1, 0); ``k.s`` is the relative position now."""
+    sqs, sdotv, sqv = k.sqs, k.sdotv, k.sqv
     sqD = DMOD * DMOD
-    same = almost_equals(vo[:, 0], vi[:, 0]) & almost_equals(vo[:, 1], vi[:, 1])
     inside = sqs <= sqD
     b = 2 * sdotv + TAU * sqv
     c = sqs + TAU * sdotv - sqD
     never = (sdotv >= 0) | (b * b - 4 * sqv * c < 0)
-    exit_d = theta_d(s, v, EXIT, DMOD)
     t_in = np.where(never, T + 1, root(sqv, b, c, -1))
-    t_out = np.where(never, 0.0, np.where(delta(s, v, DMOD) >= 0, exit_d, root(sqv, b, c, 1)))
+    exit_d = np.where(k.delta(DMOD) >= 0, k.theta_d(EXIT, DMOD), root(sqv, b, c, 1))
+    t_out = np.where(never, 0.0, exit_d)
     t_in = np.where(inside, B, t_in)
-    t_out = np.where(inside, np.where(same, T, root2b(sqv, sdotv, sqs - sqD, 1)), t_out)
+    t_out = np.where(inside, np.where(k.same, T, root2b(sqv, sdotv, sqs - sqD, 1)), t_out)
     return np.asarray(t_in, dtype=np.float64), np.asarray(t_out, dtype=np.float64)
 
 
 def ra3d_interval(
-    p: _Table, s2: FloatArray, vo2: FloatArray, vi2: FloatArray, sz: FloatArray,
-    voz: FloatArray, viz: FloatArray, B: FloatArray, T: FloatArray, hmd_filter: bool,
-) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    p: _Table, k: TcasPairs, B: FloatArray, T: FloatArray, hmd_filter: bool
+) -> tuple[FloatArray, FloatArray]:
     """TCAS violation interval within [B, T] at fixed thresholds (``TCAS3D.RA3D_interval``);
     empty as (T, B)."""
-    v2 = vo2 - vi2
-    vz = voz - viz
-    level = almost_equals(voz, viz)
-    ok = ~(level & (np.abs(sz) > p.ZTHR))
+    sz, vz = k.sz, k.vz
+    ok = ~(k.level & (np.abs(sz) > p.ZTHR))
     if hmd_filter:
-        ok &= _cd2d_tcas_after(p.HMD, s2, vo2, vi2, B)
+        ok &= _cd2d_tcas_after(p.HMD, k, B)
     act_H = np.maximum(p.ZTHR, np.abs(vz) * p.TCOA)
-    t_entry = np.where(level, B, theta_h(sz, vz, ENTRY, act_H))
-    t_exit = np.where(level, T, theta_h(sz, vz, EXIT, p.ZTHR))
-    at_entry = s2 + t_entry[:, None] * v2
-    exit_at_entry = _dot(at_entry, v2) >= 0
+    t_entry = np.where(k.level, B, theta_h(sz, vz, ENTRY, act_H))
+    t_exit = np.where(k.level, T, theta_h(sz, vz, EXIT, p.ZTHR))
+    at_entry = k.s + t_entry[:, None] * k.v
+    exit_at_entry = _dot(at_entry, k.v) >= 0
     los_at_entry = _dot(at_entry, at_entry) <= p.HMD * p.HMD
     ok &= ~((t_exit < B) | (t_entry > T))
     lo, hi = np.maximum(B, t_entry), np.minimum(T, t_exit)
-    ra_in, ra_out = ra2d_interval(p.DMOD, p.TAU, lo, hi, s2, vo2, vi2)
+    ra_in, ra_out = ra2d_interval(p.DMOD, p.TAU, lo, hi, k)
     in_la = np.maximum(lo, np.minimum(hi, ra_in))
     out_la = np.maximum(lo, np.minimum(hi, ra_out))
     cut = hmd_filter & (p.HMD < p.DMOD)
     ok &= ~((ra_in > ra_out) | (ra_out < lo) | (ra_in > hi) | (cut & exit_at_entry & ~los_at_entry))
-    exit_hmd = np.where(
-        _dot(v2, v2) > 0, np.maximum(B, np.minimum(theta_d(s2, v2, EXIT, p.HMD), T)), T
-    )
+    exit_hmd = np.where(k.sqv > 0, np.maximum(B, np.minimum(k.theta_d(EXIT, p.HMD), T)), T)
     t_out = np.where(cut, np.minimum(out_la, exit_hmd), out_la)
     return np.where(ok, in_la, T), np.where(ok, t_out, B)
