@@ -128,3 +128,31 @@ def test_the_check_fails_on_a_wrong_file(tmp_path: Path) -> None:
         path = tmp_path / f"{name}.csv"
         bad.to_csv(path, index=False)
         assert written_problems(path, CONFLICTS), name
+
+
+def test_engine_airspace_events(syria: Path) -> None:
+    """The live engine's airspace episodes (what the service will publish) in their contract:
+    every column documented, none missing, on the Syria scenario's incursions."""
+    import numpy as np
+
+    from wellclear.airspace.index import VolumeIndex
+    from wellclear.airspace.load import load_all
+    from wellclear.airspace.now import NowConfig
+    from wellclear.airspace.volume import parse_party_state
+    from wellclear.engine.assess import EngineSettings
+    from wellclear.engine.engine import Engine
+    from wellclear.schemas import AIRSPACE_EVENTS, check, conform
+
+    mapping = parse_party_state("russia=RUS,turkey=TUR")
+    settings = EngineSettings(
+        zones=VolumeIndex(load_all(["sovereign:TUR"])),
+        now=NowConfig(party_state=mapping),
+    )
+    engine = Engine(settings)
+    engine.ingest(pd.read_parquet(syria))
+    parts = [engine.step(float(t)).airspace_events for t in 1443859200.0 + np.arange(0, 1800, 10)]
+    events = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    assert {"entered", "exited"} <= set(events["event"])
+    conformed = conform(events, AIRSPACE_EVENTS)
+    assert check(conformed, AIRSPACE_EVENTS) == []
+    assert conformed["t_unix"].tolist() == events["t"].tolist()

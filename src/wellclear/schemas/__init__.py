@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wellclear.schemas.contracts import (
+    AIRSPACE_EVENTS,
     AIRSPACE_NOW,
     ALERT_EVENTS,
     ALERTS,
@@ -83,6 +84,7 @@ def markdown(schemas: Iterable[Schema] | None = None) -> str:
 
 
 __all__ = [
+    "AIRSPACE_EVENTS",
     "AIRSPACE_NOW",
     "ALERTS",
     "ALERT_EVENTS",

@@ -290,6 +290,40 @@ INFRINGEMENTS = Schema(
     main_time="entry_time",
 )
 
+AIRSPACE_EVENTS = Schema(
+    "airspace_events",
+    "The live engine (``Engine.step``): the lifecycle of each airspace episode of (aircraft, "
+    "volume), while the aircraft has a finding for the volume (``airspace_now``): "
+    "``predicted``, ``entered``, ``exited``, ``cleared``, sorted by ids and volume.",
+    (
+        Column("episode_id", "str", "", "the episode: ``{t_start}-{id}-{volume}-{n}``, stable"),
+        *t_columns("time of the tick at which the status changed"),
+        Column(
+            "event",
+            "str",
+            "",
+            "``predicted`` (a finding outside appears), ``entered`` (now inside), ``exited`` "
+            "(was inside, is not), ``cleared`` (a finding outside ends)",
+        ),
+        *_AIRCRAFT,
+        Column("finding", "str", "", "``infringement``, or ``crossing`` (FIR, ADIZ, controlled)"),
+        Column(
+            "from_status", "str", "", "status before: ``inside``, ``entry``, ``proximity``, empty"
+        ),
+        Column("to_status", "str", "", "status after (empty: no finding any more)"),
+        Column("lat", "float64", "deg", "latitude at the event (NaN: no longer assessed)"),
+        Column("lon", "float64", "deg", "longitude at the event"),
+        Column("alt_m", "float64", "m", "altitude at the event"),
+        Column("distance_m", "float64", "m", "depth when inside, else gap to the boundary"),
+        Column("time_to_entry_s", "float64", "s", "time to the predicted entry (``entry``)"),
+        Column("t_start", "timestamp", "UTC", "start of the episode"),
+        Column("t_entered", "timestamp", "UTC", "first entry into the volume (NaT: not yet)"),
+        Column("max_depth_m", "float64", "m", "deepest point inside so far"),
+        Column("min_gap_m", "float64", "m", "smallest gap to the boundary outside so far"),
+    ),
+    main_time="t",
+)
+
 REJECTS = Schema(
     "rejects",
     "``--invalid skip``: every input row rejected, with where it was and why.",
@@ -311,6 +345,7 @@ SCHEMAS: dict[str, Schema] = {
         ALERT_EVENTS,
         AIRSPACE_NOW,
         INFRINGEMENTS,
+        AIRSPACE_EVENTS,
         ENCOUNTERS,
         EVIDENCE,
         REJECTS,
