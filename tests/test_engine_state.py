@@ -123,7 +123,9 @@ def test_restore_refuses_other_settings_and_other_bytes(
     engine.step(float(scenario["t_row"].min()) + 100.0)
     blob = engine.save()
     with pytest.raises(ValueError, match="other settings: alerting"):
-        Engine.restore(blob, EngineSettings(alerting=preset("tcas")))
+        Engine.restore(blob, EngineSettings(alerting=preset("tcas"), zones=settings.zones))
+    with pytest.raises(ValueError, match="other settings: zones"):
+        Engine.restore(blob, EngineSettings(alerting=preset("do365")))
     with pytest.raises(ValueError, match="not a saved engine state"):
         Engine.restore(b"not a zip", settings)
     again = Engine.restore(blob, settings)

@@ -73,6 +73,7 @@ class EngineSettings:
         return {
             "alerting": None if a is None else repr(a),
             "max_age_s": self.max_age_s,
+            "zones": None if self.zones is None else [v.name for v in self.zones.volumes],
         }
 
 
