@@ -719,12 +719,16 @@ def _party_warnings(frame: pd.DataFrame) -> list[str]:
     """One warning per aircraft key that carries more than one party label."""
     if frame.empty:
         return []
+    if frame["party"].nunique() < 2:  # one label (a party's batch): nothing to say
+        return []
     labelled = frame.loc[frame["party"] != UNKNOWN_PARTY, ["id", "party"]].drop_duplicates()
-    counts = labelled.groupby("id")["party"].agg(lambda s: sorted(set(s)))
+    several = labelled["id"].duplicated(keep=False).to_numpy()
+    if not several.any():  # the usual case, without a Python call per aircraft
+        return []
+    counts = labelled[several].groupby("id", observed=True)["party"].agg(lambda s: sorted(set(s)))
     return [
         f"aircraft {key} carries several party labels: {', '.join(parties)} (the latest is used)"
         for key, parties in counts.items()
-        if len(parties) > 1
     ]
 
 

@@ -52,14 +52,19 @@ def _records(body: bytes, media: str) -> pd.DataFrame:
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise BodyError(f"CSV body: {err}") from None
     if media == "application/x-ndjson":
-        rows = []
-        for k, line in enumerate(text.splitlines()):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise BodyError(f"NDJSON line {k + 1}: {err.msg}") from None
+        lines = [(k, line) for k, line in enumerate(text.splitlines()) if line.strip()]
+        try:  # one parse of the whole body; line by line only to name a bad line
+            rows = json.loads("[" + ",".join(line for _, line in lines) + "]")
+            if len(rows) != len(lines):
+                raise json.JSONDecodeError("more than one value on a line", "", 0)
+        except json.JSONDecodeError:
+            rows = []
+            for k, line in lines:
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise BodyError(f"NDJSON line {k + 1}: {err.msg}") from None
+                rows.append(value)
     else:
         try:
             rows = json.loads(text)

@@ -33,7 +33,9 @@ from wellclear.service.config import ServiceConfig
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
 from wellclear.store.records import (
+    AuditRecord,
     TickState,
+    append_audit,
     commit_tick,
     events_after,
     latest_checkpoint,
@@ -90,6 +92,7 @@ class Live:
         self.version = str(self.config.agreement.version)
         self.frequencies = list(self.config.agreement.frequencies_mhz())
         self.key = secret(self.store, "alert_ids")
+        self._audit: list[AuditRecord] = []
         self._restore()
 
     # -- start ----------------------------------------------------------------------------
@@ -139,6 +142,18 @@ class Live:
             )
         self.last_batch = max(self.last_batch, batch_id)
 
+    def audit(self, record: AuditRecord) -> None:
+        """Queue one request for the audit log, written at the next tick (or
+        :meth:`flush_audit`) in one transaction with the others, not one commit per request."""
+        with self._lock:
+            self._audit.append(record)
+
+    def flush_audit(self) -> None:
+        """Write the queued audit records."""
+        with self._lock:
+            records, self._audit = self._audit, []
+        append_audit(self.store, records)
+
     # -- the tick -------------------------------------------------------------------------
 
     def tick(self, now: float | None = None) -> list[dict[str, Any]]:
@@ -152,6 +167,7 @@ class Live:
             for batch_id, frame in pending:
                 self._ingest(batch_id, frame)
             if self.info.t is not None and now <= self.info.t:
+                self.flush_audit()
                 return []
             result = self.engine.step(now)
             rows = result.events.to_dict(orient="records")
@@ -162,6 +178,7 @@ class Live:
                 checkpoint = TickState(now, self.last_batch, self.engine.save())
                 self._since_checkpoint = 0
             seqs = commit_tick(self.store, events, checkpoint)
+            self.flush_audit()
             for e, seq in zip(events, seqs, strict=True):
                 e["seq"] = seq
                 if e["event"] == "cleared":

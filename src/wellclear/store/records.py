@@ -186,14 +186,31 @@ def incidents(store: Store, party: str | None = None) -> list[IncidentRecord]:
     ]
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """One request: when (unix s), who (None: no valid token), what, the answer's status."""
+
+    t: float
+    party: str | None
+    method: str
+    path: str
+    status: int
+    detail: str = ""
+
+
 def audit(
     store: Store, party: str | None, method: str, path: str, status: int, detail: str = ""
 ) -> None:
     """Append one request to the audit log."""
-    with store.sessions.begin() as session:
-        session.add(
-            AuditEntry(t=now(), party=party, method=method, path=path, status=status, detail=detail)
-        )
+    append_audit(store, [AuditRecord(now(), party, method, path, status, detail)])
+
+
+def append_audit(store: Store, records: Iterable[AuditRecord]) -> None:
+    """Append requests to the audit log in one transaction."""
+    rows = [r.__dict__ for r in records]
+    if rows:
+        with store.engine.begin() as conn:
+            conn.execute(insert(AuditEntry), rows)
 
 
 def audit_log(store: Store, since: float = 0.0) -> list[AuditEntry]:
