@@ -377,7 +377,7 @@ class TCAS3D(Detector):
     TAU); horizontal (``TCAS2D.RA2D_interval``) range <= DMOD, or closing with
     tau_mod = (DMOD^2 - r^2)/(s.v) <= TAU; for the RA the HMD filter: the relative track passes
     within HMD after the piece starts, and where HMD < DMOD the violation ends when the range
-    leaves HMD. SL 1 has no TA and SL 1-2 no RA (zero thresholds: never violated).
+    leaves HMD. SL 1 has no TA and SL 1-2 no RA (their thresholds are zero).
     """
 
     ra: bool = True
