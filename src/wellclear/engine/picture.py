@@ -67,11 +67,11 @@ def as_reports(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in REPORT_COLUMNS if c not in frame]
     if missing:
         raise ValueError(f"reports lack the reader's columns {', '.join(missing)}")
-    out = pd.DataFrame(
-        {c: frame[c].to_numpy(dtype=d) for c, d in REPORT_COLUMNS.items()}, copy=False
-    )
-    for c in ("id", "party", "callsign", "source"):
-        out[c] = out[c].astype(str).astype(object)
+    out = frame[list(REPORT_COLUMNS)]
+    wrong = {c: d for c, d in REPORT_COLUMNS.items() if d != "object" and out[c].dtype != d}
+    text = [c for c, d in REPORT_COLUMNS.items() if d == "object" and out[c].dtype != "str"]
+    if wrong or text:
+        out = out.astype({**wrong, **dict.fromkeys(text, "str")})
     return out.sort_values(["id", "t_row"], kind="stable").reset_index(drop=True)
 
 
@@ -126,17 +126,19 @@ class AirPicture:
         picture is left unchanged.
         """
         notes: tuple[str, ...] = ()
-        rejects = [empty_rejects()]
+        rejects: list[pd.DataFrame] = []
         if isinstance(reports, pd.DataFrame) and {"t_row", "source", "line"} <= set(reports):
             frame = as_reports(reports)
         else:
             read = read_reports(reports, invalid=invalid)
             frame = as_reports(read.frame) if len(read.frame.columns) else empty_reports()
-            rejects.append(read.rejects)
+            if len(read.rejects):
+                rejects.append(read.rejects)
             notes = tuple(read.notes)
         frame, repeats, clash, held_out = self._against_held(frame)
-        rejects.append(clash)
-        rejected = concat_rejects(rejects)
+        if clash is not None:
+            rejects.append(clash)
+        rejected = concat_rejects(rejects) if rejects else empty_rejects()
         if invalid == "error":
             raise_first(rejected, StatesInputError)
         if held_out:
@@ -150,26 +152,28 @@ class AirPicture:
             self._filled = None
         return Ingested(len(frame), repeats, rejected, notes)
 
-    def _against_held(self, new: pd.DataFrame) -> tuple[pd.DataFrame, int, pd.DataFrame, list[int]]:
+    def _against_held(
+        self, new: pd.DataFrame
+    ) -> tuple[pd.DataFrame, int, pd.DataFrame | None, list[int]]:
         """``new`` less the exact repeats of held reports and the clashes with them. Returns
-        (kept, repeats, rejects, rows of the held reports that clash)."""
+        (kept, repeats, rejects or None, rows of the held reports that clash)."""
         held = self._reports
         if held.empty or new.empty:
-            return new, 0, empty_rejects(), []
+            return new, 0, None, []
         keys = ["id", "t"]
         cols = [*keys, *_SAME_POSITION, "source", "line"]
         t_new = new["t"].to_numpy(np.float64)
         t_held = held["t"].to_numpy(np.float64)
         if np.isnan(t_new).all():
-            return new, 0, empty_rejects(), []
+            return new, 0, None, []
         near = (t_held >= np.nanmin(t_new)) & (t_held <= np.nanmax(t_new))  # the only matches
         if not near.any():
-            return new, 0, empty_rejects(), []
+            return new, 0, None, []
         a = held.loc[near, cols].reset_index(names="row_h").dropna(subset=["t"])
         b = new[cols].reset_index(names="row_n").dropna(subset=["t"])
         both = a.merge(b, on=keys, suffixes=("_h", "_n"))
         if both.empty:
-            return new, 0, empty_rejects(), []
+            return new, 0, None, []
         same = np.ones(len(both), dtype=bool)
         for name in _SAME_POSITION:
             x = both[f"{name}_h"].to_numpy(np.float64)
@@ -178,7 +182,7 @@ class AirPicture:
         clash_n = set(both.loc[~same, "row_n"])
         clash_h = set(both.loc[~same, "row_h"])
         repeat_n = set(both.loc[same, "row_n"]) - clash_n
-        rejects = empty_rejects()
+        rejects = None
         if clash_n:
             pairs = both.loc[~same]
             rows = []
