@@ -124,11 +124,6 @@ def test_encounters_need_the_level_along_the_lookahead(name: str) -> None:
     assert len(off) >= 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="velocities projected with a division by 10 s where DAIDALUS multiplies by 1/10 "
-    "(OrthographicProjection.projectVelocity): one ulp apart, which decides an exact tie",
-)
 def test_tie_decided_as_daidalus_decides_it() -> None:
     """``ties/tcoa_tie``: at t = 25 s intruder I3 is exactly at tcoa = TCOA = 35 s of the RA
     volume (values of the file in decimal). DAIDALUS's vertical rates put the entry at -0.0 s

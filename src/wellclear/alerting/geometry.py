@@ -105,7 +105,7 @@ def project_velocity(
     lat2, lon2 = velocity_step(lat_rad, lon_rad, vx_mps, vy_mps)
     p1 = project(ref_lat_rad, ref_lon_rad, lat_rad, lon_rad)
     p2 = project(ref_lat_rad, ref_lon_rad, lat2, lon2)
-    return (p2 - p1) / VELOCITY_STEP_S
+    return (p2 - p1) * (1.0 / VELOCITY_STEP_S)  # DAIDALUS multiplies by 1/10: one ulp matters
 
 
 def velocity_step(
@@ -119,7 +119,7 @@ def velocity_step(
 
 def vertical_rate(alt_m: FloatArray, vs_mps: FloatArray) -> FloatArray:
     """Vertical rate as DAIDALUS projects it (difference of altitudes 10 s apart, over 10 s)."""
-    return ((alt_m + vs_mps * VELOCITY_STEP_S) - alt_m) / VELOCITY_STEP_S
+    return ((alt_m + vs_mps * VELOCITY_STEP_S) - alt_m) * (1.0 / VELOCITY_STEP_S)
 
 
 def velocity_from_track(trk_deg: FloatArray, gs_mps: FloatArray) -> tuple[FloatArray, FloatArray]:
