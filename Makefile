@@ -25,7 +25,8 @@ install-dev: $(BIN)/python
 DEMO := out/demo
 
 # The main job on embedded defaults: conflicts predicted in real Paris traffic, then the
-# built-in October 2015 Syria scenario scanned end to end into an HTML report.
+# built-in October 2015 Syria scenario scanned end to end into an HTML report, then replayed
+# into a live wellclear serve, each side with its own token (what each party received).
 demo: install
 	$(BIN)/wellclear detect src/wellclear/data/paris_20211007_1320-1330.json.gz \
 		--at 2021-10-07T13:30:00Z --table
@@ -35,6 +36,7 @@ demo: install
 		--party-state russia=RUS,turkey=TUR --output $(DEMO)/scan --format csv --overwrite
 	$(BIN)/wellclear report $(DEMO)/scan --output $(DEMO)/report.html
 	@echo "demo: encounters and infringements in $(DEMO)/scan, report in $(DEMO)/report.html"
+	$(BIN)/python scripts/demo_live.py $(DEMO)/syria2015.parquet $(DEMO)/live
 
 lint: install-dev
 	$(BIN)/ruff check .

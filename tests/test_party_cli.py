@@ -47,3 +47,26 @@ def test_errors_are_named(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no party 'nobody'" in missing.stderr
     bad = runner.invoke(app, ["party", "list", "--db", str(tmp_path / "no" / "w.db")])
     assert bad.exit_code == 2 and "does not exist" in bad.stderr
+
+
+def test_audit_prints_the_log(tmp_path: Path) -> None:
+    from wellclear.store.records import audit
+
+    db = str(tmp_path / "w.db")
+    store = open_store(db)
+    audit(store, "russia", "POST", "/v1/states", 200)
+    audit(store, None, "GET", "/v1/alerts", 401, "missing token")
+    store.close()
+    out = runner.invoke(app, ["audit", "--db", db])
+    assert out.exit_code == 0
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].split("\t") == ["t", "party", "method", "path", "status", "detail"]
+    assert [line.split("\t")[1:5] for line in lines[1:]] == [
+        ["russia", "POST", "/v1/states", "200"],
+        ["-", "GET", "/v1/alerts", "401"],
+    ]
+    assert "2 requests" in out.stderr
+    later = runner.invoke(app, ["audit", "--db", db, "--since", "2199-01-01T00:00:00Z"])
+    assert later.exit_code == 0 and len(later.stdout.strip().splitlines()) == 1
+    bad = runner.invoke(app, ["audit", "--db", db, "--since", "yesterday"])
+    assert bad.exit_code == 2

@@ -246,3 +246,35 @@ def test_restart_continues_the_episodes(store_url: str, tmp_path: Path) -> None:
     raised_again = [e for e in after if e["event"] == "raised" and e["alert_id"] in open_before]
     assert raised_again == []
     assert any(e["alert_id"] in open_before for e in after), "the episodes continue"
+
+
+def test_the_data_clock_steps_through_the_reports_own_times(store_url: str) -> None:
+    """``--clock data``: the engine steps every tick of the reports' times as they come (a
+    replay faster than real time is judged as it was flown), and waits when they stop."""
+    store = open_store(store_url)
+    token = add_party(store, "russia")
+    from wellclear.service.bodies import parse_states
+    from wellclear.store.parties import authenticate
+
+    who = authenticate(store, token)
+    assert who is not None
+    config = ServiceConfig(
+        db=store_url, agreement=Agreement.builtin("syria2015"), run_ticks=False, clock="data"
+    )
+    live = Live(config, store)
+    assert live.next_tick() is None  # no reports yet
+    traffic = headon(T0, 10).query("party == 'russia'").drop(columns=["party"])
+    parsed = parse_states(traffic.iloc[:5].to_json(orient="records").encode(), None, who)
+    live.accept(who, parsed.reports, 0)
+    steps = []
+    while (due := live.next_tick()) is not None:
+        live.tick(due)
+        steps.append(due)
+    assert steps == [T0 + 4]  # the first step at the latest report
+    parsed = parse_states(traffic.iloc[5:].to_json(orient="records").encode(), None, who)
+    live.accept(who, parsed.reports, 0)
+    while (due := live.next_tick()) is not None:
+        live.tick(due)
+        steps.append(due)
+    assert steps == [T0 + k for k in range(4, 10)]
+    assert live.info.ticks == 6 and live.info.aircraft == 1

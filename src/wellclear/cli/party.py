@@ -95,3 +95,28 @@ def revoke_command(
         raise _fail(str(err)) from None
     store.close()
     typer.echo(f"wellclear: party {name} revoked", err=True)
+
+
+@app.command("audit")
+def audit_command(
+    db: DbOpt = "wellclear.db",
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this time: unix s or ISO 8601 (UTC).")
+    ] = None,
+) -> None:
+    """Print the service's audit log: time (UTC), party, method, path, status, detail."""
+    from wellclear.store import StoreError, open_store
+    from wellclear.store.records import audit_log
+    from wellclear.timeutil import parse_time
+
+    try:
+        t0 = 0.0 if since is None else parse_time(since)
+        store = open_store(db)
+        rows = audit_log(store, t0)
+    except (StoreError, ValueError) as err:
+        raise _fail(str(err)) from None
+    store.close()
+    typer.echo("t\tparty\tmethod\tpath\tstatus\tdetail")
+    for r in rows:
+        typer.echo(f"{_iso(r.t)}\t{r.party or '-'}\t{r.method}\t{r.path}\t{r.status}\t{r.detail}")
+    typer.echo(f"wellclear audit: {len(rows)} requests", err=True)

@@ -27,8 +27,8 @@ def serve_command(
         Path | None,
         typer.Option(
             "--agreement",
-            help="Agreement file (YAML); default: the built-in default agreement (DO-365, "
-            "121.5/243.0 MHz, conflicts-only).",
+            help="Agreement file (YAML) or a built-in name (syria2015); default: the built-in "
+            "default agreement (DO-365, 121.5/243.0 MHz, conflicts-only).",
         ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -37,6 +37,14 @@ def serve_command(
     retain: Annotated[
         str, typer.Option("--retain", help="How long the live picture keeps reports.")
     ] = "24h",
+    clock: Annotated[
+        str,
+        typer.Option(
+            "--clock",
+            help="wall: tick on the current time; data: step through the reports' own times "
+            "(a recording replayed faster than real time).",
+        ),
+    ] = "wall",
     max_body: Annotated[
         int, typer.Option("--max-body", help="Largest request body, bytes (413 beyond).")
     ] = 16 << 20,
@@ -44,25 +52,28 @@ def serve_command(
     """Serve the parties of an agreement: each posts its tracks and receives its alerts."""
     import uvicorn
 
-    from wellclear.agreement import Agreement, AgreementError
+    from wellclear.agreement import AgreementError
+    from wellclear.cli.agreement_option import load_agreement
     from wellclear.service.app import create_app
     from wellclear.service.config import ServiceConfig
     from wellclear.store import StoreError, open_store
     from wellclear.units import UnitError, positive_duration
 
     try:
-        chosen = Agreement.default() if agreement is None else Agreement.load(agreement)
+        chosen = load_agreement(agreement)
         tick_s = positive_duration(tick, "--tick", at_most_s=60.0)
         retain_s = positive_duration(retain, "--retain", at_most_s=366 * 86400.0)
         if not 1 <= port <= 65535:
             raise UnitError(f"--port {port}: expected 1-65535")
+        if clock not in ("wall", "data"):
+            raise UnitError(f"--clock {clock!r}: expected wall or data")
         if max_body < 1024:
             raise UnitError(f"--max-body {max_body}: expected at least 1024 bytes")
         open_store(db).close()  # migrate, or refuse, before listening
     except (AgreementError, UnitError, StoreError, OSError) as err:
         raise _fail(str(err)) from None
     config = ServiceConfig(
-        db=db, agreement=chosen, tick_s=tick_s, retain_s=retain_s, max_body=max_body
+        db=db, agreement=chosen, tick_s=tick_s, retain_s=retain_s, max_body=max_body, clock=clock
     )
     typer.echo(
         f"wellclear serve: agreement {chosen.id} version {chosen.version}, store {db}, "

@@ -23,3 +23,4 @@ class ServiceConfig:
     queue: int = 10_000
     checkpoint_every: int = 10
     run_ticks: bool = True
+    clock: str = "wall"

@@ -93,6 +93,7 @@ class Live:
         self.frequencies = list(self.config.agreement.frequencies_mhz())
         self.key = secret(self.store, "alert_ids")
         self._audit: list[AuditRecord] = []
+        self.data_time = -np.inf  # the latest report time accepted (the data clock)
         self._restore()
 
     # -- start ----------------------------------------------------------------------------
@@ -108,6 +109,8 @@ class Live:
         replayed = 0
         for batch_id, frame in batches_after(self.store, self.last_batch):
             self._ingest(batch_id, _as_reader_frame(batch_id, frame))
+            if len(frame):
+                self.data_time = max(self.data_time, float(frame["t_row"].max()))
             replayed += 1
         # the open alerts, as the stored events say
         for e in events_after(self.store, 0, limit=10**9):
@@ -129,7 +132,21 @@ class Live:
         with self._lock:
             batch_id = append_batch(self.store, principal.id, reports, rejected)
             self._pending.append((batch_id, reports))
+            if len(reports):
+                self.data_time = max(self.data_time, float(reports["t_row"].max()))
         return batch_id
+
+    def next_tick(self) -> float | None:
+        """When the next tick is due: now (``wall`` clock), or the next step of the reports'
+        own times once reports reach it (``data`` clock; None: not yet)."""
+        if self.config.clock == "wall":
+            return self.clock()
+        if not np.isfinite(self.data_time):
+            return None
+        if self.info.t is None:
+            return self.data_time
+        due = self.info.t + self.config.tick_s
+        return due if due <= self.data_time else None
 
     def _ingest(self, batch_id: int, frame: pd.DataFrame) -> None:
         got = self.engine.ingest(frame, invalid="skip")
@@ -172,6 +189,9 @@ class Live:
             result = self.engine.step(now)
             rows = result.events.to_dict(orient="records")
             events = [self._event({str(k): v for k, v in e.items()}) for e in rows]
+            if self.config.agreement.conflicts.between_parties:
+                # the agreement is between the parties: a party's own formations are its own
+                events = [e for e in events if e["party_1"] != e["party_2"]]
             self._since_checkpoint += 1
             checkpoint = None
             if events or self._since_checkpoint >= self.config.checkpoint_every:
@@ -252,7 +272,11 @@ class Live:
                     break
 
     async def run(self) -> None:
-        """The tick task: one tick per period, in a worker thread."""
+        """The tick task: one tick per period (``wall`` clock) or per step of the reports'
+        times (``data`` clock), in a worker thread."""
+        if self.config.clock == "data":
+            await self._run_on_data()
+            return
         period = self.config.tick_s
         next_t = time.monotonic()
         while True:
@@ -268,6 +292,22 @@ class Live:
             if delay < 0:
                 next_t = time.monotonic()  # late: the next tick starts now, counted late
             await asyncio.sleep(max(delay, 0.0))
+
+    async def _run_on_data(self) -> None:
+        while True:
+            due = self.next_tick()
+            if due is None:
+                await asyncio.sleep(0.05)
+                await asyncio.to_thread(self.flush_audit)
+                continue
+            try:
+                events = await asyncio.to_thread(self.tick, due)
+            except Exception:
+                log.exception("wellclear serve: tick failed")
+                await asyncio.sleep(0.05)
+                continue
+            if events:
+                self.publish(events)
 
 
 def _as_reader_frame(batch_id: int, frame: pd.DataFrame) -> pd.DataFrame:
