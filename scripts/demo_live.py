@@ -124,10 +124,10 @@ def main(scenario: Path, work: Path) -> None:
             events = _events(clients[party])
             print(f"{party} received {len(events)} alert events:")
             for e in events:
-                o = e["other"]
+                o, own = e["other"], e["own"]
                 print(
-                    f"  {e['t'][:19]}Z  {e['event']:<10} {e['level_name']:<11} own {e['own']['id']} "
-                    f"({e['own']['callsign']}): traffic bearing {o['bearing_deg']:.0f} deg, "
+                    f"  {e['t'][:19]}Z  {e['event']:<10} {e['level_name']:<11} own {own['id']} "
+                    f"({own['callsign']}): traffic bearing {o['bearing_deg']:.0f} deg, "
                     f"{o['range_m'] / 1852:.1f} NM, {o['dalt_m'] * 3.28084:+.0f} ft "
                     f"(tune {', '.join(f'{f:g}' for f in e['frequencies_mhz'])} MHz)"
                 )

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import T0, headon
 
+from service_helpers import T0, headon
 from wellclear.agreement import Agreement
 from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
