@@ -138,12 +138,14 @@ def assess(
     zones: str | Sequence[str] | Sequence[Volume] | VolumeIndex | None = None,
     lookahead_s: float = 120.0,
     party_state: Mapping[str, str] | None = None,
+    bind_unknown: bool = False,
     max_age_s: float = 20.0,
     settings: EngineSettings | None = None,
     invalid: InvalidPolicy = "error",
 ) -> Assessment:
     """Conflicts (with ``minima``, default 5 NM / 1000 ft / 300 s), raw alert levels (no
-    hysteresis: one snapshot) and airspace findings (with ``zones``) at ``at``.
+    hysteresis: one snapshot) and airspace findings (with ``zones``; ``party_state`` maps
+    parties to states, ``bind_unknown`` binds traffic of no party) at ``at``.
 
     ``settings`` replaces the other options when given. The tables are those of
     :class:`wellclear.engine.assess.Assessment` (times in unix seconds).
@@ -153,7 +155,9 @@ def assess(
             alerting=None if alerter is None else _alerter(alerter, True),
             minima=minima or Minima(),
             zones=None if zones is None else read_zones(zones),
-            now=NowConfig(lookahead_s=lookahead_s, party_state=party_state),
+            now=NowConfig(
+                lookahead_s=lookahead_s, party_state=party_state, bind_unknown=bind_unknown
+            ),
             max_age_s=max_age_s,
         )
     _, assessment = assess_at(_reports(source, invalid), settings, _time(at))

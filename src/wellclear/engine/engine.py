@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from wellclear.alerting.pairs import PairAlerter
 from wellclear.engine.assess import Assessment, EngineSettings, assess_with, level_names
-from wellclear.engine.episodes import AIRSPACE_EVENT_COLUMNS, AirspaceBook, AlertBook
+from wellclear.engine.episodes import AirspaceBook, AlertBook, empty_airspace_events
 from wellclear.engine.picture import AirPicture, Ingested, Source
 from wellclear.formats.states import InvalidPolicy
 
@@ -82,7 +82,7 @@ class Engine:
         if self.settings.zones is not None:
             air = self.airspace.update(now, assessment.airspace)
         else:
-            air = pd.DataFrame(columns=AIRSPACE_EVENT_COLUMNS)
+            air = empty_airspace_events()
         self.last_step = now
         self.picture.prune(now, at_least=max(_PRUNE_AT_LEAST, self.picture.n_reports // 4))
         return StepResult(assessment, events, air, dict(snap.counts))

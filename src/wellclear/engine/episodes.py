@@ -86,7 +86,31 @@ negative when opening), ``time_to_los_s`` (time to the most severe level's volum
 within the lookahead or unknown)."""
 
 
-_EVENT_DTYPES = {"t": "float64", "from_level": "int64", "to_level": "int64", "max_level": "int64"}
+_TEXT = {
+    "alert_id", "episode_id", "event", "id_1", "id_2", "callsign_1", "callsign_2", "party_1",
+    "party_2", "level_name", "id", "callsign", "party", "volume", "kind", "finding",
+    "from_status", "to_status",
+}  # fmt: skip
+_INTEGER = {"from_level", "to_level", "max_level"}
+
+
+def _empty_events(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="object" if c in _TEXT else "int64" if c in _INTEGER else "float64")
+            for c in columns
+        }
+    )
+
+
+def empty_alert_events() -> pd.DataFrame:
+    """An empty table of :data:`ALERT_EVENT_COLUMNS` with their dtypes."""
+    return _empty_events(ALERT_EVENT_COLUMNS)
+
+
+def empty_airspace_events() -> pd.DataFrame:
+    """An empty table of :data:`AIRSPACE_EVENT_COLUMNS` with their dtypes."""
+    return _empty_events(AIRSPACE_EVENT_COLUMNS)
 
 
 def _empty(columns: dict[str, str]) -> pd.DataFrame:
@@ -141,9 +165,7 @@ class AlertBook(_Book):
         ttv = sorted((c for c in alerts.columns if c.startswith("ttv_")), key=lambda c: int(c[4:]))
         alerting = alerts["level"].to_numpy(np.int64) >= 1
         if self.open.empty and not alerting.any():
-            return pd.DataFrame(
-                {c: pd.Series(dtype=_EVENT_DTYPES.get(c, "object")) for c in ALERT_EVENT_COLUMNS}
-            )
+            return empty_alert_events()
         op = {c: self.open[c].to_numpy() for c in ALERT_OPEN_COLUMNS}
         a1 = alerts["id_1"].to_numpy(object)
         a2 = alerts["id_2"].to_numpy(object)
@@ -339,7 +361,7 @@ class AirspaceBook(_Book):
         """The events of the tick at ``t`` from its :func:`check_now` findings."""
         keys = ["id", "volume"]
         if self.open.empty and not len(findings):
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in AIRSPACE_EVENT_COLUMNS})
+            return empty_airspace_events()
         if len(findings):
             rank = findings["status"].map(_RANK).to_numpy(np.int64)
             cur = findings.assign(_rank=rank).sort_values([*keys, "_rank"], kind="stable")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from wellclear.engine.assess import Assessment, EngineSettings, assess
 from wellclear.engine.engine import Engine
-from wellclear.engine.episodes import ALERT_EVENT_COLUMNS
+from wellclear.engine.episodes import empty_alert_events
 from wellclear.engine.picture import AirPicture
 from wellclear.schemas import ALERT_EVENTS, ALERTS, conform, empty
 from wellclear.snapshot import Snapshot
@@ -129,8 +129,7 @@ def run_alerts(
         if progress is not None:
             progress(k + 1, ticks.n)
     if events:
-        empty = pd.DataFrame(columns=ALERT_EVENT_COLUMNS)
-        table = pd.concat(parts, ignore_index=True) if parts else empty
+        table = pd.concat(parts, ignore_index=True) if parts else empty_alert_events()
     else:
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if len(table):
