@@ -145,3 +145,22 @@ def test_the_saved_state_holds_no_pickle(scenario: pd.DataFrame, settings: Engin
     names = zipfile.ZipFile(io.BytesIO(engine.save())).namelist()
     assert "header.json" in names
     assert all(Path(n).suffix in (".json", ".arrow", ".npy") for n in names), names
+
+
+def test_an_engine_without_alerter_assesses_conflicts_and_airspace(
+    scenario: pd.DataFrame, zones: VolumeIndex
+) -> None:
+    from wellclear.detect.conflicts import Minima
+
+    settings = EngineSettings(alerting=None, minima=Minima(), zones=zones)
+    engine = Engine(settings)
+    engine.ingest(scenario)
+    now = float(scenario["t_row"].min()) + 300.0
+    res = engine.step(now)
+    assert len(res.assessment.conflicts) > 0 and len(res.assessment.airspace) > 0
+    assert res.events.empty and list(res.assessment.alerts.columns)[-2:] == [
+        "level",
+        "level_name",
+    ]
+    again = Engine.restore(engine.save(), settings).step(now + 1.0)
+    assert len(again.assessment.conflicts) == len(engine.step(now + 1.0).assessment.conflicts)

@@ -208,6 +208,9 @@ def assess_with(
         alerts = alerts_table(states, levels, alerter.config)
     else:
         alerts = pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
+        alerts["t"] = alerts["t"].astype(np.float64)
+        alerts["level"] = pd.Series(dtype=np.int64)
+        alerts["level_name"] = pd.Series(dtype=object)
     if settings.zones is not None:
         airspace = check_now(states, settings.zones, at, settings.now)
     else:

@@ -29,7 +29,12 @@ import pyarrow as pa
 
 from wellclear.alerting.pairs import PairAlerter
 from wellclear.engine.assess import Assessment, EngineSettings, assess_with, level_names
-from wellclear.engine.episodes import AirspaceBook, AlertBook, empty_airspace_events
+from wellclear.engine.episodes import (
+    AirspaceBook,
+    AlertBook,
+    empty_airspace_events,
+    empty_alert_events,
+)
 from wellclear.engine.picture import AirPicture, Ingested, Source
 from wellclear.formats.states import InvalidPolicy
 
@@ -78,7 +83,10 @@ class Engine:
             raise ValueError(f"step at {now} is not after the last step at {self.last_step}")
         snap = self.picture.snapshot(now)
         assessment = assess_with(snap.states, self.settings, now, self.alerter)
-        events = self.alerts.update(now, assessment.alerts, assessment.states)
+        if self.alerter is not None:
+            events = self.alerts.update(now, assessment.alerts, assessment.states)
+        else:
+            events = empty_alert_events()
         if self.settings.zones is not None:
             air = self.airspace.update(now, assessment.airspace)
         else:
