@@ -77,7 +77,7 @@ def _records(body: bytes, media: str) -> pd.DataFrame:
     for k, row in enumerate(rows):
         if not isinstance(row, dict):
             raise BodyError(f"record {k}: expected an object, got {type(row).__name__}")
-    return pd.DataFrame.from_records(rows)
+    return pd.DataFrame(rows)  # (from_records drops a lone empty object)
 
 
 def media_type(content_type: str | None) -> str:
@@ -92,8 +92,9 @@ def parse_states(body: bytes, content_type: str | None, who: Principal) -> Parse
     """The reports of a body posted by ``who``: stamped with its party (a party may not post
     for another; the cell may give ``party`` per record)."""
     raw = _records(body, media_type(content_type))
-    if raw.empty:
-        return Parsed(pd.DataFrame(), [])
+    if len(raw.columns) == 0:  # no records, or only empty ones: each of those rejected
+        empty = [{"index": k, "field": "record", "reason": "an empty record"} for k in range(len(raw))]
+        return Parsed(pd.DataFrame(), empty)
     raw.columns = [str(c) for c in raw.columns]
     rejected: list[dict[str, Any]] = []
     keep = np.ones(len(raw), dtype=bool)
