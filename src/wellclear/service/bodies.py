@@ -93,7 +93,9 @@ def parse_states(body: bytes, content_type: str | None, who: Principal) -> Parse
     for another; the cell may give ``party`` per record)."""
     raw = _records(body, media_type(content_type))
     if len(raw.columns) == 0:  # no records, or only empty ones: each of those rejected
-        empty = [{"index": k, "field": "record", "reason": "an empty record"} for k in range(len(raw))]
+        empty = [
+            {"index": k, "field": "record", "reason": "an empty record"} for k in range(len(raw))
+        ]
         return Parsed(pd.DataFrame(), empty)
     raw.columns = [str(c) for c in raw.columns]
     rejected: list[dict[str, Any]] = []
