@@ -164,3 +164,20 @@ def test_an_engine_without_alerter_assesses_conflicts_and_airspace(
     ]
     again = Engine.restore(engine.save(), settings).step(now + 1.0)
     assert len(again.assessment.conflicts) == len(engine.step(now + 1.0).assessment.conflicts)
+
+
+@pytest.mark.parametrize("name", ["do365", "do365-sum", "do365-phase2", "tcas", "cylinder"])
+def test_the_settings_fingerprint_is_the_same_in_another_process(name: str) -> None:
+    """A state saved by one process (a service before a crash) restores in another: the
+    fingerprint is made of values, not of object addresses."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from wellclear.alerting.config import preset; "
+        "from wellclear.engine.assess import EngineSettings; "
+        f"print(json.dumps(EngineSettings(alerting=preset({name!r})).fingerprint()))"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    mine = json.loads(json.dumps(EngineSettings(alerting=preset(name)).fingerprint()))
+    assert json.loads(other.stdout) == mine
