@@ -186,3 +186,14 @@ def test_api_takes_traffic_and_opensky_tables() -> None:
     c = wellclear.detect_conflicts(traffic_cols, at=at)
     d = wellclear.detect_conflicts(PARIS, at=at)
     assert c.shape == d.shape
+
+
+def test_api_refuses_a_time_outside_the_data() -> None:
+    for call in (
+        lambda: wellclear.read_states(PARIS, at="2021-10-07T12:00:00Z"),
+        lambda: wellclear.assess(PARIS, at="2021-10-07T12:00:00Z"),
+        lambda: wellclear.check_airspace(PARIS, str(ZONES), at="2021-10-07T14:00:00Z"),
+        lambda: wellclear.alert(PARIS, start="2021-10-07T14:00:00Z", end="2021-10-07T14:10:00Z"),
+    ):
+        with pytest.raises(ValueError, match="outside the data"):
+            call()

@@ -19,7 +19,7 @@ from wellclear.engine.engine import Engine
 from wellclear.engine.episodes import empty_alert_events
 from wellclear.engine.picture import AirPicture
 from wellclear.schemas import ALERT_EVENTS, ALERTS, conform, empty
-from wellclear.snapshot import Snapshot
+from wellclear.snapshot import Snapshot, check_time
 from wellclear.snapshot_steps import StepRows
 from wellclear.timeutil import iso
 
@@ -141,7 +141,11 @@ def assess_at(
     reports: pd.DataFrame, settings: EngineSettings, at: float | None = None
 ) -> tuple[Snapshot, Assessment]:
     """One snapshot of ``reports`` (the reader's frame) at ``at`` (default: the latest report)
-    and its assessment: what ``wellclear airspace check`` and :func:`wellclear.assess` do."""
+    and its assessment: what ``wellclear airspace check`` and :func:`wellclear.assess` do.
+    A time at which no report can be used (before the first, or ``max_age_s`` after the last)
+    is a ValueError saying so."""
+    if at is not None:
+        check_time(reports, at, settings.max_age_s)
     picture = AirPicture(settings.max_age_s)
     picture.ingest(reports)
     snap = picture.snapshot(at)
