@@ -197,3 +197,14 @@ def test_api_refuses_a_time_outside_the_data() -> None:
     ):
         with pytest.raises(ValueError, match="outside the data"):
             call()
+
+
+def test_api_scan_equals_the_command(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["scan", str(PARIS), "-o", str(tmp_path), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    cli = pd.read_csv(tmp_path / "encounters.csv")
+    api = wellclear.scan(PARIS)
+    assert len(api) == len(cli) > 0
+    assert api["id_1"].tolist() == cli["id_1"].astype(str).tolist()
+    np.testing.assert_allclose(api["t_unix"], cli["t_unix"])
+    assert wellclear.Agreement.builtin("syria2015").party_state()["turkey"] == "TUR"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from wellclear.agreement import Agreement
     from wellclear.api import (
         alert,
         assess,
@@ -14,14 +15,28 @@ if TYPE_CHECKING:
         detect_conflicts,
         read_states,
         read_zones,
+        scan,
     )
     from wellclear.engine.assess import EngineSettings
     from wellclear.engine.engine import Engine
 
-_API = ("alert", "assess", "check_airspace", "detect_conflicts", "read_states", "read_zones")
-_ENGINE = {"Engine": "wellclear.engine.engine", "EngineSettings": "wellclear.engine.assess"}
+_API = (
+    "alert",
+    "assess",
+    "check_airspace",
+    "detect_conflicts",
+    "read_states",
+    "read_zones",
+    "scan",
+)
+_ENGINE = {
+    "Agreement": "wellclear.agreement",
+    "Engine": "wellclear.engine.engine",
+    "EngineSettings": "wellclear.engine.assess",
+}
 
 __all__ = [
+    "Agreement",
     "Engine",
     "EngineSettings",
     "__version__",
@@ -31,6 +46,7 @@ __all__ = [
     "detect_conflicts",
     "read_states",
     "read_zones",
+    "scan",
 ]
 
 

@@ -11,7 +11,9 @@ then taken through the engine (:mod:`wellclear.engine`), as the commands do:
 - :func:`assess`: conflicts, alert levels and airspace findings of one snapshot;
 - :func:`detect_conflicts`: the conflicts of one snapshot (``wellclear detect``);
 - :func:`alert`: alert levels or lifecycle events over a time range (``wellclear alert``);
-- :func:`check_airspace`: inside, predicted entries and proximity (``wellclear airspace check``).
+- :func:`check_airspace`: inside, predicted entries and proximity (``wellclear airspace check``);
+- :func:`scan`: every encounter in recorded traffic (``wellclear scan``, in memory);
+- :func:`read_zones`: airspace volumes, as ``--zones`` names them.
 
 Result tables follow the contracts of :mod:`wellclear.schemas` (times as UTC timestamps with
 ``t_unix`` beside the main one) where a contract is published.
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -41,6 +43,9 @@ from wellclear.states import complete_states
 from wellclear.timeutil import parse_time
 from wellclear.units import parse_duration
 
+if TYPE_CHECKING:
+    from wellclear.encounters.config import ScanConfig
+
 __all__ = [
     "alert",
     "assess",
@@ -48,6 +53,7 @@ __all__ = [
     "detect_conflicts",
     "read_states",
     "read_zones",
+    "scan",
 ]
 
 Time = str | float | datetime | pd.Timestamp
@@ -252,3 +258,16 @@ def check_airspace(
     )
     _, assessment = assess_at(_reports(source, invalid), settings, _time(at))
     return assessment.airspace
+
+
+def scan(
+    source: Source, *, config: ScanConfig | None = None, invalid: InvalidPolicy = "error"
+) -> pd.DataFrame:
+    """Every encounter in recorded traffic (close approach, loss of separation, NMAC, ...):
+    the table of ``wellclear scan`` (:data:`wellclear.schemas.ENCOUNTERS`), scanned in memory;
+    ``config`` as the command's options (default: its defaults)."""
+    from wellclear.encounters.scan import encounters_table
+    from wellclear.encounters.scan import scan as scan_states
+
+    states = complete_states(_reports(source, invalid))
+    return encounters_table(scan_states(states, config).encounters)
