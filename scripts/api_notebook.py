@@ -102,6 +102,12 @@ CELLS: list[tuple[str, str]] = [
         "wellclear.check_airspace(paris, str(zones), bind_unknown=True)"
         '[["id", "volume", "status", "event", "distance_m"]]',
     ),
+    ("markdown", "## Encounters in the recording\n\nWhat `wellclear scan` finds, in memory."),
+    (
+        "code",
+        "encounters = wellclear.scan(paris)\n"
+        'encounters[["start", "id_1", "id_2", "callsign_1", "callsign_2", "primary"]].head()',
+    ),
     (
         "markdown",
         "## The engine, as a live service runs it\n\nReports fed as they arrive, a tick "
