@@ -156,7 +156,9 @@ def alert_command(
         )
     n_rows = reports.counts.get("rows", len(frame) + len(reports.rejects))
     counted = {**counted_reasons(reports.counts), **seen.counted()}
-    what = f"{len(run.table)} events" if events else f"{len(run.table)} alerts (level >= 1)"
+    what = f"{run.events} events"
+    if not events:
+        what = f"{len(run.table)} alerts (level >= 1), {what}"
     typer.echo(
         f"alert {iso(ticks.t0)} to {iso(ticks.t1)}: {ticks.n} steps of {dt:g} s, "
         f"{run.aircraft} aircraft, {run.pairs} pairs assessed, {what}, "
