@@ -56,7 +56,7 @@ ALERT_EVENT_COLUMNS = [
     "alert_id",
     "t",
     "event",
-    *_PAIR[:1],
+    "id_1",
     "callsign_1",
     "party_1",
     "id_2",
