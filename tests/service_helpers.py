@@ -21,7 +21,16 @@ def headon(t_start: float, seconds: int) -> pd.DataFrame:
         dt = t - T0
         rows.append(("155001", "russia", "RSD101", t, lat, 36.013 + 200.0 * dt / m_per_deg, 90.0))
         rows.append(
-            ("ae0001", "usa", "JAKE11", t, lat, 36.013 + (40_000.0 - 200.0 * dt) / m_per_deg, 270.0)
+            # 11 m north of RU1's line, so that no position of one is ever a position of the other
+            (
+                "ae0001",
+                "usa",
+                "JAKE11",
+                t,
+                lat + 1e-4,
+                36.013 + (40_000.0 - 200.0 * dt) / m_per_deg,
+                270.0,
+            )
         )
         ident, callsign, la, lo = SECRET["tr"]
         rows.append((ident, "turkey", callsign, t, la, lo + 1e-5 * dt, 0.0))

@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "encounters": BASE | {"detect", "alerting", "airspace", "formats", "runtime", "snapshot"},
     "runtime": set(),
     "store": set(),
-    "service": BASE | {"engine", "store", "agreement", "formats"},
+    "service": BASE | {"engine", "store", "agreement", "formats", "encounters"},
     "simulate": BASE | {"airspace"},
     "engine": BASE
     | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},

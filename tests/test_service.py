@@ -278,3 +278,43 @@ def test_the_data_clock_steps_through_the_reports_own_times(store_url: str) -> N
         steps.append(due)
     assert steps == [T0 + k for k in range(4, 10)]
     assert live.info.ticks == 6 and live.info.aircraft == 1
+
+
+def test_an_episode_between_parties_becomes_an_incident(
+    service: tuple[TestClient, dict[str, str], Live],
+) -> None:
+    """The head-on pair passes through each other at T0 + 100 s: when its alert clears, the
+    incident is classified by the scan's rules and each side sees its own side of it."""
+    client, tokens, live = service
+    _fly(client, tokens, live, 130)
+    assert live.record_incidents() == 1
+    assert live.record_incidents() == 0  # classified once
+    ru = client.get("/v1/incidents", headers=_auth(tokens["russia"])).json()["incidents"]
+    assert len(ru) == 1
+    incident = ru[0]
+    assert incident["kind"] == "nmac"
+    assert incident["own"] == {"id": "155001", "callsign": "RSD101"}
+    assert incident["other"] == {}  # conflicts-only: nothing of the other aircraft
+    assert incident["separation"]["h_min_m"] < 100.0
+    assert incident["evidence"] and {r["id"] for r in incident["evidence"]} == {"155001"}
+    text = json.dumps(incident)
+    assert "ae0001" not in text and "JAKE11" not in text and "usa" not in text
+    one = client.get(f"/v1/incidents/{incident['incident_id']}", headers=_auth(tokens["russia"]))
+    assert one.status_code == 200 and one.json() == incident
+    page = client.get(
+        f"/v1/incidents/{incident['incident_id']}/report", headers=_auth(tokens["russia"])
+    )
+    assert page.status_code == 200 and "nmac" in page.text and "ae0001" not in page.text
+    us = client.get("/v1/incidents", headers=_auth(tokens["usa"])).json()["incidents"]
+    assert len(us) == 1 and us[0]["own"]["id"] == "ae0001"
+    assert us[0]["incident_id"] == incident["incident_id"] or us[0]["incident_id"]
+    assert client.get("/v1/incidents", headers=_auth(tokens["turkey"])).json()["incidents"] == []
+    cell = client.get("/v1/incidents", headers=_auth(tokens["cell"])).json()["incidents"]
+    assert len(cell) == 1 and {cell[0]["id_1"], cell[0]["id_2"]} == {"155001", "ae0001"}
+    assert {r["id"] for r in cell[0]["evidence"]} == {"155001", "ae0001"}
+    assert (
+        client.get(
+            f"/v1/incidents/{incident['incident_id']}", headers=_auth(tokens["turkey"])
+        ).status_code
+        == 404
+    )

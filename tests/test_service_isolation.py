@@ -22,7 +22,7 @@ from wellclear.store import open_store
 from wellclear.store.parties import add_party
 
 PARTIES = ("russia", "usa", "turkey")
-TRAFFIC = headon(T0, 40)
+TRAFFIC = headon(T0, 130)  # the head-on pair passes at T0 + 100 s: alerts, then an incident
 AIRCRAFT = {
     party: {
         "ids": sorted(set(part["icao24"])),
@@ -68,7 +68,9 @@ def served(
                 )
                 assert r.status_code == 200
             live.tick(float(t) + 0.5)
-        assert live.open_alerts, "the head-on pair is alerting"
+            if float(t) == T0 + 60:
+                assert live.open_alerts, "the head-on pair is alerting"
+        assert live.record_incidents() == 1
         yield client, tokens, request.param
 
 
@@ -99,9 +101,19 @@ def _calls(client: TestClient, token: str) -> Iterator[tuple[str, str, Any]]:
     """Every operation of the OpenAPI document with generated parameters: each path
     parameter takes every aircraft id, alert id and a made-up value."""
     spec = client.get("/openapi.json").json()
-    cell_alerts = client.get("/v1/alerts", headers={"Authorization": f"Bearer {token}"}).json()
+    auth = {"Authorization": f"Bearer {token}"}
     values = [a for p in AIRCRAFT.values() for a in p["ids"]] + ["zzzzzz", "../x"]
-    values += [a["alert_id"] for a in cell_alerts.get("alerts", [])]
+    events = []
+    with client.stream("GET", "/v1/alerts/stream", headers={**auth, "Last-Event-ID": "0"}) as r:
+        for line in r.iter_lines():
+            if line.startswith(": connected"):
+                break
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    values += sorted({e["alert_id"] for e in events})
+    values += [
+        i["incident_id"] for i in client.get("/v1/incidents", headers=auth).json()["incidents"]
+    ]
     for path, ops in spec["paths"].items():
         names = re.findall(r"{(\w+)}", path)
         for method in ops:
@@ -168,8 +180,10 @@ def test_no_party_sees_another_beyond_its_alerts(
     if level == "full":
         picture = client.get("/v1/picture", headers={"Authorization": f"Bearer {tokens['usa']}"})
         assert {a["id"] for a in picture.json()["aircraft"]} == {"155001", "ae0001", "4b8001"}
-        alerts = client.get("/v1/alerts", headers={"Authorization": f"Bearer {tokens['usa']}"})
-        assert {a["other"]["id"] for a in alerts.json()["alerts"]} == {"155001"}
+        incidents = client.get(
+            "/v1/incidents", headers={"Authorization": f"Bearer {tokens['usa']}"}
+        )
+        assert [i["other"]["id"] for i in incidents.json()["incidents"]] == ["155001"]
     else:
         assert checked > 20
 
@@ -178,8 +192,8 @@ def test_the_cell_sees_everything_and_tokens_are_required(
     served: tuple[TestClient, dict[str, str], str],
 ) -> None:
     client, tokens, _ = served
-    cell = client.get("/v1/alerts", headers={"Authorization": f"Bearer {tokens['cell']}"}).json()
-    assert {a["id_1"] for a in cell["alerts"]} >= {"155001", "ae0001"}
+    cell = client.get("/v1/incidents", headers={"Authorization": f"Bearer {tokens['cell']}"})
+    assert [{i["id_1"], i["id_2"]} for i in cell.json()["incidents"]] == [{"155001", "ae0001"}]
     picture = client.get("/v1/picture", headers={"Authorization": f"Bearer {tokens['observer']}"})
     assert {a["id"] for a in picture.json()["aircraft"]} == {"155001", "ae0001", "4b8001"}
     for method, url, combo in _calls(client, tokens["cell"]):

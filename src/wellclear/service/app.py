@@ -20,16 +20,24 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from wellclear import __version__
 from wellclear.service.bodies import BodyError, parse_states
 from wellclear.service.config import ServiceConfig
 from wellclear.service.deps import Caller, LiveDep, may_post
-from wellclear.service.disclosure import alert_id_for, records, view_event, view_picture
+from wellclear.service.disclosure import (
+    alert_id_for,
+    incident_id_for,
+    records,
+    view_event,
+    view_incident,
+    view_picture,
+)
 from wellclear.service.live import Live
+from wellclear.service.pages import incident_html
 from wellclear.store import open_store
-from wellclear.store.records import AuditRecord, acknowledge, events_after
+from wellclear.store.records import AuditRecord, acknowledge, events_after, incidents
 from wellclear.store.reports import track
 from wellclear.timeutil import iso
 
@@ -44,11 +52,15 @@ def create_app(config: ServiceConfig) -> FastAPI:
         store = await asyncio.to_thread(open_store, config.db)
         live = await asyncio.to_thread(Live, config, store)
         app.state.live = live
-        task = asyncio.create_task(live.run()) if config.run_ticks else None
+        tasks = (
+            [asyncio.create_task(live.run()), asyncio.create_task(live.run_incidents())]
+            if config.run_ticks
+            else []
+        )
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -242,6 +254,35 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
         cols = [c for c in frame.columns if c not in ("t_row", "batch_id")]
         return JSONResponse({"id": aircraft_id, "reports": records(frame[cols])})
+
+    @app.get("/v1/incidents", tags=["incidents"])
+    def list_incidents(who: Caller, live: LiveDep) -> dict[str, Any]:
+        """The incidents the caller's aircraft were in (every incident for the cell)."""
+        party = who.name if who.role == "party" else None
+        views = [
+            view_incident(who, i, live.config.agreement, live.key)
+            for i in incidents(live.store, party)
+        ]
+        return {"incidents": [v for v in views if v is not None]}
+
+    def _incident(who: Any, live: Live, incident_id: str) -> dict[str, Any]:
+        party = who.name if who.role == "party" else None
+        for i in incidents(live.store, party):
+            if incident_id_for(who, i.id, live.key) == incident_id:
+                view = view_incident(who, i, live.config.agreement, live.key)
+                if view is not None:
+                    return view
+        raise HTTPException(404, "no such incident among yours")
+
+    @app.get("/v1/incidents/{incident_id}", tags=["incidents"])
+    def get_incident(incident_id: str, who: Caller, live: LiveDep) -> dict[str, Any]:
+        """One incident, as the caller may see it."""
+        return _incident(who, live, incident_id)
+
+    @app.get("/v1/incidents/{incident_id}/report", tags=["incidents"])
+    def incident_report(incident_id: str, who: Caller, live: LiveDep) -> HTMLResponse:
+        """One incident as a self-contained HTML page (what the caller may see of it)."""
+        return HTMLResponse(incident_html(_incident(who, live, incident_id)))
 
     return app
 

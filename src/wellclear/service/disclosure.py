@@ -199,3 +199,86 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             rec["t"] = iso(float(rec["t"]))
         out.append(rec)
     return out
+
+
+def incident_id_for(principal: Principal, incident_id: str, key: bytes) -> str:
+    """The id ``principal`` knows an incident by (opaque for a party, as its alerts)."""
+    if principal.role in FULL_ROLES:
+        return incident_id
+    return "i" + hmac.new(key, f"incident:{incident_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+# what a party gets of its own aircraft's samples (not the encounter id: it names the other)
+_OWN_EVIDENCE = (
+    "id",
+    "callsign",
+    "t",
+    "t_unix",
+    "lat",
+    "lon",
+    "alt_m",
+    "gs_mps",
+    "trk_deg",
+    "vs_mps",
+    "flag",
+)
+_SEPARATION = ("t_min", "h_min_m", "dz_min_m", "slant_min_m", "los_s", "nmac_s", "airprox")
+
+
+def view_incident(
+    principal: Principal, incident: Any, agreement: Agreement, key: bytes
+) -> dict[str, Any] | None:
+    """What ``principal`` may see of a stored incident (None: nothing): the cell and observers
+    everything; a party the incidents its aircraft were in, minimised as its alerts are: its
+    own aircraft and track, the separation reached and the class, and of the other aircraft only
+    what the sharing level discloses (its party at ``coarse``, id and callsign at ``full``)."""
+    parties = (incident.party_1, incident.party_2)
+    if principal.role not in FULL_ROLES and principal.name not in parties:
+        return None
+    encounter = incident.details.get("encounter", {})
+    out: dict[str, Any] = {
+        "incident_id": incident_id_for(principal, incident.id, key),
+        "kind": incident.kind,
+        "t_start": iso(incident.t_start),
+        "t_end": iso(incident.t_end),
+        "agreement_version": incident.agreement_version,
+        "separation": {k: encounter.get(k) for k in _SEPARATION if k in encounter},
+    }
+    if principal.role in FULL_ROLES:
+        out.update(
+            id_1=incident.id_1,
+            party_1=incident.party_1,
+            id_2=incident.id_2,
+            party_2=incident.party_2,
+            encounter=encounter,
+            evidence=incident.details.get("evidence", []),
+        )
+        return out
+    mine = 1 if incident.party_1 == principal.name else 2
+    own_id = incident.id_1 if mine == 1 else incident.id_2
+    other_id = incident.id_2 if mine == 1 else incident.id_1
+    other_party = incident.party_2 if mine == 1 else incident.party_1
+    evidence = [
+        {k: r.get(k) for k in _OWN_EVIDENCE if k in r}
+        for r in incident.details.get("evidence", [])
+        if r.get("id") == own_id
+    ]
+    callsign = next((r.get("callsign") for r in evidence if r.get("callsign")), "")
+    out["own"] = {"id": own_id, "callsign": callsign}
+    other: dict[str, Any] = {}
+    level = agreement.sharing.level
+    if level in ("coarse", "full"):
+        other["party"] = other_party
+    if level == "full":
+        other["id"] = other_id
+        other["callsign"] = next(
+            (
+                str(v)
+                for k, v in encounter.items()
+                if k.startswith("callsign_") and encounter.get("id_" + k[-1]) == other_id
+            ),
+            "",
+        )
+    out["other"] = other
+    out["evidence"] = evidence
+    return out

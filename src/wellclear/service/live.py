@@ -38,7 +38,9 @@ from wellclear.store.records import (
     append_audit,
     commit_tick,
     events_after,
+    get_setting,
     latest_checkpoint,
+    put_setting,
     secret,
 )
 from wellclear.store.reports import append_batch, batches_after
@@ -83,6 +85,7 @@ class Live:
         self.settings = self.config.agreement.engine_settings(conflicts=False)
         self._lock = threading.Lock()  # batches: stored and queued in id order
         self._tick_lock = threading.Lock()  # one tick at a time
+        self._incident_lock = threading.Lock()
         self._pending: list[tuple[int, pd.DataFrame]] = []
         self.subscribers: set[Subscriber] = set()
         self.open_alerts: dict[str, dict[str, Any]] = {}
@@ -245,6 +248,32 @@ class Live:
     def delayed_states(self) -> pd.DataFrame | None:
         """The picture ``sharing.delay`` ago (the oldest kept), for the coarse level."""
         return self._history[0][1] if self._history else None
+
+    # -- incidents ------------------------------------------------------------------------
+
+    def record_incidents(self) -> int:
+        """Classify the episodes ended since the last call (or since the last one classified
+        before a restart) and store their incidents (:mod:`wellclear.service.incidents`)."""
+        from wellclear.service import incidents
+
+        with self._incident_lock:
+            done = get_setting(self.store, "incidents_seq")
+            after = int(done.decode()) if done else 0
+            episodes = incidents.pending(self.store, after)
+            if not episodes:
+                return 0
+            stored = incidents.record(self.store, self.config.agreement, episodes)
+            put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
+            return stored
+
+    async def run_incidents(self, period_s: float = 1.0) -> None:
+        """The incidents task: classify ended episodes off the tick's thread."""
+        while True:
+            await asyncio.sleep(period_s)
+            try:
+                await asyncio.to_thread(self.record_incidents)
+            except Exception:
+                log.exception("wellclear serve: classifying incidents failed")
 
     # -- subscribers ----------------------------------------------------------------------
 

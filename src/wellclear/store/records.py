@@ -242,3 +242,20 @@ def secret(store: Store, name: str, size: int = 32) -> bytes:
         made = session.get(Setting, name)
         assert made is not None
         return made.value
+
+
+def get_setting(store: Store, name: str) -> bytes | None:
+    """A value kept under ``name`` (None: none)."""
+    with store.sessions() as session:
+        row = session.get(Setting, name)
+        return None if row is None else row.value
+
+
+def put_setting(store: Store, name: str, value: bytes) -> None:
+    """Keep ``value`` under ``name`` (replacing it)."""
+    with store.sessions.begin() as session:
+        row = session.get(Setting, name)
+        if row is None:
+            session.add(Setting(name=name, value=value))
+        else:
+            row.value = value
