@@ -101,3 +101,112 @@ def test_acknowledged_batches_survive_kill_9(store_url: str, seed: int) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _serve_data(url: str, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            WELLCLEAR,
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--clock",
+            "data",
+            "--agreement",
+            "syria2015",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("serve did not start")
+
+
+def _replay(base: str, tokens: dict[str, str], seconds: range) -> None:
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from service_helpers import T0, headon
+
+    traffic = headon(T0, 130)
+    for t, now in traffic.groupby("time"):
+        if int(t - T0) not in seconds:
+            continue
+        for party, part in now.groupby("party"):
+            r = httpx.post(
+                f"{base}/v1/states",
+                content=part.drop(columns=["party"]).to_json(orient="records"),
+                headers={"Authorization": f"Bearer {tokens[str(party)]}"},
+            )
+            assert r.status_code == 200, r.text
+    last = T0 + seconds[-1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        tick = httpx.get(f"{base}/healthz").json()["tick"]["t"]
+        if tick is not None and pd_timestamp(tick) >= last - 1.0:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the engine did not catch up")
+
+
+def pd_timestamp(text: str) -> float:
+    import pandas as pd
+
+    return float(pd.Timestamp(text).timestamp())
+
+
+def _stream(base: str, token: str, after: int) -> list[tuple[int, dict]]:
+    import json
+
+    out = []
+    headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": str(after)}
+    with httpx.stream("GET", f"{base}/v1/alerts/stream", headers=headers, timeout=30) as r:
+        seq = None
+        for line in r.iter_lines():
+            if line.startswith(": connected"):
+                break
+            if line.startswith("id: "):
+                seq = int(line[4:])
+            if line.startswith("data: "):
+                out.append((seq, json.loads(line[6:])))
+    return out
+
+
+def test_alerts_continue_across_kill_9_and_last_event_id_replays(store_url: str) -> None:
+    """kill -9 while the head-on pair is alerting; after a restart its alert continues (same
+    alert_id, no second 'raised'), and Last-Event-ID replays exactly what came after."""
+    store = open_store(store_url)
+    tokens = {p: add_party(store, p) for p in ("russia", "usa", "turkey")}
+    store.close()
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve_data(store_url, port)
+    _replay(base, tokens, range(0, 60))
+    before = _stream(base, tokens["russia"], 0)
+    kinds = [e["event"] for _, e in before]
+    assert kinds[0] == "raised" and "cleared" not in kinds  # alerting at the kill
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc = _serve_data(store_url, port)
+    try:
+        _replay(base, tokens, range(60, 130))
+        last = before[-1][0]
+        after = _stream(base, tokens["russia"], last)
+        alert_id = before[0][1]["alert_id"]
+        assert after and all(seq > last for seq, _ in after)
+        assert not [e for _, e in after if e["event"] == "raised" and e["alert_id"] == alert_id]
+        assert [e["event"] for _, e in after if e["alert_id"] == alert_id][-1] == "cleared"
+        everything = _stream(base, tokens["russia"], 0)
+        assert everything == before + after
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
