@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev lint typecheck pytest bench clean
+.PHONY: demo serve test install install-dev lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ demo: install
 	$(BIN)/wellclear report $(DEMO)/scan --output $(DEMO)/report.html
 	@echo "demo: encounters and infringements in $(DEMO)/scan, report in $(DEMO)/report.html"
 	$(BIN)/python scripts/demo_live.py $(DEMO)/syria2015.parquet $(DEMO)/live
+
+# The live service with the Syria 2015 scenario replayed into it, left running on port 8470
+serve: install
+	mkdir -p $(DEMO)
+	$(BIN)/wellclear simulate --scenario syria2015 --output $(DEMO)/syria2015.parquet
+	$(BIN)/python scripts/demo_live.py $(DEMO)/syria2015.parquet $(DEMO)/serve --keep
 
 lint: install-dev
 	$(BIN)/ruff check .

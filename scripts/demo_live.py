@@ -7,7 +7,10 @@ only its own aircraft with its own token, waits until the engine has stepped thr
 what each party received (its alerts, minimised by the agreement's sharing level), and stops
 the service.
 
-    python scripts/demo_live.py SCENARIO.parquet WORKDIR
+    python scripts/demo_live.py SCENARIO.parquet WORKDIR [--agreement FILE] [--keep]
+
+``--keep`` (``make serve``) leaves the service running on port 8470 after the replay, with the
+parties' tokens printed, until interrupted.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import pandas as pd
 
 WINDOW = ("2015-10-03T08:24:30Z", "2015-10-03T08:28:30Z")
 SPEED = 60.0
-AGREEMENT = sys.argv[3] if len(sys.argv) > 3 else "syria2015"
 CHUNK_S = 10.0
 
 
@@ -52,7 +54,7 @@ def _events(client: httpx.Client) -> list[dict]:
     return out
 
 
-def main(scenario: Path, work: Path) -> None:
+def main(scenario: Path, work: Path, agreement: str, keep: bool) -> None:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "wellclear.db"
     for suffix in ("", "-wal", "-shm"):
@@ -70,7 +72,7 @@ def main(scenario: Path, work: Path) -> None:
             text=True,
         )
         tokens[party] = added.stdout.strip()
-    port = _port()
+    port = 8470 if keep else _port()
     server = subprocess.Popen(
         [
             _exe(),
@@ -80,7 +82,7 @@ def main(scenario: Path, work: Path) -> None:
             "--port",
             str(port),
             "--agreement",
-            AGREEMENT,
+            agreement,
             "--clock",
             "data",
         ],
@@ -95,7 +97,7 @@ def main(scenario: Path, work: Path) -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         print(
-            f"demo: wellclear serve on {base}, agreement {AGREEMENT}, parties "
+            f"demo: wellclear serve on {base}, agreement {agreement}, parties "
             f"{', '.join(parties)}; replaying {WINDOW[0]} to {WINDOW[1]} at {SPEED:g}x"
         )
         clients = {
@@ -132,10 +134,26 @@ def main(scenario: Path, work: Path) -> None:
                     f"(tune {', '.join(f'{f:g}' for f in e['frequencies_mhz'])} MHz)"
                 )
         print("\ndemo: no party learned the identity, callsign or party of the other aircraft")
+        if keep:
+            print(f"\nserve: {base} (OpenAPI at {base}/docs), store {db}; tokens:")
+            for party in parties:
+                print(f"  {party}: {tokens[party]}")
+            print("serve: Ctrl-C stops it")
+            server.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", type=Path)
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--agreement", default="syria2015")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    main(args.scenario, args.work, args.agreement, args.keep)
