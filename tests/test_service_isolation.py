@@ -152,7 +152,7 @@ def _request(client: TestClient, method: str, url: str, token: str | None, party
         return r.status_code, r.text
 
 
-def test_no_party_sees_another_beyond_its_alerts(
+def test_no_party_sees_another_beyond_its_alerts_and_the_cell_sees_all(
     served: tuple[TestClient, dict[str, str], str],
 ) -> None:
     client, tokens, level = served
@@ -186,12 +186,13 @@ def test_no_party_sees_another_beyond_its_alerts(
         assert [i["other"]["id"] for i in incidents.json()["incidents"]] == ["155001"]
     else:
         assert checked > 20
+    # one flight per sharing level serves both properties (it is the costly part)
+    _cell_sees_everything_and_tokens_are_required(client, tokens)
 
 
-def test_the_cell_sees_everything_and_tokens_are_required(
-    served: tuple[TestClient, dict[str, str], str],
+def _cell_sees_everything_and_tokens_are_required(
+    client: TestClient, tokens: dict[str, str]
 ) -> None:
-    client, tokens, _ = served
     cell = client.get("/v1/incidents", headers={"Authorization": f"Bearer {tokens['cell']}"})
     assert [{i["id_1"], i["id_2"]} for i in cell.json()["incidents"]] == [{"155001", "ae0001"}]
     picture = client.get("/v1/picture", headers={"Authorization": f"Bearer {tokens['observer']}"})
