@@ -318,3 +318,40 @@ def test_an_episode_between_parties_becomes_an_incident(
         ).status_code
         == 404
     )
+
+
+def test_websockets(service: tuple[TestClient, dict[str, str], Live]) -> None:
+    """``/v1/states/ws`` answers each batch as POST does; ``/v1/ws`` streams the caller's
+    events (``after`` replays them); a bad token closes the socket before anything."""
+    from starlette.websockets import WebSocketDisconnect
+
+    client, tokens, live = service
+    traffic = headon(T0, 40)
+    with client.websocket_connect("/v1/states/ws", headers=_auth(tokens["russia"])) as ws:
+        for _, now in traffic.groupby("time"):
+            part = now[now["party"] == "russia"].drop(columns=["party"])
+            ws.send_text(part.to_json(orient="records"))
+            answer = ws.receive_json()
+            assert answer["accepted"] == 1 and answer["batch"] is not None
+        ws.send_text("[1]")
+        assert "record 0" in ws.receive_json()["error"]
+        bad = traffic.iloc[:1].drop(columns=["party"]).assign(lat=95.0)
+        ws.send_text(bad.to_json(orient="records", lines=True))
+        assert ws.receive_json()["rejected"][0]["field"] == "lat"
+    with client.websocket_connect("/v1/states/ws", headers=_auth(tokens["usa"])) as ws:
+        for _, now in traffic.groupby("time"):
+            ws.send_text(now[now["party"] == "usa"].drop(columns=["party"]).to_csv(index=False))
+            assert ws.receive_json()["accepted"] == 1
+    for t in sorted(traffic["time"].unique()):
+        live.tick(float(t) + 0.5)
+    with client.websocket_connect("/v1/ws?after=0", headers=_auth(tokens["russia"])) as ws:
+        first = ws.receive_json()
+    assert first["own"]["id"] == "155001" and first["event"] == "raised"
+    assert "id" not in first["other"] and first["seq"] >= 1
+    for headers in ({}, _auth("wc_0123456789abcdef_" + "A" * 43)):
+        with (
+            pytest.raises(WebSocketDisconnect) as closed,
+            client.websocket_connect("/v1/ws", headers=headers) as ws,
+        ):
+            ws.receive_json()
+        assert closed.value.code == 1008

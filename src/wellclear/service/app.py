@@ -3,7 +3,8 @@
 
 Paths (OpenAPI at ``/openapi.json``): ``POST /v1/states``, ``GET /v1/picture``,
 ``GET /v1/alerts``, ``GET /v1/alerts/stream`` (Server-Sent Events, ``Last-Event-ID``),
-``POST /v1/alerts/{alert_id}/ack``, ``GET /v1/tracks/{aircraft_id}``, ``GET /healthz``.
+``POST /v1/alerts/{alert_id}/ack``, ``GET /v1/tracks/{aircraft_id}``, ``GET /v1/incidents``...,
+``GET /healthz``; WebSockets ``/v1/states/ws`` and ``/v1/ws`` (:mod:`~wellclear.service.sockets`).
 Every request is written to the audit log (who, when, what, status) at the next tick, with the
 others in one transaction (a crash loses at most the last tick's audit records; acknowledged
 batches and stored events are never lost).
@@ -36,6 +37,7 @@ from wellclear.service.disclosure import (
 )
 from wellclear.service.live import Live
 from wellclear.service.pages import incident_html
+from wellclear.service.sockets import add_sockets
 from wellclear.store import open_store
 from wellclear.store.records import AuditRecord, acknowledge, events_after, incidents
 from wellclear.store.reports import track
@@ -284,6 +286,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         """One incident as a self-contained HTML page (what the caller may see of it)."""
         return HTMLResponse(incident_html(_incident(who, live, incident_id)))
 
+    add_sockets(app)
     return app
 
 

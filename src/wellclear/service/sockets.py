@@ -1,0 +1,120 @@
+"""The WebSocket twins of ``POST /v1/states`` and the alert stream.
+
+``/v1/states/ws``: each text message is a batch (a JSON array or NDJSON; a message starting with
+a header line of names is CSV), answered by one message with what ``POST /v1/states`` answers,
+sent once the batch is durable; a bad message is answered ``{"error": reason}`` and the socket
+stays open. ``/v1/ws``: every alert event the caller receives, one JSON message each, with its
+``seq``; the query ``after=SEQ`` replays what came after it, as ``Last-Event-ID`` does.
+
+Both take ``Authorization: Bearer TOKEN`` in the handshake; a missing or bad token closes the
+socket with code 1008 (policy violation) before anything is read or sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+from wellclear.service.bodies import BodyError, parse_states
+from wellclear.service.disclosure import view_event
+from wellclear.service.live import Live
+from wellclear.store.parties import Principal, authenticate
+from wellclear.store.records import events_after
+
+
+async def _principal(ws: WebSocket, live: Live) -> Principal | None:
+    header = ws.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    who = None
+    if scheme.lower() == "bearer" and token:
+        who = await asyncio.to_thread(authenticate, live.store, token)
+    if who is None:
+        await ws.close(code=1008, reason="a valid bearer token is required")
+    return who
+
+
+def _media(text: str) -> str:
+    head = text.lstrip()[:1]
+    if head == "[":
+        return "application/json"
+    if head == "{":
+        return "application/x-ndjson"
+    return "text/csv"
+
+
+def add_sockets(app: FastAPI) -> None:
+    """Register the WebSocket paths on ``app``."""
+
+    @app.websocket("/v1/states/ws")
+    async def states_ws(ws: WebSocket) -> None:
+        live: Live = ws.app.state.live
+        who = await _principal(ws, live)
+        if who is None:
+            return
+        await ws.accept()
+        if who.role == "observer":
+            await ws.close(code=1008, reason="an observer may not post")
+            return
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                text = await ws.receive_text()
+                if len(text.encode()) > live.config.max_body:
+                    await ws.send_json({"error": f"message over {live.config.max_body} bytes"})
+                    continue
+                try:
+                    parsed = await asyncio.to_thread(parse_states, text.encode(), _media(text), who)
+                except BodyError as err:
+                    await ws.send_json({"error": str(err)})
+                    continue
+                batch = None
+                if len(parsed.reports):
+                    batch = await asyncio.to_thread(
+                        live.accept, who, parsed.reports, len(parsed.rejected)
+                    )
+                answer: dict[str, Any] = {
+                    "batch": batch,
+                    "accepted": len(parsed.reports),
+                    "rejected": parsed.rejected,
+                    "counted": parsed.counted,
+                }
+                await ws.send_json(answer)
+
+    @app.websocket("/v1/ws")
+    async def events_ws(ws: WebSocket, after: int | None = None) -> None:
+        live: Live = ws.app.state.live
+        who = await _principal(ws, live)
+        if who is None:
+            return
+        await ws.accept()
+        agreement = live.config.agreement
+        sub = live.subscribe(who)
+        sent = after
+        try:
+            if after is not None:
+                party = who.name if who.role == "party" else None
+                for e in await asyncio.to_thread(events_after, live.store, after, party):
+                    sent = e["seq"]
+                    view = view_event(who, e, agreement, live.key)
+                    if view is not None:
+                        await ws.send_text(json.dumps({"seq": e["seq"], **view}))
+            while True:
+                got = await sub.queue.get()
+                if got is None or sub.dropped:
+                    break
+                e = got
+                if sent is not None and e["seq"] <= sent:
+                    continue
+                sent = e["seq"]
+                view = view_event(who, e, agreement, live.key)
+                if view is not None:
+                    await ws.send_text(json.dumps({"seq": e["seq"], **view}))
+            if sub.dropped:
+                await ws.close(code=1013, reason=sub.dropped[:120])
+        except WebSocketDisconnect:
+            pass
+        finally:
+            live.unsubscribe(sub)
