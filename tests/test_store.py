@@ -33,7 +33,7 @@ from wellclear.store.records import (
     last_seq,
     latest_checkpoint,
 )
-from wellclear.store.reports import append_batch, batches_after, track
+from wellclear.store.reports import append_batch, batches_after, prune_batches, track
 
 
 def _reports(n: int, party: str = "red", seed: int = 0) -> pd.DataFrame:
@@ -148,6 +148,12 @@ def test_batches_round_trip(store_url: str) -> None:
     assert len(track(store, "000003")) == len(want) + 7  # blue's reports of 000003 too
     assert len(track(store, "000003", party_id=party_id)) == len(want)
     assert len(track(store, "000003", party_id=blue_id)) == 7
+    # --retain: batches wholly older than the cut go, up to a checkpoint's last batch only
+    cut = float(frame["t"].iloc[1_500])
+    assert prune_batches(store, cut, up_to_batch=second) == 1  # the first; the second reaches on
+    assert [b for b, _ in batches_after(store, 0)] == [second, second + 1]
+    assert prune_batches(store, float("inf"), up_to_batch=second) == 1
+    assert [b for b, _ in batches_after(store, 0)] == [second + 1]  # not yet checkpointed
     store.close()
 
 

@@ -35,7 +35,11 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8470,
     tick: Annotated[str, typer.Option("--tick", help="Engine step period, e.g. 1s.")] = "1s",
     retain: Annotated[
-        str, typer.Option("--retain", help="How long the live picture keeps reports.")
+        str,
+        typer.Option(
+            "--retain",
+            help="How long the store keeps reports (alert events and incidents are kept).",
+        ),
     ] = "24h",
     clock: Annotated[
         str,

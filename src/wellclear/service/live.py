@@ -37,13 +37,13 @@ from wellclear.store.records import (
     TickState,
     append_audit,
     commit_tick,
-    events_after,
     get_setting,
+    last_events,
     latest_checkpoint,
     put_setting,
     secret,
 )
-from wellclear.store.reports import append_batch, batches_after
+from wellclear.store.reports import append_batch, batches_after, prune_batches
 
 log = logging.getLogger("wellclear.service")
 
@@ -97,6 +97,7 @@ class Live:
         self.key = secret(self.store, "alert_ids")
         self._audit: list[AuditRecord] = []
         self.data_time = -np.inf  # the latest report time accepted (the data clock)
+        self._checkpointed_batch = 0  # the last batch a stored checkpoint holds
         self._restore()
 
     # -- start ----------------------------------------------------------------------------
@@ -106,6 +107,7 @@ class Live:
         if cp is not None:
             self.engine = Engine.restore(cp.state, self.settings)
             self.last_batch = cp.last_batch_id
+            self._checkpointed_batch = cp.last_batch_id
             self.info.t = cp.tick_t
         else:
             self.engine = Engine(self.settings)
@@ -115,12 +117,12 @@ class Live:
             if len(frame):
                 self.data_time = max(self.data_time, float(frame["t_row"].max()))
             replayed += 1
-        # the open alerts, as the stored events say
-        for e in events_after(self.store, 0, limit=10**9):
-            if e["event"] == "cleared":
-                self.open_alerts.pop(e["alert_id"], None)
-            else:
-                self.open_alerts[e["alert_id"]] = e
+        # the open alerts: the engine's open episodes, each with its newest stored event
+        # (episodes between aircraft of one party have none where the agreement leaves them out)
+        open_ids = self.engine.alerts.open["alert_id"].astype(str).tolist()
+        for alert_id, e in last_events(self.store, open_ids).items():
+            if e["event"] != "cleared":
+                self.open_alerts[alert_id] = e
         if cp is not None or replayed:
             log.info(
                 "wellclear serve: restored the engine at %s, %d batches ingested again",
@@ -200,8 +202,11 @@ class Live:
             if events or self._since_checkpoint >= self.config.checkpoint_every:
                 checkpoint = TickState(now, self.last_batch, self.engine.save())
                 self._since_checkpoint = 0
+                self._checkpointed_batch = self.last_batch
             seqs = commit_tick(self.store, events, checkpoint)
             self.flush_audit()
+            if self.info.ticks % 60 == 0:  # reports older than --retain leave the store
+                prune_batches(self.store, now - self.config.retain_s, self._checkpointed_batch)
             for e, seq in zip(events, seqs, strict=True):
                 e["seq"] = seq
                 if e["event"] == "cleared":

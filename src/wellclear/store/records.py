@@ -115,6 +115,22 @@ def events_after(
         return [_event(r) for r in session.scalars(query)]
 
 
+def last_events(store: Store, alert_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The newest stored event of each of ``alert_ids`` (those with none are left out)."""
+    ids = sorted(set(alert_ids))
+    out: dict[str, dict[str, Any]] = {}
+    for k in range(0, len(ids), 500):
+        query = (
+            select(AlertEvent)
+            .where(AlertEvent.alert_id.in_(ids[k : k + 500]))
+            .order_by(AlertEvent.seq)
+        )
+        with store.sessions() as session:
+            for row in session.scalars(query):
+                out[row.alert_id] = _event(row)
+    return out
+
+
 def last_seq(store: Store) -> int:
     """The newest event's ``seq`` (0 when none)."""
     with store.sessions() as session:

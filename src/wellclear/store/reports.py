@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from wellclear.store.db import Store, now
 from wellclear.store.models import Batch
@@ -138,3 +138,12 @@ def batches_after(
         for bid, data in rows:
             yield int(bid), decode(data)
         last = int(rows[-1][0])
+
+
+def prune_batches(store: Store, before: float, up_to_batch: int) -> int:
+    """Delete the batches whose reports are all older than ``before`` (unix s), among those up
+    to ``up_to_batch`` (an engine checkpoint's: later ones are still to be replayed); returns
+    how many went. Alert events and incidents are kept: they are the record."""
+    with store.engine.begin() as conn:
+        result = conn.execute(delete(Batch).where(Batch.t_max < before, Batch.id <= up_to_batch))
+        return int(result.rowcount or 0)
