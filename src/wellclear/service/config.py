@@ -10,8 +10,9 @@ from wellclear.agreement import Agreement
 @dataclass(frozen=True)
 class ServiceConfig:
     """``db``: the store URL; ``agreement``: the procedures in force; ``tick_s``: the period of
-    the engine's step; ``retain_s``: how long the store keeps reports (batches wholly older are deleted once
-    a checkpoint holds them; alert events and incidents are the record and stay); ``max_body``:
+    the engine's step; ``retain_s``: how long the store keeps reports (batches wholly older
+    are deleted once a checkpoint holds them; alert events and incidents are the record and
+    stay); ``max_body``:
     the largest request body (bytes; larger ones get 413); ``queue``: events a subscriber may
     fall behind before it is disconnected; ``checkpoint_every``: ticks between engine
     checkpoints when nothing happens (a tick with events is always checkpointed with them)."""
