@@ -161,7 +161,7 @@ class Zone(Section):
     @classmethod
     def _source(cls, v: str, info: ValidationInfo) -> str:
         if v.lower().startswith(SOVEREIGN_PREFIX):
-            from wellclear.airspace.sovereign import sovereign_codes
+            from wellclear.airspace.sovereign import sovereign_codes, suggest_codes
 
             codes = [c.strip().upper() for c in v[len(SOVEREIGN_PREFIX) :].split(",")]
             codes = [c for c in codes if c]
@@ -171,9 +171,11 @@ class Zone(Section):
                 known = set(sovereign_codes())
                 bad = [c for c in codes if c not in known]
                 if bad:
+                    hint = suggest_codes(bad[0])
+                    tip = f"; did you mean {' or '.join(hint)}?" if hint else ""
                     raise ValueError(
                         f"{v!r}: no built-in sovereign airspace for {', '.join(bad)} "
-                        "(Natural Earth adm0_a3 codes)"
+                        f"(Natural Earth adm0_a3 codes){tip}"
                     )
             return v
         path = resolve_path(v, base_dir(info))
