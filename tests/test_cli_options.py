@@ -67,11 +67,11 @@ ZONE = (
         (["--max-age", "0s"], "--max-age must be positive"),
         (["--max-age", "2h"], "--max-age '2h' is longer than the limit"),
         (["--lookahead", "-5s"], "--lookahead must be positive"),
-        (["--lookahead", "1e9s"], "--lookahead is larger than the limit of 1 h"),
+        (["--lookahead", "1e9s"], "--lookahead '1e9s' is longer than the limit of 1 h"),
         (["--lookahead", "300"], "--lookahead '300' has no unit"),
         (["--horizontal", "nanm"], "--horizontal"),
         (["--horizontal", "0nm"], "--horizontal must be positive"),
-        (["--vertical", "1e9ft"], "--vertical is larger than the limit of 10000 ft"),
+        (["--vertical", "1e9ft"], "--vertical '1e9ft' is larger than the limit of 10000 ft"),
         (["--ownship", "cccccc"], "--ownship: ownship cccccc not in the picture"),
     ],
 )

@@ -13,11 +13,21 @@ from rich.console import Console
 from rich.table import Table
 
 from wellclear.cli import app
+from wellclear.cli.agreement_option import (
+    BETWEEN_PARTIES,
+    HORIZONTAL,
+    LOOKAHEAD,
+    MAX_AGE,
+    VERTICAL,
+    AgreementOpt,
+    from_agreement,
+    resolve_agreement,
+)
 from wellclear.formats.result import accounting
 from wellclear.formats.states import InvalidPolicy, write_rejects
 from wellclear.formats.tables import write_table
 from wellclear.schemas import CONFLICTS
-from wellclear.snapshot import MAX_AGE_LIMIT_S, read_snapshot
+from wellclear.snapshot import read_snapshot
 from wellclear.timeutil import iso, parse_time
 from wellclear.units import FT_M, NM_M, UnitError, parse_length, positive, positive_duration
 
@@ -93,14 +103,26 @@ def detect_command(
     ],
     at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601 (UTC).")] = None,
     max_age: Annotated[
-        str, typer.Option(help="States older than this are stale, e.g. 20s.")
-    ] = "20s",
-    horizontal: Annotated[str, typer.Option(help="Horizontal minimum with its unit.")] = "5nm",
-    vertical: Annotated[str, typer.Option(help="Vertical minimum with its unit.")] = "1000ft",
-    lookahead: Annotated[str, typer.Option(help="Lookahead time with its unit.")] = "300s",
+        str | None, typer.Option(help="States older than this are stale. " + from_agreement("20s"))
+    ] = None,
+    horizontal: Annotated[
+        str | None, typer.Option(help="Horizontal minimum with its unit. " + from_agreement("5NM"))
+    ] = None,
+    vertical: Annotated[
+        str | None, typer.Option(help="Vertical minimum with its unit. " + from_agreement("1000ft"))
+    ] = None,
+    lookahead: Annotated[
+        str | None, typer.Option(help="Lookahead time with its unit. " + from_agreement("300s"))
+    ] = None,
     between_parties: Annotated[
-        bool, typer.Option(help="Only pairs of different parties (unknown differs from all).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--between-parties/--all-pairs",
+            help="Only pairs of different parties (unknown differs from all), or every pair. "
+            + from_agreement("every pair"),
+        ),
+    ] = None,
+    agreement: AgreementOpt = None,
     ownship: Annotated[
         list[str] | None, typer.Option(help="Keep pairs involving this aircraft (repeatable).")
     ] = None,
@@ -115,8 +137,17 @@ def detect_command(
     from wellclear.detect.conflicts import detect  # loaded by the commands that use it
 
     try:
-        minima = option_minima(horizontal, vertical, lookahead)
-        max_age_s = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
+        agreed = resolve_agreement(
+            agreement,
+            {
+                "--horizontal": (HORIZONTAL, horizontal),
+                "--vertical": (VERTICAL, vertical),
+                "--lookahead": (LOOKAHEAD, lookahead),
+                "--max-age": (MAX_AGE, max_age),
+                "--between-parties": (BETWEEN_PARTIES, between_parties),
+            },
+        )
+        minima, max_age_s = agreed.minima(), agreed.staleness.max_age.s
         at_s = None if at is None else parse_time(at)
     except (UnitError, ValueError) as exc:
         raise fail(str(exc)) from None
@@ -140,7 +171,9 @@ def detect_command(
                 f"wellclear: {len(snap.rejects)} rejected row(s) written to {target}", err=True
             )
     try:
-        found = detect(snap.states, minima, between_parties=between_parties, ownship=ownship)
+        found = detect(
+            snap.states, minima, between_parties=agreed.conflicts.between_parties, ownship=ownship
+        )
     except ValueError as exc:
         raise fail(f"--ownship: {exc}") from None
     elapsed = time.perf_counter() - start
