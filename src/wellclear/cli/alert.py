@@ -5,15 +5,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.cli.agreement_option import (
+    ALERTER,
+    HYSTERESIS,
+    MAX_AGE,
+    AgreementOpt,
+    from_agreement,
+    resolve_agreement,
+)
 from wellclear.cli.skipped import INVALID_HELP, REJECTS_HELP, invalid_policy, write_skipped
 from wellclear.formats.resultset import replacing
-from wellclear.snapshot import MAX_AGE_LIMIT_S
+
+if TYPE_CHECKING:
+    from wellclear.agreement import Agreement
 
 T = TypeVar("T")
 
@@ -24,11 +34,11 @@ def _fail(message: str) -> typer.Exit:
 
 
 AlerterOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--alerter",
         help="Preset (do365, do365-sum, do365-phase2, do365-noncoop, tcas, cylinder) "
-        "or a .toml/.yaml preset file.",
+        "or a .toml/.yaml preset file. " + from_agreement("do365"),
     ),
 ]
 NoHystOpt = Annotated[
@@ -39,17 +49,32 @@ NoHystOpt = Annotated[
 ]
 
 
+def _agreed(
+    agreement: Path | None, alerter: str | None, no_hysteresis: bool, max_age: str | None = None
+) -> Agreement:
+    """The agreement, ``--alerter``, ``--no-hysteresis`` and ``--max-age`` overriding it."""
+    return resolve_agreement(
+        agreement,
+        {
+            "--alerter": (ALERTER, alerter),
+            "--no-hysteresis": (HYSTERESIS, False if no_hysteresis else None),
+            "--max-age": (MAX_AGE, max_age),
+        },
+    )
+
+
 @app.command("daa")
 def daa_command(
     file: Annotated[Path, typer.Argument(help="DAIDALUS .daa encounter file.")],
-    alerter: AlerterOpt = "do365",
+    alerter: AlerterOpt = None,
     no_hysteresis: NoHystOpt = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output).")
     ] = None,
+    agreement: AgreementOpt = None,
 ) -> None:
     """Write the alerting CSV that DAIDALUS's DaidalusAlerting writes for FILE."""
-    from wellclear.alerting.config import ConfigError, preset
+    from wellclear.alerting.config import ConfigError
     from wellclear.alerting.logic import taumod_threshold
     from wellclear.alerting.scenario import run_scenario
     from wellclear.formats.daa import DaaDecodeError, read_daa
@@ -57,12 +82,10 @@ def daa_command(
     from wellclear.units import UnitError
 
     try:
-        config = preset(alerter)
+        config = _agreed(agreement, alerter, no_hysteresis).alerting_config()
         scenario = read_daa(file)
-    except (ConfigError, DaaDecodeError, UnitError, OSError) as err:
+    except (ConfigError, DaaDecodeError, UnitError, OSError, ValueError) as err:
         raise _fail(str(err)) from None
-    if no_hysteresis:
-        config = config.without_hysteresis()
     table = run_scenario(scenario, config)
     taumod = taumod_threshold(config) is not None
     if output is None:
@@ -78,8 +101,9 @@ def daa_command(
 @app.command("alert")
 def alert_command(
     states: Annotated[list[str], typer.Argument(help="States files (the inputs of detect).")],
-    alerter: AlerterOpt = "do365",
+    alerter: AlerterOpt = None,
     no_hysteresis: NoHystOpt = False,
+    agreement: AgreementOpt = None,
     step: Annotated[str, typer.Option("--step", help="Time step, e.g. 1s.")] = "1s",
     start: Annotated[
         str | None, typer.Option("--start", help="First time: unix s or ISO 8601 (UTC).")
@@ -88,8 +112,8 @@ def alert_command(
         str | None, typer.Option("--end", help="Last time: unix s or ISO 8601 (UTC).")
     ] = None,
     max_age: Annotated[
-        str, typer.Option("--max-age", help="Oldest usable report, e.g. 20s.")
-    ] = "20s",
+        str | None, typer.Option("--max-age", help="Oldest usable report. " + from_agreement("20s"))
+    ] = None,
     events: Annotated[
         bool, typer.Option("--events", help="Lifecycle events instead of levels.")
     ] = False,
@@ -107,7 +131,7 @@ def alert_command(
     """Alert levels of every ordered pair (ownship, intruder) over time, level >= 1."""
     import time
 
-    from wellclear.alerting.config import ConfigError, preset
+    from wellclear.alerting.config import ConfigError
     from wellclear.engine.assess import EngineSettings
     from wellclear.engine.engine import Engine
     from wellclear.engine.run import run_alerts, step_range
@@ -119,9 +143,9 @@ def alert_command(
 
     started = time.perf_counter()
     try:
-        config = preset(alerter)
+        agreed = _agreed(agreement, alerter, no_hysteresis, max_age)
+        config, age = agreed.alerting_config(), agreed.staleness.max_age.s
         dt = positive_duration(step, "--step")
-        age = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
         policy = invalid_policy(invalid)
         fmt = _format(output)
         sources: list[str | Path | pd.DataFrame] = list(states)
@@ -130,8 +154,6 @@ def alert_command(
         last = None if end is None else parse_time(end)
     except (ConfigError, UnitError, DecodeError, OSError, ValueError) as err:
         raise _fail(str(err)) from None
-    if no_hysteresis:
-        config = config.without_hysteresis()
     for note in reports.notes:
         typer.echo(f"wellclear: warning: {note}", err=True)
     if policy == "skip":
