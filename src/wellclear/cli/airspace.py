@@ -10,6 +10,15 @@ import pandas as pd
 import typer
 
 from wellclear.cli import app
+from wellclear.cli.agreement_option import (
+    AIRSPACE_LOOKAHEAD,
+    BIND_UNKNOWN,
+    MAX_AGE,
+    MAX_GAP,
+    AgreementOpt,
+    from_agreement,
+    resolve_agreement,
+)
 from wellclear.cli.skipped import INVALID_HELP, REJECTS_HELP, invalid_policy, write_skipped
 from wellclear.cli.zones_option import ZONES, ZONES_HELP, ZonesCommand
 from wellclear.timeutil import iso, parse_time
@@ -37,20 +46,29 @@ def _warn(message: str) -> None:
 @airspace_app.command("check", cls=ZonesCommand)
 def check_command(
     inputs: Annotated[list[str], typer.Argument(help="State files (CSV, Parquet, JSON).")],
-    zones: Annotated[list[str], typer.Option(ZONES, help=ZONES_HELP)],
+    zones: Annotated[
+        list[str] | None, typer.Option(ZONES, help=ZONES_HELP + " " + from_agreement("none"))
+    ] = None,
     tracks: Annotated[
         bool, typer.Option("--tracks", help="Recorded tracks: every infringement or crossing.")
     ] = False,
     at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601.")] = None,
-    lookahead: Annotated[str, typer.Option(help="Prediction lookahead, e.g. 120s.")] = "120s",
-    max_age: Annotated[str, typer.Option(help="States older than this are stale.")] = "20s",
-    max_gap: Annotated[str, typer.Option(help="A longer gap splits a track.")] = "60s",
+    lookahead: Annotated[
+        str | None, typer.Option(help="Prediction lookahead. " + from_agreement("120s"))
+    ] = None,
+    max_age: Annotated[
+        str | None, typer.Option(help="States older than this are stale. " + from_agreement("20s"))
+    ] = None,
+    max_gap: Annotated[
+        str | None, typer.Option(help="A longer gap splits a track. " + from_agreement("60s"))
+    ] = None,
     party_state: Annotated[
         str | None, typer.Option(help="Parties to states, e.g. russia=RUS,turkey=TUR.")
     ] = None,
     bind_unknown: Annotated[
         bool, typer.Option(help="Sovereign airspace binds unknown traffic too.")
     ] = False,
+    agreement: AgreementOpt = None,
     invalid: Annotated[str, typer.Option(help=INVALID_HELP)] = "error",
     rejects: Annotated[Path | None, typer.Option(help=REJECTS_HELP)] = None,
     output: Annotated[
@@ -64,23 +82,32 @@ def check_command(
     started = time.perf_counter()
     from wellclear.airspace.events import EventsConfig, as_tracks, track_events
     from wellclear.airspace.index import VolumeIndex
-    from wellclear.airspace.load import load_all, unmapped_parties
+    from wellclear.airspace.load import unmapped_parties
     from wellclear.airspace.now import NowConfig
-    from wellclear.airspace.volume import parse_party_state
     from wellclear.airspace.write import write_results
     from wellclear.engine.assess import EngineSettings
     from wellclear.engine.run import assess_at
     from wellclear.formats.result import accounting, counted_reasons
     from wellclear.formats.states import read_reports
-    from wellclear.snapshot import MAX_AGE_LIMIT_S, check_time, fill_missing
-    from wellclear.units import positive_duration
+    from wellclear.snapshot import check_time, fill_missing
 
     try:
-        mapping = parse_party_state(party_state)
-        volumes = load_all(zones)
-        look_s = positive_duration(lookahead, "--lookahead", at_most_s=MAX_LOOKAHEAD_S)
-        age_s = positive_duration(max_age, "--max-age", at_most_s=MAX_AGE_LIMIT_S)
-        gap_s = positive_duration(max_gap, "--max-gap")
+        agreed = resolve_agreement(
+            agreement,
+            {
+                "--lookahead": (AIRSPACE_LOOKAHEAD, lookahead),
+                "--max-age": (MAX_AGE, max_age),
+                "--max-gap": (MAX_GAP, max_gap),
+                "--bind-unknown": (BIND_UNKNOWN, True if bind_unknown else None),
+            },
+            zones=zones,
+            party_state=party_state,
+        )
+        mapping, volumes = agreed.party_state(), agreed.zones()
+        if not volumes:
+            raise ValueError("no zones: give --zones (files or sovereign:ISO3) or an --agreement")
+        look_s, age_s = agreed.airspace.lookahead.s, agreed.staleness.max_age.s
+        gap_s, bind_unknown = agreed.staleness.max_gap.s, agreed.airspace.bind_unknown
         when = None if at is None else parse_time(at)
         policy = invalid_policy(invalid)
         reports = read_reports(list(inputs), invalid=policy)
