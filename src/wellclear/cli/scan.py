@@ -23,6 +23,17 @@ import typer
 
 from wellclear import __version__
 from wellclear.cli import app
+from wellclear.cli.agreement_option import (
+    HORIZONTAL,
+    MAX_GAP,
+    MERGE_GAP,
+    PROXIMITY,
+    PROXIMITY_VERTICAL,
+    VERTICAL,
+    AgreementOpt,
+    from_agreement,
+    resolve_agreement,
+)
 from wellclear.cli.zones_option import ZONES, ZONES_HELP, ZonesCommand
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.output import QueuedWriter, TableWriter, parquet_options
@@ -88,12 +99,25 @@ def scan_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
     zones: Annotated[list[str] | None, typer.Option(ZONES, help=ZONES_HELP)] = None,
-    horizontal: Annotated[str, typer.Option(help="Horizontal scan minimum.")] = "5nm",
-    vertical: Annotated[str, typer.Option(help="Vertical scan minimum.")] = "1000ft",
-    proximity: Annotated[str, typer.Option(help="Close-approach range.")] = "10nm",
-    proximity_vertical: Annotated[str, typer.Option(help="Close-approach height.")] = "2000ft",
-    merge_gap: Annotated[str, typer.Option(help="Join intervals closer than this.")] = "10s",
-    max_gap: Annotated[str, typer.Option(help="Do not bridge longer gaps.")] = "60s",
+    horizontal: Annotated[
+        str | None, typer.Option(help="Horizontal scan minimum. " + from_agreement("5NM"))
+    ] = None,
+    vertical: Annotated[
+        str | None, typer.Option(help="Vertical scan minimum. " + from_agreement("1000ft"))
+    ] = None,
+    proximity: Annotated[
+        str | None, typer.Option(help="Close-approach range. " + from_agreement("10NM"))
+    ] = None,
+    proximity_vertical: Annotated[
+        str | None, typer.Option(help="Close-approach height. " + from_agreement("2000ft"))
+    ] = None,
+    merge_gap: Annotated[
+        str | None, typer.Option(help="Join intervals closer than this. " + from_agreement("10s"))
+    ] = None,
+    max_gap: Annotated[
+        str | None, typer.Option(help="Do not bridge longer gaps. " + from_agreement("60s"))
+    ] = None,
+    agreement: AgreementOpt = None,
     window: Annotated[
         str, typer.Option(help="Time window streamed at once; auto: about 500k rows.")
     ] = "auto",
@@ -160,14 +184,20 @@ def scan_command(
         if workers < 0:
             raise UnitError(f"--workers {workers}: expected 0 (automatic) or more")
         at_most = workers or SCAN_WORKERS
-        cfg = ScanConfig(
-            horizontal_m=positive(parse_length(horizontal, "--horizontal"), "--horizontal"),
-            vertical_m=positive(parse_length(vertical, "--vertical"), "--vertical"),
-            proximity_horizontal_m=parse_length(proximity, "--proximity"),
-            proximity_vertical_m=parse_length(proximity_vertical, "--proximity-vertical"),
-            merge_gap_s=positive(parse_duration(merge_gap, "--merge-gap"), "--merge-gap"),
-            max_gap_s=positive(parse_duration(max_gap, "--max-gap"), "--max-gap"),
+        agreed = resolve_agreement(
+            agreement,
+            {
+                "--horizontal": (HORIZONTAL, horizontal),
+                "--vertical": (VERTICAL, vertical),
+                "--proximity": (PROXIMITY, proximity),
+                "--proximity-vertical": (PROXIMITY_VERTICAL, proximity_vertical),
+                "--merge-gap": (MERGE_GAP, merge_gap),
+                "--max-gap": (MAX_GAP, max_gap),
+            },
+            zones=zones,
+            party_state=party_state,
         )
+        cfg = agreed.scan_config()
         window_s = (
             0.0 if window == "auto" else positive(parse_duration(window, "--window"), "--window")
         )
@@ -222,16 +252,18 @@ def scan_command(
                 results.add(_write(rejects, results.path("rejects"), "csv", REJECTS), len(rejects))
             )
             typer.echo(f"wellclear: {len(rejects)} rows rejected, see {written[-1]}", err=True)
-        if zones:
+        if agreed.airspace.zones:
             from wellclear.encounters.zones import infringements
 
             events = infringements(
                 source,
-                zones,
+                [],
                 cfg,
                 window_s,
-                party_state,
+                agreed.party_state(),
                 warn=lambda m: typer.echo(f"wellclear: warning: {m}", err=True),
+                volumes=agreed.zones(),
+                bind_unknown=agreed.airspace.bind_unknown,
             )
             staged = _write(events, results.path("infringements"), fmt, INFRINGEMENTS)
             written.append(results.add(staged, len(events)))
@@ -249,6 +281,12 @@ def scan_command(
                     "window_s": window_s,
                     "zones": list(zones or []),
                     "party_state": party_state,
+                    "agreement": {
+                        "id": agreed.id,
+                        "version": agreed.version,
+                        "sha256": agreed.digest(),
+                        "zones": [z.source for z in agreed.airspace.zones],
+                    },
                     "terminal": terminal,
                     "terminal_radius": terminal_radius if terminal else None,
                     "terminal_height": terminal_height if terminal else None,
