@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -33,6 +33,16 @@ def from_agreement(default: str) -> str:
     """Help suffix of an option the agreement sets: ``default: the agreement's (5NM ...)``."""
     return f"Default: the agreement's ({default} without --agreement)."
 
+
+def _opt(help_text: str, default: str) -> Any:
+    return typer.Option(help=f"{help_text} {from_agreement(default)}")
+
+
+# the options several commands share, each set by the agreement unless given
+MaxAgeOpt = Annotated[str | None, _opt("States older than this are stale.", "20s")]
+MaxGapOpt = Annotated[str | None, _opt("A longer gap between reports splits a track.", "60s")]
+HorizontalOpt = Annotated[str | None, _opt("Horizontal minimum with its unit.", "5NM")]
+VerticalOpt = Annotated[str | None, _opt("Vertical minimum with its unit.", "1000ft")]
 
 # where each command-line option lands in the agreement
 HORIZONTAL: Loc = ("conflicts", "horizontal")

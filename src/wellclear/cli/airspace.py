@@ -16,6 +16,8 @@ from wellclear.cli.agreement_option import (
     MAX_AGE,
     MAX_GAP,
     AgreementOpt,
+    MaxAgeOpt,
+    MaxGapOpt,
     from_agreement,
     resolve_agreement,
 )
@@ -56,12 +58,8 @@ def check_command(
     lookahead: Annotated[
         str | None, typer.Option(help="Prediction lookahead. " + from_agreement("120s"))
     ] = None,
-    max_age: Annotated[
-        str | None, typer.Option(help="States older than this are stale. " + from_agreement("20s"))
-    ] = None,
-    max_gap: Annotated[
-        str | None, typer.Option(help="A longer gap splits a track. " + from_agreement("60s"))
-    ] = None,
+    max_age: MaxAgeOpt = None,
+    max_gap: MaxGapOpt = None,
     party_state: Annotated[
         str | None, typer.Option(help="Parties to states, e.g. russia=RUS,turkey=TUR.")
     ] = None,

@@ -16,6 +16,7 @@ from wellclear.cli.agreement_option import (
     HYSTERESIS,
     MAX_AGE,
     AgreementOpt,
+    MaxAgeOpt,
     from_agreement,
     resolve_agreement,
 )
@@ -111,9 +112,7 @@ def alert_command(
     end: Annotated[
         str | None, typer.Option("--end", help="Last time: unix s or ISO 8601 (UTC).")
     ] = None,
-    max_age: Annotated[
-        str | None, typer.Option("--max-age", help="Oldest usable report. " + from_agreement("20s"))
-    ] = None,
+    max_age: MaxAgeOpt = None,
     events: Annotated[
         bool, typer.Option("--events", help="Lifecycle events instead of levels.")
     ] = False,

@@ -20,6 +20,9 @@ from wellclear.cli.agreement_option import (
     MAX_AGE,
     VERTICAL,
     AgreementOpt,
+    HorizontalOpt,
+    MaxAgeOpt,
+    VerticalOpt,
     from_agreement,
     resolve_agreement,
 )
@@ -102,15 +105,9 @@ def detect_command(
         list[str], typer.Argument(help="State files (CSV, Parquet, JSON); - is stdin.")
     ],
     at: Annotated[str | None, typer.Option(help="Snapshot time: unix s or ISO 8601 (UTC).")] = None,
-    max_age: Annotated[
-        str | None, typer.Option(help="States older than this are stale. " + from_agreement("20s"))
-    ] = None,
-    horizontal: Annotated[
-        str | None, typer.Option(help="Horizontal minimum with its unit. " + from_agreement("5NM"))
-    ] = None,
-    vertical: Annotated[
-        str | None, typer.Option(help="Vertical minimum with its unit. " + from_agreement("1000ft"))
-    ] = None,
+    max_age: MaxAgeOpt = None,
+    horizontal: HorizontalOpt = None,
+    vertical: VerticalOpt = None,
     lookahead: Annotated[
         str | None, typer.Option(help="Lookahead time with its unit. " + from_agreement("300s"))
     ] = None,

@@ -31,6 +31,9 @@ from wellclear.cli.agreement_option import (
     PROXIMITY_VERTICAL,
     VERTICAL,
     AgreementOpt,
+    HorizontalOpt,
+    MaxGapOpt,
+    VerticalOpt,
     from_agreement,
     resolve_agreement,
 )
@@ -99,12 +102,8 @@ def scan_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json.")] = "parquet",
     zones: Annotated[list[str] | None, typer.Option(ZONES, help=ZONES_HELP)] = None,
-    horizontal: Annotated[
-        str | None, typer.Option(help="Horizontal scan minimum. " + from_agreement("5NM"))
-    ] = None,
-    vertical: Annotated[
-        str | None, typer.Option(help="Vertical scan minimum. " + from_agreement("1000ft"))
-    ] = None,
+    horizontal: HorizontalOpt = None,
+    vertical: VerticalOpt = None,
     proximity: Annotated[
         str | None, typer.Option(help="Close-approach range. " + from_agreement("10NM"))
     ] = None,
@@ -114,9 +113,7 @@ def scan_command(
     merge_gap: Annotated[
         str | None, typer.Option(help="Join intervals closer than this. " + from_agreement("10s"))
     ] = None,
-    max_gap: Annotated[
-        str | None, typer.Option(help="Do not bridge longer gaps. " + from_agreement("60s"))
-    ] = None,
+    max_gap: MaxGapOpt = None,
     agreement: AgreementOpt = None,
     window: Annotated[
         str, typer.Option(help="Time window streamed at once; auto: about 500k rows.")
