@@ -114,7 +114,7 @@ class Alerting(Section):
             )
         path = resolve_path(v, base_dir(info))
         if not path.is_file():
-            raise ValueError(f"alerter file {v!r} not found (looked for {path})")
+            raise ValueError(f"alerter file {v!r} not found{_looked(v, path)}")
         try:
             load_config(path)
         except (ConfigError, OSError) as err:
@@ -180,7 +180,7 @@ class Zone(Section):
             return v
         path = resolve_path(v, base_dir(info))
         if not path.is_file():
-            raise ValueError(f"zone file {v!r} not found (looked for {path})")
+            raise ValueError(f"zone file {v!r} not found{_looked(v, path)}")
         return v
 
 
@@ -295,6 +295,11 @@ class Reporting(Section):
         """The scan classes (``los``, ``intercept``, ``nmac``...) at or above the level."""
         names = list(REPORT_CLASSES)
         return tuple(REPORT_CLASSES[n] for n in names[names.index(self.level) :])
+
+
+def _looked(text: str, path: Path) -> str:
+    """`` (looked for PATH)`` when the name was relative to the agreement's directory."""
+    return "" if str(path) == text else f" (looked for {path})"
 
 
 def resolve_path(text: str, base: Path | None) -> Path:
