@@ -103,7 +103,7 @@ def parse_states(body: bytes, content_type: str | None, who: Principal) -> Parse
     party_col = next((c for c in raw.columns if c.strip().lower() == "party"), None)
     if who.role == "party":
         if party_col is not None:
-            given = raw[party_col].fillna("").astype(str).str.strip()
+            given = raw[party_col].astype(object).fillna("").astype(str).str.strip()
             other = (given != "") & (given != who.name)
             for k in np.flatnonzero(other.to_numpy()):
                 rejected.append(
