@@ -32,8 +32,8 @@ demo: install
 		--at 2021-10-07T13:30:00Z --table
 	mkdir -p $(DEMO)
 	$(BIN)/wellclear simulate --scenario syria2015 --output $(DEMO)/syria2015.parquet
-	$(BIN)/wellclear scan $(DEMO)/syria2015.parquet --zones sovereign:TUR \
-		--party-state russia=RUS,turkey=TUR --output $(DEMO)/scan --format csv --overwrite
+	$(BIN)/wellclear scan $(DEMO)/syria2015.parquet --agreement syria2015 \
+		--output $(DEMO)/scan --format csv --overwrite
 	$(BIN)/wellclear report $(DEMO)/scan --output $(DEMO)/report.html
 	@echo "demo: encounters and infringements in $(DEMO)/scan, report in $(DEMO)/report.html"
 	$(BIN)/python scripts/demo_live.py $(DEMO)/syria2015.parquet $(DEMO)/live

@@ -164,3 +164,18 @@ def test_scan_takes_the_agreement(tmp_path: Path) -> None:
     assert code == 0, err
     settings = json.loads((out / "manifest.json").read_text())["settings"]
     assert settings["horizontal_m"] == 3 * 1852.0
+
+
+def test_scan_of_a_streamed_file_under_the_agreement_finds_the_incursion(tmp_path: Path) -> None:
+    """The simulated Syria scenario as a Parquet file (streamed window by window): the
+    agreement binds Russia alone to Turkish airspace, so most windows have no infringement;
+    their empty tables once turned the times of the others into text (an error)."""
+    states = tmp_path / "syria2015.parquet"
+    code, _, err = run("simulate", "--scenario", "syria2015", "--output", str(states))
+    assert code == 0, err
+    out = tmp_path / "scan"
+    code, _, err = run("scan", str(states), "--agreement", "syria2015", "--output", str(out))
+    assert code == 0, err
+    found = pd.read_parquet(out / "infringements.parquet")
+    assert found["id"].tolist() == ["rus301"] and found["party"].tolist() == ["russia"]
+    assert 45.0 < float(found["dwell_s"].iloc[0]) < 60.0

@@ -66,7 +66,9 @@ def infringements(
                 continue
             parties.update(frame["party"].astype(str).unique())
             ev = track_events(as_tracks(frame), index, ecfg)
-            parts.append(ev[(ev["entry_time"] >= lo) & (ev["entry_time"] < hi)])
+            owned = ev[(ev["entry_time"] >= lo) & (ev["entry_time"] < hi)]
+            if len(owned):  # (an empty window's table has text columns: it would turn the
+                parts.append(owned)  # concatenated times into objects)
         out = pd.concat(parts, ignore_index=True) if parts else empty_events()
     for w in unmapped_parties(volumes, parties, mapping):
         tell(w)
