@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Query, Request, Response, status
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from wellclear import __version__
@@ -294,4 +294,4 @@ def _sse(seq: int, data: dict[str, Any]) -> bytes:
     return f"id: {seq}\nevent: alert\ndata: {json.dumps(data)}\n\n".encode()
 
 
-__all__ = ["create_app", "status"]
+__all__ = ["create_app"]
