@@ -38,6 +38,7 @@ from wellclear.service.disclosure import (
 from wellclear.service.live import Live
 from wellclear.service.pages import incident_html
 from wellclear.service.sockets import add_sockets
+from wellclear.service.streams import caller_events
 from wellclear.store import open_store
 from wellclear.store.records import AuditRecord, acknowledge, events_after, incidents
 from wellclear.store.reports import track
@@ -193,48 +194,17 @@ def create_app(config: ServiceConfig) -> FastAPI:
             after = int(last_event_id) if last_event_id else None
         except ValueError:
             raise HTTPException(400, f"Last-Event-ID {last_event_id!r}: not a number") from None
-        sub = live.subscribe(who)
-        agreement = live.config.agreement
 
         async def events() -> AsyncIterator[bytes]:
-            sent = after if after is not None else None
-            try:
-                if after is not None:
-                    party = None if who.role != "party" else who.name
-                    missed = await asyncio.to_thread(events_after, live.store, after, party)
-                    for e in missed:
-                        view = view_event(who, e, agreement, live.key)
-                        sent = e["seq"]
-                        if view is not None:
-                            yield _sse(e["seq"], view)
-                yield b": connected\n\n"
-                while True:
-                    try:
-                        got: dict[str, Any] | None = await asyncio.wait_for(
-                            sub.queue.get(), timeout=15.0
-                        )
-                    except TimeoutError:
-                        if sub.dropped:
-                            break
-                        yield b": keep-alive\n\n"
-                        continue
-                    if got is None:
-                        break
-                    e = got
-                    if sent is not None and e["seq"] <= sent:
-                        continue
-                    sent = e["seq"]
-                    view = view_event(who, e, agreement, live.key)
-                    if view is not None:
-                        yield _sse(e["seq"], view)
-                if sub.dropped:
-                    yield (
-                        b"event: error\ndata: "
-                        + json.dumps({"error": sub.dropped}).encode()
-                        + b"\n\n"
-                    )
-            finally:
-                live.unsubscribe(sub)
+            async for item in caller_events(live, who, after):
+                if item.kind == "event" and item.data is not None:
+                    yield _sse(item.seq, item.data)
+                elif item.kind == "connected":
+                    yield b": connected\n\n"
+                elif item.kind == "idle":
+                    yield b": keep-alive\n\n"
+                elif item.kind == "dropped":
+                    yield b"event: error\ndata: " + json.dumps(item.data).encode() + b"\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -20,10 +20,9 @@ from typing import Any
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from wellclear.service.bodies import BodyError, parse_states
-from wellclear.service.disclosure import view_event
 from wellclear.service.live import Live
+from wellclear.service.streams import caller_events
 from wellclear.store.parties import Principal, authenticate
-from wellclear.store.records import events_after
 
 
 async def _principal(ws: WebSocket, live: Live) -> Principal | None:
@@ -90,31 +89,10 @@ def add_sockets(app: FastAPI) -> None:
         if who is None:
             return
         await ws.accept()
-        agreement = live.config.agreement
-        sub = live.subscribe(who)
-        sent = after
-        try:
-            if after is not None:
-                party = who.name if who.role == "party" else None
-                for e in await asyncio.to_thread(events_after, live.store, after, party):
-                    sent = e["seq"]
-                    view = view_event(who, e, agreement, live.key)
-                    if view is not None:
-                        await ws.send_text(json.dumps({"seq": e["seq"], **view}))
-            while True:
-                got = await sub.queue.get()
-                if got is None or sub.dropped:
-                    break
-                e = got
-                if sent is not None and e["seq"] <= sent:
-                    continue
-                sent = e["seq"]
-                view = view_event(who, e, agreement, live.key)
-                if view is not None:
-                    await ws.send_text(json.dumps({"seq": e["seq"], **view}))
-            if sub.dropped:
-                await ws.close(code=1013, reason=sub.dropped[:120])
-        except WebSocketDisconnect:
-            pass
-        finally:
-            live.unsubscribe(sub)
+        with contextlib.suppress(WebSocketDisconnect):
+            async for item in caller_events(live, who, after):
+                if item.kind == "event":
+                    await ws.send_text(json.dumps({"seq": item.seq, **(item.data or {})}))
+                elif item.kind == "dropped":
+                    reason = str((item.data or {}).get("error", ""))
+                    await ws.close(code=1013, reason=reason[:120])
