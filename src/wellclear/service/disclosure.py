@@ -70,7 +70,7 @@ def sees(principal: Principal, event: Mapping[str, Any]) -> bool:
 
 def full_event(event: Mapping[str, Any], agreement: Agreement) -> dict[str, Any]:
     """The event as the cell sees it: every field, times as ISO 8601 with ``t_unix``."""
-    out = {k: _json_value(v) for k, v in event.items()}
+    out = {k: json_value(v) for k, v in event.items()}
     out["t_unix"] = out.get("t")
     out["t"] = iso(float(event["t"]))
     out.setdefault("frequencies_mhz", list(agreement.frequencies_mhz()))
@@ -180,9 +180,13 @@ def view_picture(
     return out
 
 
-def _json_value(v: Any) -> Any:
+def json_value(v: Any) -> Any:
+    """A value as JSON holds it: numpy scalars as Python's, timestamps as ISO 8601 (UTC),
+    NaN and infinities as null."""
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat().replace("+00:00", "Z")
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
@@ -193,7 +197,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     rows = frame.to_dict(orient="records")
     out = []
     for row in rows:
-        rec = {str(k): _json_value(v) for k, v in row.items()}
+        rec = {str(k): json_value(v) for k, v in row.items()}
         if "t" in rec and rec["t"] is not None:
             rec["t_unix"] = rec["t"]
             rec["t"] = iso(float(rec["t"]))

@@ -17,7 +17,6 @@ delays it to the next start.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wellclear.agreement import Agreement
 from wellclear.encounters.scan import encounters_table, scan
+from wellclear.service.disclosure import json_value
 from wellclear.store.db import Store
 from wellclear.store.records import IncidentRecord, add_incident, events_after
 from wellclear.store.reports import track
@@ -80,16 +80,6 @@ def _states(store: Store, ep: Episode) -> pd.DataFrame:
     return frame.dropna(subset=["lat", "lon", "alt_m"]).reset_index(drop=True)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def classify(store: Store, agreement: Agreement, ep: Episode) -> IncidentRecord | None:
     """The incident of an ended episode, or None when nothing at the reporting level."""
     states = _states(store, ep)
@@ -120,9 +110,10 @@ def classify(store: Store, agreement: Agreement, ep: Episode) -> IncidentRecord 
         evidence = evidence[evidence["encounter_id"] == encounter_id]
     details = {
         "alert_id": ep.alert_id,
-        "encounter": {k: _jsonable(v) for k, v in best.items() if not str(k).startswith("_")},
+        "encounter": {k: json_value(v) for k, v in best.items() if not str(k).startswith("_")},
         "evidence": [
-            {str(k): _jsonable(v) for k, v in r.items()} for r in evidence.to_dict(orient="records")
+            {str(k): json_value(v) for k, v in r.items()}
+            for r in evidence.to_dict(orient="records")
         ],
     }
     return IncidentRecord(

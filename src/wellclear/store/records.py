@@ -245,19 +245,17 @@ def latest_checkpoint(store: Store) -> Checkpoint | None:
 def secret(store: Store, name: str, size: int = 32) -> bytes:
     """A random secret kept in the store under ``name``: made on first use, the same after
     every restart (two processes asking at once get the same one)."""
-    with store.sessions() as session:
-        row = session.get(Setting, name)
-        if row is not None:
-            return row.value
+    kept = get_setting(store, name)
+    if kept is not None:
+        return kept
     try:
         with store.sessions.begin() as session:
             session.add(Setting(name=name, value=os.urandom(size)))
     except IntegrityError:
         pass  # made meanwhile by another process
-    with store.sessions() as session:
-        made = session.get(Setting, name)
-        assert made is not None
-        return made.value
+    made = get_setting(store, name)
+    assert made is not None
+    return made
 
 
 def get_setting(store: Store, name: str) -> bytes | None:
