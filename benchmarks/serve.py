@@ -13,8 +13,6 @@ and their ratio. Targets (issue 14): >= 100,000 reports/s NDJSON or CSV, >= 30,0
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import pgcluster  # noqa: E402
+from service_helpers import free_port, serve  # noqa: E402
 from wellclear.formats.states import read_reports  # noqa: E402
 from wellclear.store import open_store  # noqa: E402
 from wellclear.store.parties import add_party, list_parties  # noqa: E402
@@ -59,27 +58,6 @@ def body(frame: pd.DataFrame, fmt: str) -> bytes:
     if fmt == "ndjson":
         return frame.to_json(orient="records", lines=True).encode()
     return frame.to_json(orient="records").encode()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    exe = str(Path(sys.executable).with_name("wellclear"))
-    proc = subprocess.Popen(
-        [exe, "serve", "--db", url, "--port", str(port)], stderr=subprocess.DEVNULL
-    )
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("wellclear serve did not start")
 
 
 def post_load(

@@ -3,6 +3,13 @@ third party's aircraft far away, reported once a second."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
 import numpy as np
 import pandas as pd
 
@@ -42,3 +49,34 @@ def headon(t_start: float, seconds: int) -> pd.DataFrame:
     frame["vertrate"] = 0.0
     frame["onground"] = False
     return frame
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(url: str, port: int, *options: str) -> subprocess.Popen[bytes]:
+    """A real ``wellclear serve --db URL --port PORT OPTIONS...`` process, once it answers
+    ``/healthz``; its stderr is told if it ends before that."""
+    exe = str(Path(sys.executable).with_name("wellclear"))
+    proc = subprocess.Popen(
+        [exe, "serve", "--db", url, "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"wellclear serve ended: {err}")
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("wellclear serve did not start")

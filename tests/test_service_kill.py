@@ -6,47 +6,15 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from service_helpers import T0, free_port, headon, serve
 from wellclear.store import open_store
 from wellclear.store.parties import add_party
-
-WELLCLEAR = str(Path(sys.executable).with_name("wellclear"))
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [WELLCLEAR, "serve", "--db", url, "--port", str(port), "--tick", "0.5s"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"serve ended: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("serve did not start")
 
 
 def _batch(k: int, now: float) -> list[dict[str, object]]:
@@ -71,8 +39,8 @@ def test_acknowledged_batches_survive_kill_9(store_url: str, seed: int) -> None:
     token = add_party(store, "russia")
     cell = add_party(store, "cell", "cell")
     store.close()
-    port = _port()
-    proc = _serve(store_url, port)
+    port = free_port()
+    proc = serve(store_url, port, "--tick", "0.5s")
     rng = random.Random(seed)
     kill_at = time.monotonic() + rng.uniform(0.5, 3.0)
     acked: list[int] = []
@@ -90,7 +58,7 @@ def test_acknowledged_batches_survive_kill_9(store_url: str, seed: int) -> None:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     assert acked
-    proc = _serve(store_url, port)
+    proc = serve(store_url, port, "--tick", "0.5s")
     try:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {cell}"}) as client:
             for k in acked:
@@ -104,39 +72,10 @@ def test_acknowledged_batches_survive_kill_9(store_url: str, seed: int) -> None:
 
 
 def _serve_data(url: str, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            WELLCLEAR,
-            "serve",
-            "--db",
-            url,
-            "--port",
-            str(port),
-            "--clock",
-            "data",
-            "--agreement",
-            "syria2015",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("serve did not start")
+    return serve(url, port, "--clock", "data", "--agreement", "syria2015")
 
 
 def _replay(base: str, tokens: dict[str, str], seconds: range) -> None:
-    import sys as _sys
-
-    _sys.path.insert(0, str(Path(__file__).parent))
-    from service_helpers import T0, headon
-
     traffic = headon(T0, 130)
     for t, now in traffic.groupby("time"):
         if int(t - T0) not in seconds:
@@ -187,7 +126,7 @@ def test_alerts_continue_across_kill_9_and_last_event_id_replays(store_url: str)
     store = open_store(store_url)
     tokens = {p: add_party(store, p) for p in ("russia", "usa", "turkey")}
     store.close()
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _serve_data(store_url, port)
     _replay(base, tokens, range(0, 60))
