@@ -24,7 +24,21 @@ def warm_up() -> float:
     frame = sample(fly(random_plans(12, 600.0, seed=1), dt=1.0), seed=1, min_dt=1.0, max_dt=5.0)
     scan_source(FrameSource(frame), window_s=300.0)
     detect_conflicts(frame.groupby("id").tail(1).reset_index(drop=True))
+    _warm_airspace()
     return time.perf_counter() - started
+
+
+def _warm_airspace() -> None:
+    """The nearest-boundary kernels (:mod:`wellclear.airspace.nearest`) on one small square."""
+    import numpy as np
+    import shapely
+
+    from wellclear.airspace.geometry import boundary_segments
+    from wellclear.airspace.nearest import BoundaryClearance, NearestBoundary
+
+    segs = boundary_segments(shapely.MultiPolygon([shapely.box(0.0, 0.0, 1.0, 1.0)]))
+    NearestBoundary(segs).nearest(np.array([0.5]), np.array([0.5]))
+    BoundaryClearance(segs).clearance(np.array([0.5]), np.array([0.5]))
 
 
 def _compiled() -> tuple[int, int]:

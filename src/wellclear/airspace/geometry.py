@@ -10,7 +10,8 @@ antimeridian (the seam of a ring closed through a pole) are merged away by :func
 
 Boundary segments are at most :data:`MAX_EDGE_DEG` long in lon/lat (long edges are split along
 their straight lon/lat line before any projection), so that a chord of the boundary in a local
-frame, in Mercator or in 3-D (:func:`nearest_on_chords`) stays on the boundary to within metres.
+frame, in Mercator or in 3-D (:mod:`wellclear.airspace.nearest`) stays on the boundary to
+within metres.
 """
 
 from __future__ import annotations
@@ -302,15 +303,3 @@ def lonlat_of_xyz(xyz: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Longitude and latitude (deg) of vectors (any length), the inverse of :func:`unit_xyz`."""
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     return np.degrees(np.arctan2(y, x)), np.degrees(np.arctan2(z, np.hypot(x, y)))
-
-
-def nearest_on_chords(p: FloatArray, a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Distance (unit sphere, chord) from unit vectors P to the 3-D chords AB, and the nearest
-    point of each chord, all ``(N, 3)``. A chord of a short boundary segment (see
-    :data:`MAX_EDGE_DEG`) is within metres of it, anywhere on Earth."""
-    ab = b - a
-    den = np.einsum("nk,nk->n", ab, ab)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = np.where(den > 0, np.einsum("nk,nk->n", p - a, ab) / den, 0.0)
-    q = a + np.clip(u, 0.0, 1.0)[:, None] * ab
-    return np.linalg.norm(p - q, axis=1), q

@@ -29,20 +29,16 @@ from wellclear.airspace.geometry import (
     GEOD,
     boundary_segments,
     local_xy,
-    lonlat_of_xyz,
-    nearest_on_chords,
     point_segment_xy,
     segment_params,
-    unit_xyz,
 )
+from wellclear.airspace.nearest import BoundaryClearance, NearestBoundary
 from wellclear.airspace.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _MAX_MERC_LAT = 89.5
-# from this latitude (deg) on, nearest boundaries are searched about the pole, not in Mercator
-POLAR_LAT = 60.0
 _FEW_PARTS = 64
 CHUNK = 16
 
@@ -51,14 +47,6 @@ def mercator(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Spherical Mercator in radians (no clipping of lon, latitude clipped at 89.5 deg)."""
     la = np.radians(np.clip(lat, -_MAX_MERC_LAT, _MAX_MERC_LAT))
     return np.radians(lon), np.arcsinh(np.tan(la))
-
-
-def polar_stereo(lon: FloatArray, lat: FloatArray, north: bool) -> tuple[FloatArray, FloatArray]:
-    """Polar stereographic metres of the sphere about the north (or south) pole (scale 1 there)."""
-    colat = np.radians(90.0 - np.asarray(lat, dtype=np.float64) * (1.0 if north else -1.0))
-    r = 2.0 * EARTH_RADIUS_M * np.tan(colat / 2.0)
-    lo = np.radians(lon)
-    return r * np.cos(lo), r * np.sin(lo)
 
 
 _SPLIT = 100_000
@@ -146,7 +134,8 @@ class VolumeIndex:
         self.tree = STRtree(self.parts)
         self._segs: dict[int, SegTree] = {}
         self._global: tuple[SegTree, IntArray] | None = None
-        self._polar: dict[tuple[int, bool], tuple[STRtree, IntArray]] = {}
+        self._nearest: dict[int, NearestBoundary] = {}
+        self._nearest_all: BoundaryClearance | None = None
 
     def prepare_all(self) -> None:
         """Build every boundary tree now (else built on first use)."""
@@ -162,6 +151,14 @@ class VolumeIndex:
             vol = np.repeat(np.arange(len(segs)), [len(x) for x in segs]).astype(np.intp)
             self._global = (SegTree.build(s), vol)
         return self._global
+
+    def clearance(self, lon: FloatArray, lat: FloatArray) -> FloatArray:
+        """A lower bound (m) on each point's distance to the nearest boundary of any volume
+        (:meth:`wellclear.airspace.nearest.BoundaryClearance.clearance`): a point further than
+        it can travel from every boundary cannot cross one."""
+        if self._nearest_all is None:
+            self._nearest_all = BoundaryClearance(self.all_segments()[0].segs)
+        return self._nearest_all.clearance(lon, lat)
 
     def segments(self, vol: int) -> SegTree:
         """Boundary segments of volume ``vol`` and their tree."""
@@ -230,92 +227,26 @@ class VolumeIndex:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Geodesic distance (m) from each point to the boundary of ``vol``, and that point.
 
-        The nearest segment in Mercator gives a boundary point, so an upper bound on the
-        distance; where that bound reaches latitudes of another scale (high latitudes, long
-        distances) every segment within it (found in Mercator, or in a polar stereographic
-        frame at :data:`POLAR_LAT` and beyond, where Mercator fails) is measured in 3-D and the
-        nearest kept.
+        The nearest point is found among the boundary's segments as 3-D chords of the sphere,
+        through a cache of candidates per cell (:class:`wellclear.airspace.nearest.NearestBoundary`:
+        exact, with its proof), so no frame fails at a pole or the antimeridian; the distance
+        to it is then geodesic on the WGS-84 ellipsoid. NaN where lon or lat is not finite.
         """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
-        n = len(lon)
-        st = self.segments(vol)
-        segs, tree = st.segs, st.tree
-        if n == 0 or len(segs) == 0:
-            nan = np.full(n, np.nan)
-            return nan, nan.copy(), nan.copy()
-        mx, my = mercator(lon, lat)
-        pts = shapely.points(mx, my)
-        # nearest in Mercator (conformal) by GEOS indexed facet distance
-        line = shapely.shortest_line(st.merged, pts)
-        d_merc = shapely.length(line)
-        end = shapely.get_coordinates(shapely.get_point(line, 0))
-        qlon = (np.degrees(end[:, 0]) + 180.0) % 360.0 - 180.0
-        qlat = np.degrees(np.arctan(np.sinh(end[:, 1])))
-        # where the scale changes much over the distance, search all segments within reach
-        lat_r = np.radians(np.clip(np.abs(lat), 0.0, _MAX_MERC_LAT))
-        dlat = d_merc * np.cos(lat_r)
-        grow = np.cos(lat_r) / np.cos(np.clip(lat_r + dlat, 0.0, np.radians(_MAX_MERC_LAT)))
-        polar = np.abs(lat) >= POLAR_LAT
-        wide = np.flatnonzero((grow > 1.004) & ~polar)
-        pairs: list[tuple[IntArray, IntArray]] = []
-        if len(wide):
-            radius = d_merc[wide] * grow[wide] * 1.01 + 1e-9
-            pi, ci = tree.query(pts[wide], predicate="dwithin", distance=radius)
-            pairs.append(st.expand(wide[pi], ci))
-        for north in (True, False):
-            sel = np.flatnonzero(polar & ((lat > 0) == north))
-            if len(sel):
-                _, _, bound = GEOD.inv(lon[sel], lat[sel], qlon[sel], qlat[sel])
-                pairs.append(self._polar_candidates(vol, north, lon[sel], lat[sel], bound, sel))
-        if pairs:
-            pi = np.concatenate([x[0] for x in pairs])
-            si = np.concatenate([x[1] for x in pairs])
-            s = segs[si]
-            d, q = nearest_on_chords(
-                unit_xyz(lon[pi], lat[pi]),
-                unit_xyz(s[:, 0], s[:, 1]),
-                unit_xyz(s[:, 2], s[:, 3]),
-            )
-            order = np.lexsort((d, pi))
-            first = order[np.r_[True, np.diff(pi[order]) != 0]]
-            p = pi[first]
-            qlon[p], qlat[p] = lonlat_of_xyz(q[first])
-        _, _, dist = GEOD.inv(lon, lat, qlon, qlat)
-        return np.asarray(dist), qlon, qlat
-
-    def _polar_candidates(
-        self,
-        vol: int,
-        north: bool,
-        lon: FloatArray,
-        lat: FloatArray,
-        bound_m: FloatArray,
-        ids: IntArray,
-    ) -> tuple[IntArray, IntArray]:
-        """(id, segment) pairs of the segments within ``bound_m`` of polar points.
-
-        Found in the polar stereographic frame of the sphere about the pole of the hemisphere,
-        whose scale ``2 / (1 + sin |lat|)`` is at most that at the lowest latitude in reach.
-        """
-        key = (vol, north)
-        hit = self._polar.get(key)
-        if hit is None:
-            segs = self.segments(vol).segs
-            sign = 1.0 if north else -1.0
-            keep = np.flatnonzero((sign * segs[:, 1] >= 0.0) | (sign * segs[:, 3] >= 0.0))
-            s = segs[keep]
-            a = np.column_stack(polar_stereo(s[:, 0], s[:, 1], north))
-            b = np.column_stack(polar_stereo(s[:, 2], s[:, 3], north))
-            hit = (STRtree(shapely.linestrings(np.stack([a, b], axis=1))), keep.astype(np.intp))
-            self._polar[key] = hit
-        ptree, keep = hit
-        reach = np.clip(np.abs(lat) - np.degrees(bound_m / EARTH_RADIUS_M), 0.0, 90.0)
-        scale = 2.0 / (1.0 + np.sin(np.radians(reach)))
-        x, y = polar_stereo(lon, lat, north)
-        radius = (bound_m * 1.01 + 100.0) * scale
-        pi, si = ptree.query(shapely.points(x, y), predicate="dwithin", distance=radius)
-        return ids[pi].astype(np.intp), keep[si]
+        nb = self._nearest.get(vol)
+        if nb is None:
+            nb = NearestBoundary(self.segments(vol).segs)
+            self._nearest[vol] = nb
+        qlon, qlat = nb.nearest(lon, lat)
+        if len(lon) == 0:
+            return np.zeros(0), qlon, qlat
+        ok = np.isfinite(qlon) & np.isfinite(lon) & np.isfinite(lat)
+        dist = np.full(len(lon), np.nan)
+        if ok.any():
+            _, _, d = GEOD.inv(lon[ok], lat[ok], qlon[ok], qlat[ok])
+            dist[ok] = d
+        return dist, np.where(ok, qlon, np.nan), np.where(ok, qlat, np.nan)
 
     # -- crossings ------------------------------------------------------------------------
     def crossings(

@@ -150,14 +150,17 @@ def check_now(
             _block(ip[sel], int(v), "inside", distance_m=depth, no_qnh=vert[v][1][ip[sel]])
         )
 
+    # a lower bound on each aircraft's distance to every boundary: one further from all of
+    # them than it flies in the lookahead (or than the largest margin) can cross none
+    clear = index.clearance(lon, lat) if cfg.predict or cfg.proximity else None
     inside_set = set(zip(ip.tolist(), iv.tolist(), strict=True))
     h_set = set(zip(hp.tolist(), hv.tolist(), strict=True))
     if cfg.predict and cfg.lookahead_s > 0:
         blocks.extend(
-            _predict(states, index, at, cfg.lookahead_s, bound, inside_set, h_set, baro, geo)
+            _predict(states, index, at, cfg.lookahead_s, bound, inside_set, h_set, baro, geo, clear)
         )
     if cfg.proximity:
-        blocks.extend(_proximity(states, index, bound, active_now, h_set, gs, trk))
+        blocks.extend(_proximity(states, index, bound, active_now, h_set, gs, trk, clear))
     return _assemble(states, vols, blocks)
 
 
@@ -230,6 +233,7 @@ def _predict(
     h_set: set[tuple[int, int]],
     baro: FloatArray,
     geo: FloatArray,
+    clear: FloatArray | None,
 ) -> list[dict[str, npt.NDArray[np.generic]]]:
     lon = states["lon"].to_numpy(np.float64)
     lat = states["lat"].to_numpy(np.float64)
@@ -238,14 +242,16 @@ def _predict(
     vs = np.nan_to_num(states["vs_mps"].to_numpy(np.float64))
     dist = gs * lookahead
     steps = max(1, int(np.ceil(float(dist.max(initial=0.0)) / PATH_STEP_M)))
-    px, py = _path(lon, lat, trk, dist, steps)
-    # horizontal crossings of every boundary by each step of each path
-    moving = np.flatnonzero(dist > 0)
-    seg_ac = np.repeat(moving, steps)
+    # horizontal crossings of every boundary by each step of each path that can reach one
+    reach = dist > 0 if clear is None else (dist > 0) & ~(clear > dist)
+    moving = np.flatnonzero(reach)
+    px, py = _path(lon[moving], lat[moving], trk[moving], dist[moving], steps)
+    seg_m = np.repeat(np.arange(len(moving)), steps)
     seg_k = np.tile(np.arange(steps), len(moving))
     ti, tv, f = index.crossings_all(
-        px[seg_ac, seg_k], py[seg_ac, seg_k], px[seg_ac, seg_k + 1], py[seg_ac, seg_k + 1]
+        px[seg_m, seg_k], py[seg_m, seg_k], px[seg_m, seg_k + 1], py[seg_m, seg_k + 1]
     )
+    seg_ac = moving[seg_m]
     t_cross = (seg_k[ti] + f) / steps * lookahead
     candidates: dict[tuple[int, int], list[float]] = {}
     for a, v, tt in zip(seg_ac[ti].tolist(), tv.tolist(), t_cross.tolist(), strict=True):
@@ -304,13 +310,17 @@ def _proximity(
     h_set: set[tuple[int, int]],
     gs: FloatArray,
     trk: FloatArray,
+    clear: FloatArray | None,
 ) -> list[dict[str, npt.NDArray[np.generic]]]:
     lon = states["lon"].to_numpy(np.float64)
     lat = states["lat"].to_numpy(np.float64)
     margins = np.array([v.margin_m for v in index.volumes])
     if len(margins) == 0:
         return []
-    pi, vi, d, qlon, qlat = index.near_boundary(lon, lat, float(margins.max()))
+    radius = float(margins.max())
+    sub = np.arange(len(lon)) if clear is None else np.flatnonzero(~(clear > radius))
+    pi, vi, d, qlon, qlat = index.near_boundary(lon[sub], lat[sub], radius)
+    pi = sub[pi]
     nv = len(margins)
     h_keys = np.array(sorted(p * nv + v for p, v in h_set), dtype=np.int64)
     keep = (d <= margins[vi]) & ~np.isin(pi.astype(np.int64) * nv + vi, h_keys)
