@@ -71,7 +71,8 @@ def _read_inputs(
     """Every non-streamed input read whole by the one road of :mod:`wellclear.formats`
     (:func:`~wellclear.formats.states.read_reports`): states, rejects, rows read and the rows
     set aside by reason."""
-    from wellclear.formats.states import coded, read_reports
+    from wellclear.formats.columns import coded
+    from wellclear.formats.states import read_reports
     from wellclear.states import STATES_COLUMNS
 
     result = read_reports(

@@ -1,6 +1,6 @@
 """The checks of the whole-file reader on the row groups of streamed states-contract Parquet.
 
-:func:`wellclear.formats.states.convert` checks a row in this order, and the first reason
+:func:`wellclear.formats.columns.convert` checks a row in this order, and the first reason
 found is the row's reason; :func:`check_group` follows the same order on an Arrow row group
 so that a streamed scan rejects the same rows with the same column and reason:
 
