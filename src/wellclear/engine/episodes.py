@@ -341,6 +341,12 @@ at the event, NaN on ``cleared``/``exited`` when the aircraft is no longer asses
 _RANK = {"inside": 0, "entry": 1, "proximity": 2}
 
 
+def _pair_keys(ids: pd.Series, volumes: pd.Series) -> np.ndarray:
+    """One text per (aircraft, volume): the two joined by NUL (sorting as the pairs do)."""
+    a = ids.astype(str).to_numpy(object)
+    return a + "\x00" + volumes.astype(str).to_numpy(object)
+
+
 def _airspace_kind(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     was_in, is_in = old == "inside", new == "inside"
     out = np.full(len(old), "", dtype=object)
@@ -358,91 +364,89 @@ class AirspaceBook(_Book):
     what = "airspace"
 
     def update(self, t: float, findings: pd.DataFrame) -> pd.DataFrame:
-        """The events of the tick at ``t`` from its :func:`check_now` findings."""
-        keys = ["id", "volume"]
+        """The events of the tick at ``t`` from its :func:`check_now` findings.
+
+        Episodes are keyed by (aircraft, volume), in that order (a key of the two texts
+        joined by NUL sorts as the pair does); a pair found more than once in the tick keeps
+        its most urgent finding (inside, then entry, then proximity).
+        """
         if self.open.empty and not len(findings):
             return empty_airspace_events()
+        op = self.open
+        o_key = _pair_keys(op["id"], op["volume"])
         if len(findings):
             rank = findings["status"].map(_RANK).to_numpy(np.int64)
-            cur = findings.assign(_rank=rank).sort_values([*keys, "_rank"], kind="stable")
-            cur = cur.drop_duplicates(keys).drop(columns="_rank").reset_index(drop=True)
-            cur = cur.rename(columns={"event": "finding"})
-            cur = cur[
-                [
-                    *keys,
-                    "callsign",
-                    "party",
-                    "kind",
-                    "finding",
-                    "status",
-                    "lat",
-                    "lon",
-                    "alt_m",
-                    "distance_m",
-                    "time_to_entry_s",
-                ]
-            ]
-            cur["id"] = cur["id"].astype(str).astype(object)
-            cur["volume"] = cur["volume"].astype(str).astype(object)
+            c_all = _pair_keys(findings["id"], findings["volume"])
+            order = np.lexsort((rank, c_all))
+            first = order[np.r_[True, c_all[order][1:] != c_all[order][:-1]]]
+            cur = findings.iloc[first].reset_index(drop=True)
+            c_key = c_all[first]
         else:
-            cur = pd.DataFrame(
-                {
-                    c: pd.Series(dtype=object)
-                    for c in [*keys, "callsign", "party", "kind", "finding", "status"]
-                }
-            )
-            for c in ("lat", "lon", "alt_m", "distance_m", "time_to_entry_s"):
-                cur[c] = pd.Series(dtype=np.float64)
-        both = self.open.merge(cur, on=keys, how="outer", suffixes=("", "_now"), indicator=True)
-        both = both.sort_values(keys, kind="stable").reset_index(drop=True)
-        side = both.pop("_merge").to_numpy(object)
-        new, gone = side == "right_only", side == "left_only"
-        old = np.where(new, "", both["status"].astype(object).fillna("").to_numpy(object))
-        now = np.where(gone, "", both["status_now"].astype(object).fillna("").to_numpy(object))
-        for c in ("callsign", "party", "kind", "finding"):
-            both[c] = np.where(gone, both[c].to_numpy(object), both[f"{c}_now"].to_numpy(object))
+            cur, c_key = findings, np.zeros(0, dtype=object)
+        keys = np.unique(np.concatenate([o_key, c_key]))
+        at_o = np.full(len(keys), -1, dtype=np.int64)
+        at_o[np.searchsorted(keys, o_key)] = np.arange(len(o_key))
+        at_c = np.full(len(keys), -1, dtype=np.int64)
+        at_c[np.searchsorted(keys, c_key)] = np.arange(len(c_key))
+        new, gone = at_o < 0, at_c < 0
+        old = _take(op["status"].to_numpy(object), at_o, "")
+        now = _take(cur["status"].to_numpy(object) if len(cur) else np.zeros(0, object), at_c, "")
+
+        def found(c: str, dtype: type = object) -> np.ndarray:
+            return cur[c].to_numpy(dtype) if len(cur) else np.zeros(0, dtype=dtype)
+
+        cols: dict[str, np.ndarray] = {}
+        for c, src in [(c, c) for c in ("id", "volume", "callsign", "party", "kind")] + [
+            ("finding", "event")
+        ]:
+            theirs = _take(found(src), at_c, "")
+            cols[c] = np.where(gone, _take(op[c].to_numpy(object), at_o, ""), theirs)
+        for c in ("id", "volume"):
+            cols[c] = cols[c].astype(str).astype(object)
+        for c in ("lat", "lon", "alt_m", "distance_m", "time_to_entry_s"):
+            cols[c] = _take(found(c, np.float64), at_c, np.nan)
+        episode = _take(op["episode_id"].to_numpy(object), at_o, "")
+        t_start = _take(op["t_start"].to_numpy(np.float64), at_o, np.nan)
         if new.any():
             n = self.counter + np.arange(int(new.sum()))
-            both.loc[new, "episode_id"] = [
+            episode[new] = [
                 f"{t:.0f}-{a}-{v}-{k}"
-                for a, v, k in zip(both["id"][new], both["volume"][new], n, strict=True)
+                for a, v, k in zip(cols["id"][new], cols["volume"][new], n, strict=True)
             ]
-            both.loc[new, "t_start"] = t
+            t_start[new] = t
             self.counter += len(n)
-        dist = both["distance_m"].to_numpy(np.float64)
+        dist = cols["distance_m"]
         inside = now == "inside"
-        t_in = both["t_entered"].to_numpy(np.float64)
+        t_in = _take(op["t_entered"].to_numpy(np.float64), at_o, np.nan)
         t_in = np.where(inside & np.isnan(t_in), t, t_in)
-        depth = both["max_depth_m"].to_numpy(np.float64)
+        depth = _take(op["max_depth_m"].to_numpy(np.float64), at_o, np.nan)
         depth = np.where(inside & ~np.isnan(dist) & ~(dist <= depth), dist, depth)
-        gap = both["min_gap_m"].to_numpy(np.float64)
+        gap = _take(op["min_gap_m"].to_numpy(np.float64), at_o, np.nan)
         outside = (now != "") & ~inside
         gap = np.where(outside & ~np.isnan(dist) & ~(dist >= gap), dist, gap)
-        both["t_entered"], both["max_depth_m"], both["min_gap_m"] = t_in, depth, gap
         kind = _airspace_kind(old, now)
-        changed = kind != ""
-        ev = both.loc[changed]
+        ch = kind != ""
         events = pd.DataFrame(
             {
-                "episode_id": ev["episode_id"].to_numpy(object),
-                "t": np.full(len(ev), t),
-                "event": kind[changed],
-                **{c: ev[c].to_numpy(object) for c in ("id", "callsign", "party", "volume")},
-                **{c: ev[c].to_numpy(object) for c in ("kind", "finding")},
-                "from_status": old[changed],
-                "to_status": now[changed],
-                **{
-                    c: ev[c].to_numpy(np.float64)
-                    for c in ("lat", "lon", "alt_m", "distance_m", "time_to_entry_s")
-                },
-                "t_start": ev["t_start"].to_numpy(np.float64),
-                "t_entered": t_in[changed],
-                "max_depth_m": depth[changed],
-                "min_gap_m": gap[changed],
+                "episode_id": episode[ch],
+                "t": np.full(int(ch.sum()), t),
+                "event": kind[ch],
+                **{c: cols[c][ch] for c in ("id", "callsign", "party", "volume", "kind")},
+                "finding": cols["finding"][ch],
+                "from_status": old[ch],
+                "to_status": now[ch],
+                **{c: cols[c][ch] for c in ("lat", "lon", "alt_m", "distance_m")},
+                "time_to_entry_s": cols["time_to_entry_s"][ch],
+                "t_start": t_start[ch],
+                "t_entered": t_in[ch],
+                "max_depth_m": depth[ch],
+                "min_gap_m": gap[ch],
             }
         )
         live = ~gone
-        keep = both.loc[live].reset_index(drop=True)
-        keep["status"] = now[live]
-        self.open = keep[list(AIRSPACE_OPEN_COLUMNS)].astype(AIRSPACE_OPEN_COLUMNS)
+        kept = {"episode_id": episode, **cols, "status": now, "t_start": t_start}
+        kept |= {"t_entered": t_in, "max_depth_m": depth, "min_gap_m": gap}
+        self.open = pd.DataFrame({c: kept[c][live] for c in AIRSPACE_OPEN_COLUMNS}).astype(
+            AIRSPACE_OPEN_COLUMNS
+        )
         return events[AIRSPACE_EVENT_COLUMNS]
