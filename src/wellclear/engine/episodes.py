@@ -342,9 +342,10 @@ _RANK = {"inside": 0, "entry": 1, "proximity": 2}
 
 
 def _pair_keys(ids: pd.Series, volumes: pd.Series) -> np.ndarray:
-    """One text per (aircraft, volume): the two joined by NUL (sorting as the pairs do)."""
+    """One text per (aircraft, volume): the two joined by NUL (sorting as the pairs do), as a
+    fixed-width unicode array (sorted and searched in C, not by Python comparisons)."""
     a = ids.astype(str).to_numpy(object)
-    return a + "\x00" + volumes.astype(str).to_numpy(object)
+    return np.asarray(a + "\x00" + volumes.astype(str).to_numpy(object), dtype=str)
 
 
 def _airspace_kind(old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -382,7 +383,7 @@ class AirspaceBook(_Book):
             cur = findings.iloc[first].reset_index(drop=True)
             c_key = c_all[first]
         else:
-            cur, c_key = findings, np.zeros(0, dtype=object)
+            cur, c_key = findings, np.zeros(0, dtype=str)
         keys = np.unique(np.concatenate([o_key, c_key]))
         at_o = np.full(len(keys), -1, dtype=np.int64)
         at_o[np.searchsorted(keys, o_key)] = np.arange(len(o_key))
