@@ -265,3 +265,50 @@ def test_pdf(scan_dir: Path, tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def _many(scan_dir: Path, n: int) -> str:
+    from report_helpers import many  # the benchmark's 10,000 encounters
+    from wellclear.report.build import render
+    from wellclear.report.tables import read_table
+    from wellclear.schemas import ENCOUNTERS, EVIDENCE, INFRINGEMENTS
+
+    enc, ev = many(read_table(scan_dir, ENCOUNTERS), read_table(scan_dir, EVIDENCE), n)
+    inf = read_table(scan_dir, INFRINGEMENTS)
+    text, shown = render(dict(read_manifest(scan_dir)), enc, ev, inf, plots=20)
+    assert shown == 20
+    return text
+
+
+def test_ten_thousand_encounters_stay_a_reasonable_page(scan_dir: Path) -> None:
+    """Every row in the table, plots for the 20 most severe only, a page of a few MB (the
+    time it takes is measured by benchmarks/report.py)."""
+    text = _many(scan_dir, 10_000)
+    cells = _parse(text)
+    assert len(cells.tables["encounters"]) == 10_000
+    assert text.count("<svg class='curve'") == 20
+    assert len(text.encode()) < 12_000_000
+
+
+playwright = pytest.importorskip("playwright.sync_api", reason="needs playwright (dev extra)")
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_the_page_filters_and_pages_in_chromium(report: str, scan_dir: Path) -> None:
+    path = scan_dir.parent / "page.html"
+    path.write_text(_many(scan_dir, 900), encoding="utf-8")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        table = page.locator("table#encounters")
+        visible = "table#encounters tbody tr:visible"
+        assert page.locator(visible).count() == 50  # the first page
+        assert "page 1 of 18: 900 of 900 rows" in page.content()
+        table.locator("tr.filters select").first.select_option("intercept")
+        assert page.locator(visible).count() == 50 and "200 of 900 rows" in page.content()
+        table.locator("tr.filters input").first.fill("rus301-tur162")
+        assert page.locator(visible).count() == 50 and "100 of 900 rows" in page.content()
+        page.locator("div.pager:has(+ table#encounters) button", has_text="last").click()
+        assert "page 2 of 2" in page.content()
+        browser.close()

@@ -28,7 +28,7 @@ def zone_area(volume: str) -> BaseGeometry | None:
         return None
 
 
-def _facts(items: Sequence[tuple[str, str, object]]) -> str:
+def facts_html(items: Sequence[tuple[str, str, object]]) -> str:
     """A list of facts; each value carries the number it shows (``data-v``)."""
     return (
         "<dl>"
@@ -54,7 +54,7 @@ def encounter_section(
     name = str(enc["encounter_id"])
     t_min = pd.Timestamp(enc["t_min"]).timestamp()
     who = [f"{enc[f'callsign_{k}'] or enc[f'id_{k}']} ({enc[f'party_{k}']})" for k in "12"]
-    facts = _facts(
+    facts = facts_html(
         [
             ("aircraft 1", f"{enc['id_1']} {who[0]}", enc["id_1"]),
             ("aircraft 2", f"{enc['id_2']} {who[1]}", enc["id_2"]),
@@ -112,7 +112,7 @@ def infringement_section(row: pd.Series, tz: str | None) -> str:
         f"up to {nm_m(row['max_depth_m'])} from the boundary"
         + (" (the track starts or ends inside: no crossing seen)" if bool(row["open"]) else "")
     )
-    facts = _facts(
+    facts = facts_html(
         [
             ("aircraft", f"{row['id']} {who}", row["id"]),
             ("zone", str(row["volume"]), row["volume"]),

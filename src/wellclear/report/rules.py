@@ -27,16 +27,17 @@ _CITE = re.compile(r"\(?standards\.md (?:section |§)?([0-9.]+?)(?:,[^)]*)?\)?(?
 _TIME = re.compile(r"\bt=(-?\d+(?:\.\d+)?)")
 
 
+def _unix(ts: pd.Timestamp) -> float:
+    return float((ts if ts.tzinfo is not None else ts.tz_localize("UTC")).timestamp())
+
+
 def utc(t: pd.Timestamp | float, tz: str | None = None) -> str:
     """A time (timestamp or unix seconds) as ``YYYY-MM-DD HH:MM:SS UTC``, with the local time
     of ``tz`` (an IANA name) beside it; empty for a missing time."""
     if t is None or pd.isna(t):
         return ""
-    when = (
-        datetime.fromtimestamp(float(t), UTC)
-        if isinstance(t, (int, float))
-        else pd.Timestamp(t).tz_convert("UTC").to_pydatetime()
-    )
+    seconds = float(t) if isinstance(t, (int, float)) else _unix(pd.Timestamp(t))
+    when = datetime.fromtimestamp(seconds, UTC)
     text = when.strftime("%Y-%m-%d %H:%M:%S UTC")
     if tz:
         local = when.astimezone(ZoneInfo(tz))
