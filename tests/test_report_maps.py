@@ -4,9 +4,11 @@ they show, every coordinate finite and inside the view, the scale bar true to it
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from pyproj import Geod
 
 from wellclear.report.maps import Layer, centre, map_svg, view_of
@@ -82,3 +84,15 @@ def test_scale_bar_is_true(case: str) -> None:
     # the projection is equidistant from the centre: a bar's length on the ground is its label
     e, n = view.xy(np.array([view.lat0]), np.array([view.lon0]))
     assert (abs(e[0]) < 1e-6 and abs(n[0]) < 1e-6) or abs(view.lat0) > 89.9
+
+
+def test_zone_areas_from_the_package_and_the_scans_zone_files(tmp_path: Path) -> None:
+    from wellclear.airspace.load import load_zones
+    from wellclear.report.findings import zone_areas
+
+    geojson = str(Path(__file__).parent / "data" / "levant_borders.geojson")
+    name = load_zones(geojson)[0].name
+    gone = str(tmp_path / "gone.geojson")
+    found = zone_areas([gone, geojson], ["sovereign:TUR", name, "nowhere"])
+    assert set(found) == {"sovereign:TUR", name}  # a zone not found is left out, not guessed
+    assert found["sovereign:TUR"].contains(shapely.Point(32.85, 39.93))  # Ankara

@@ -18,6 +18,7 @@ from wellclear.report.findings import (
     infringement_id,
     infringement_section,
     overview,
+    zone_areas,
 )
 from wellclear.report.page import page
 from wellclear.report.summary import counts_html, settings_html
@@ -70,6 +71,12 @@ def render(
         inf = infringements.sort_values(["dwell_s", "max_depth_m"], ascending=False)
         inf = inf.reset_index(drop=True)
         inf["_anchor"] = [infringement_id(inf.iloc[k]) for k in range(len(inf))]
+    settings = manifest.get("settings", {}) or {}
+    specs = [
+        *((settings.get("agreement") or {}).get("zones") or []),
+        *(settings.get("zones") or []),
+    ]
+    zones = zone_areas(specs, [] if inf is None else inf["volume"].astype(str).unique())
     shown = min(plots, len(enc))
     sections = []
     for k in range(shown):
@@ -81,7 +88,7 @@ def render(
         inf_part = (
             "<h2>Airspace infringements, longest first</h2>"
             + table_html(inf, INFRINGEMENT_COLUMNS, "infringements", anchor="_anchor")
-            + "".join(infringement_section(inf.iloc[k], tz) for k in range(len(inf)))
+            + "".join(infringement_section(inf.iloc[k], tz, zones) for k in range(len(inf)))
         )
     agreed = (manifest.get("settings", {}) or {}).get("agreement") or {}
     title = "wellclear safety report" + (f": agreement {agreed['id']}" if agreed else "")
@@ -92,7 +99,7 @@ def render(
         + counts_html(enc, inf)
         + settings_html(manifest)
         + "<h2>Overview</h2>"
-        + overview(enc, inf)
+        + overview(enc, inf, zones)
         + inf_part
         + "<h2>Encounters, most severe first</h2>"
         + table_html(

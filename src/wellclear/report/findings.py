@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,16 +17,29 @@ from wellclear.report.rules import in_words, utc
 from wellclear.report.tables import ft_m, nm_m
 
 
-def zone_area(volume: str) -> BaseGeometry | None:
-    """The area of a zone the package ships (``sovereign:ISO``); None for others."""
-    if not volume.startswith("sovereign:"):
-        return None
+def zone_areas(specs: Sequence[str], names: Iterable[str]) -> dict[str, BaseGeometry]:
+    """The areas of the zones ``names`` (volume names of the infringements): the built-in
+    sovereign ones, others from the scan's zone files (``specs``) where they can still be
+    read; a zone not found is left out (its section says so)."""
+    from wellclear.airspace.load import load_zones
     from wellclear.airspace.sovereign import sovereign_volume
 
-    try:
-        return sovereign_volume(volume.split(":", 1)[1]).geometry
-    except KeyError:
-        return None
+    wanted = set(names)
+    out: dict[str, BaseGeometry] = {}
+    for name in wanted:
+        if name.startswith("sovereign:"):
+            with contextlib.suppress(KeyError):
+                out[name] = sovereign_volume(name.split(":", 1)[1]).geometry
+    for spec in specs:
+        if wanted <= set(out):
+            break
+        if spec.startswith("sovereign:"):
+            continue
+        with contextlib.suppress(ValueError, OSError, KeyError):
+            for v in load_zones(spec):
+                if v.name in wanted:
+                    out.setdefault(v.name, v.geometry)
+    return out
 
 
 def facts_html(items: Sequence[tuple[str, str, object]]) -> str:
@@ -103,7 +117,7 @@ def infringement_id(row: pd.Series) -> str:
     return f"{row['id']}-{row['volume']}-{int(np.floor(float(row['t_unix'])))}"
 
 
-def infringement_section(row: pd.Series, tz: str | None) -> str:
+def infringement_section(row: pd.Series, tz: str | None, zones: Mapping[str, BaseGeometry]) -> str:
     """An infringement: what, facts, the zone with the entry and exit points."""
     name = infringement_id(row)
     who = f"{row['callsign'] or row['id']} ({row['party']})"
@@ -121,7 +135,7 @@ def infringement_section(row: pd.Series, tz: str | None) -> str:
             ("exit", utc(row["exit_time"], tz), pd.Timestamp(row["exit_time"]).timestamp()),
             ("dwell", f"{row['dwell_s']:.1f} s", row["dwell_s"]),
             ("max depth", nm_m(row["max_depth_m"]), row["max_depth_m"]),
-            ("max altitude", ft_m(row["max_alt_m"]).lstrip("+"), row["max_alt_m"]),
+            ("max altitude", ft_m(row["max_alt_m"], signed=False), row["max_alt_m"]),
         ]
     )
     lat = np.array([row["entry_lat"], row["exit_lat"]], np.float64)
@@ -129,8 +143,10 @@ def infringement_section(row: pd.Series, tz: str | None) -> str:
     ok = np.isfinite(lat) & np.isfinite(lon)
     figs = ""
     if ok.any():
-        area = zone_area(str(row["volume"]))
+        area = zones.get(str(row["volume"]))
         layers = [Layer("zone", str(row["volume"]), area=area)] if area is not None else []
+        if area is None:
+            text += " (the zone's geometry is not in the package nor in a readable zone file)"
         layers.append(
             Layer("entry", points=[(row["entry_lat"], row["entry_lon"], "entry")] if ok[0] else [])
         )
@@ -153,7 +169,11 @@ def _points(lat: pd.Series, lon: pd.Series, titles: pd.Series) -> list[tuple[flo
     ]
 
 
-def overview(encounters: pd.DataFrame, infringements: pd.DataFrame | None) -> str:
+def overview(
+    encounters: pd.DataFrame,
+    infringements: pd.DataFrame | None,
+    zones: Mapping[str, BaseGeometry],
+) -> str:
     """Every finding on one map: encounters at their minimum, infringements at their entry,
     the zones infringed."""
     lat = list(encounters["lat_1"]) if len(encounters) else []
@@ -161,10 +181,8 @@ def overview(encounters: pd.DataFrame, infringements: pd.DataFrame | None) -> st
     titles = encounters["encounter_id"].astype(str) + ": " + encounters["primary"].astype(str)
     layers = [Layer("enc", points=_points(encounters["lat_1"], encounters["lon_1"], titles))]
     if infringements is not None and len(infringements):
-        for volume in sorted(set(infringements["volume"].astype(str))):
-            area = zone_area(volume)
-            if area is not None:
-                layers.insert(0, Layer("zone", volume, area=area))
+        for volume in sorted(set(infringements["volume"].astype(str)) & set(zones)):
+            layers.insert(0, Layer("zone", volume, area=zones[volume]))
         good = infringements[np.isfinite(infringements["entry_lat"].astype(float))]
         lat += list(good["entry_lat"])
         lon += list(good["entry_lon"])

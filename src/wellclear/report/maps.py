@@ -114,7 +114,8 @@ def _lonlat_boxes(view: View) -> list[tuple[float, float, float, float]]:
 
 
 def _path(geom: BaseGeometry, view: View, px: float) -> str:
-    """An SVG path of the parts of ``geom`` (lon/lat) in the view, in pixels (``px`` m each)."""
+    """An SVG path of the parts of ``geom`` (lon/lat; polygons closed, lines open) in the view,
+    in pixels (``px`` m each)."""
     parts = []
     for box in _lonlat_boxes(view):
         piece = shapely.clip_by_rect(geom, *box)
@@ -126,14 +127,20 @@ def _path(geom: BaseGeometry, view: View, px: float) -> str:
             piece, -view.half_w_m, -view.half_h_m, view.half_w_m, view.half_h_m
         )
         piece = shapely.simplify(piece, px * 0.5)
-        for poly in getattr(piece, "geoms", [piece]):
-            for ring in [poly.exterior, *poly.interiors] if hasattr(poly, "exterior") else []:
+        for part in shapely.get_parts(piece):
+            if isinstance(part, shapely.Polygon):
+                rings, close = [part.exterior, *part.interiors], "Z"
+            elif isinstance(part, shapely.LineString):
+                rings, close = [part], ""
+            else:
+                continue
+            for ring in rings:
                 c = np.asarray(ring.coords)
-                if len(c) < 3:
+                if len(c) < 2:
                     continue
                 sx, sy = _px(c[:, 0], c[:, 1], view, px)
                 pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx, sy, strict=True))
-                parts.append(f"M{pts}Z")
+                parts.append(f"M{pts}{close}")
     return "".join(parts)
 
 
@@ -178,8 +185,10 @@ def map_svg(layers: Sequence[Layer], view: View, width: int = 460, title: str = 
     body = [f"<path class='land' d='{_path(land(), view, px)}'/>"]
     for layer in layers:
         tip = f"<title>{html.escape(layer.label)}</title>" if layer.label else ""
-        if layer.area is not None:
+        if layer.area is not None:  # filled, and its boundary drawn (not the view's edges)
             body.append(f"<path class='{layer.css}' d='{_path(layer.area, view, px)}'>{tip}</path>")
+            edge = _path(shapely.boundary(layer.area), view, px)
+            body.append(f"<path class='{layer.css}-edge' d='{edge}'/>")
         for lat, lon in layer.lines:
             sx, sy = _px(*view.xy(lat, lon), view, px)
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx, sy, strict=True))

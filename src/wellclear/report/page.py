@@ -31,7 +31,8 @@ dt{font-weight:600}dd{margin:0;word-break:break-all}
 .figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
 svg{font-size:10px;font-family:system-ui,sans-serif;background:#fff}
 svg .sea{fill:#dbe9f4}svg .land{fill:#f3efe4;stroke:#8a8170;stroke-width:.7}
-svg .zone{fill:#d33;fill-opacity:.12;stroke:#c00;stroke-width:1.2;stroke-dasharray:4 2}
+svg .zone{fill:#d33;fill-opacity:.12;stroke:none}
+svg .zone-edge{fill:none;stroke:#c00;stroke-width:1.2;stroke-dasharray:4 2}
 svg .track1{fill:none;stroke:#1f5fbf;stroke-width:1.6}
 svg .track2{fill:none;stroke:#d9730d;stroke-width:1.6}
 svg circle.track1{fill:#1f5fbf}svg circle.track2{fill:#d9730d}

@@ -80,7 +80,7 @@ def settings_html(manifest: Mapping[str, Any]) -> str:
         run.append((f"input {k + 1}", f"{f.get('path', '')}{size}"))
     minima = [(label, nm_m(float(settings[k]))) for k, label in _DISTANCES if k in settings]
     minima += [
-        (label, ft_m(float(settings[k])).lstrip("+")) for k, label in _HEIGHTS if k in settings
+        (label, ft_m(float(settings[k]), signed=False)) for k, label in _HEIGHTS if k in settings
     ]
     minima += [(label, f"{float(settings[k]):g} s") for k, label in _TIMES if k in settings]
     return (

@@ -68,9 +68,12 @@ def nm_m(m: float) -> str:
     return "" if pd.isna(m) else f"{m / NM_M:.2f} NM ({m:,.0f} m)"
 
 
-def ft_m(m: float) -> str:
-    """A height in ft with metres beside it."""
-    return "" if pd.isna(m) else f"{m / FT_M:+,.0f} ft ({m:+,.0f} m)"
+def ft_m(m: float, signed: bool = True) -> str:
+    """A height (``signed``: a difference, shown with its sign) in ft with metres beside it."""
+    if pd.isna(m):
+        return ""
+    sign = "+" if signed else ""
+    return f"{m / FT_M:{sign},.0f} ft ({m:{sign},.0f} m)"
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ INFRINGEMENT_COLUMNS = (
     Col("exit_time", "exit (UTC)", _when),
     Col("dwell_s", "dwell s", lambda v: f"{cast(float, v):.1f}"),
     Col("max_depth_m", "max depth", lambda v: nm_m(cast(float, v))),
-    Col("max_alt_m", "max altitude", lambda v: ft_m(cast(float, v)).lstrip("+")),
+    Col("max_alt_m", "max altitude", lambda v: ft_m(cast(float, v), signed=False)),
 )
 
 
