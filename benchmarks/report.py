@@ -6,7 +6,9 @@ table (what the table alone costs without filters, rules in words, maps or curve
     python benchmarks/report.py [--encounters 10000] [--plots 50] [--repeat 3] [SCAN_DIR]
 
 SCAN_DIR: a scan of the demo (``make demo``'s ``out/demo/scan``); made in a temporary
-directory when not given (simulate and scan, about 10 s, not timed). Stops in under 2 minutes.
+directory when not given (simulate and scan, about 10 s, not timed). With Debian's Chromium and
+Playwright, also the time the report takes to open in headless Chromium. Stops in under 2
+minutes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from report_helpers import many  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
 from wellclear.formats.resultset import read_manifest  # noqa: E402
 from wellclear.report.build import render  # noqa: E402
 from wellclear.report.tables import read_table  # noqa: E402
@@ -69,6 +73,26 @@ def main() -> None:
         print(f"| {name:<28} | {s:8.2f} | {size / 1e6:8.2f} |")
     (_, base_s, base_b), (_, s, b) = rows
     print(f"ratio report / baseline: {s / base_s:.1f}x the time, {b / base_b:.1f}x the size")
+    if text and Path(CHROMIUM).exists():
+        print(f"opened in headless Chromium (load event, scripts run): {_open_s(text):.2f} s")
+
+
+def _open_s(text: str) -> float:
+    """Seconds from navigation to the load event of the report in headless Chromium (the
+    page's script has paged and filtered the tables by then)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_file = Path(tmp) / "report.html"
+        page_file.write_text(text, encoding="utf-8")
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        t0 = time.perf_counter()
+        page.goto(page_file.as_uri(), wait_until="load")
+        seconds = time.perf_counter() - t0
+        assert "page 1 of" in page.content()
+        browser.close()
+    return seconds
 
 
 if __name__ == "__main__":

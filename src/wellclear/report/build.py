@@ -62,8 +62,10 @@ def render(
     plots: int = 50,
     tz: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    script: bool = True,
 ) -> tuple[str, int]:
-    """The HTML text of the report and the number of encounters plotted."""
+    """The HTML text of the report and the number of encounters plotted (``script``: the
+    page's paging and filters; left out for the PDF, which shows every row)."""
     cfg = scan_config(manifest)
     enc = most_severe_first(encounters)
     inf = None
@@ -112,7 +114,7 @@ def render(
         + "</p>"
         + "".join(sections)
     )
-    return page(title, body), shown
+    return page(title, body, script), shown
 
 
 def write_report(
@@ -141,7 +143,7 @@ def write_report(
     enc = read_table(directory, ENCOUNTERS)
     ev = read_table(directory, EVIDENCE)
     inf = read_table(directory, INFRINGEMENTS) if listed(directory, INFRINGEMENTS) else None
-    text, shown = render(manifest, enc, ev, inf, plots, tz, progress)
+    text, shown = render(manifest, enc, ev, inf, plots, tz, progress, script=fmt == "html")
     if fmt == "pdf":
         from wellclear.report.pdf import html_to_pdf
 
