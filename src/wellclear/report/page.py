@@ -46,7 +46,8 @@ svg polyline.dz{fill:none;stroke:#999;stroke-width:1;stroke-dasharray:3 2}
 svg text.dz{fill:#777}svg .s1{fill:#1f5fbf}svg .s2{fill:#d9730d}
 svg circle.min{fill:none;stroke:#c00;stroke-width:2}svg text.min{fill:#c00}
 .note{color:#555;font-size:12px}ul.rules{margin:.2em 0 .4em 1.2em;padding:0}
-@media print{.pager,tr.filters{display:none}
+@page{size:A4 landscape;margin:10mm}
+@media print{.pager,tr.filters{display:none}.findings{font-size:9px}svg{max-width:100%;height:auto}
 body{max-width:none;margin:0}a{color:inherit;text-decoration:none}}
 """
 
