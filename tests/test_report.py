@@ -218,7 +218,11 @@ def test_curves_follow_the_hermite_path(scan_parquet: Path) -> None:
         sep = separation(ev[ev["encounter_id"] == e.encounter_id], e.id_1, e.id_2, cfg, t_min)
         assert sep.t.size > 100
         assert sep.h_m.min() >= e.h_min_m - 1e-6, e.encounter_id
-        assert sep.h_m[np.searchsorted(sep.t, t_min)] == pytest.approx(e.h_min_m, abs=1e-6)
+        at = np.searchsorted(sep.t, t_min)
+        assert sep.h_m[at] == pytest.approx(e.h_min_m, abs=1e-6)
+        # the plan view's paths pass through the reported positions at the minimum
+        assert sep.latlon_1[at] == pytest.approx([e.lat_1, e.lon_1], abs=1e-7)
+        assert sep.latlon_2[at] == pytest.approx([e.lat_2, e.lon_2], abs=1e-7)
         for samples in (sep.samples_1, sep.samples_2):
             inside = samples[(samples >= sep.t[0]) & (samples <= sep.t[-1])]
             assert inside.size and np.isin(inside, sep.t).all()

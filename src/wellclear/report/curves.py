@@ -12,7 +12,7 @@ plotted curve never dips below the reported minimum (a chord between samples wou
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -32,13 +32,17 @@ POINTS = 600
 @dataclass(frozen=True)
 class Separation:
     """The separation of a pair along its Hermite paths: times (unix s), horizontal and
-    vertical separation (m, 2 minus 1), and the sample times of each aircraft on the paths."""
+    vertical separation (m, 2 minus 1), the sample times of each aircraft on the paths, and
+    the positions of both along their paths."""
 
     t: FloatArray
     h_m: FloatArray
     dz_m: FloatArray
     samples_1: FloatArray
     samples_2: FloatArray
+    # positions along both paths at ``t`` (deg, WGS-84): the plan view's tracks
+    latlon_1: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
+    latlon_2: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 def _states(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +141,13 @@ def separation(
     p2, z2 = _at(tr, k2, q)
     d = p2 - p1
     h = d - np.sum(d * up, axis=1)[:, None] * up
-    return Separation(q, np.linalg.norm(h, axis=1), z2 - z1, s1, s2)
+    return Separation(q, np.linalg.norm(h, axis=1), z2 - z1, s1, s2, _latlon(p1), _latlon(p2))
+
+
+def _latlon(p: FloatArray) -> FloatArray:
+    """Geodetic (lat, lon) in degrees of ECEF points on the ellipsoid surface (the paths')."""
+    lat = np.degrees(np.arctan2(p[:, 2], (1.0 - WGS84_E2) * np.hypot(p[:, 0], p[:, 1])))
+    return np.column_stack([lat, np.degrees(np.arctan2(p[:, 1], p[:, 0]))])
 
 
 def _poly(x: FloatArray, y: FloatArray) -> str:

@@ -85,25 +85,24 @@ def encounter_section(
     figs = ""
     if plot:
         ev = evidence[evidence["encounter_id"] == name]
+        sep = separation(ev, str(enc["id_1"]), str(enc["id_2"]), cfg, t_min)
         layers, lat_all, lon_all = [], [enc["lat_1"], enc["lat_2"]], [enc["lon_1"], enc["lon_2"]]
-        for k in "12":
+        for k, path in (("1", sep.latlon_1), ("2", sep.latlon_2)):
             g = ev[ev["id"].astype(str) == str(enc[f"id_{k}"])]
             lat, lon = g["lat"].to_numpy(np.float64), g["lon"].to_numpy(np.float64)
             lat_all += list(lat)
             lon_all += list(lon)
-            layers.append(
-                Layer(
-                    f"track{k}",
-                    who[int(k) - 1],
-                    lines=[(lat, lon)],
-                    points=[
-                        (enc[f"lat_{k}"], enc[f"lon_{k}"], f"{who[int(k) - 1]} at the minimum")
-                    ],
-                )
-            )
+            label = who[int(k) - 1]
+            # the interpolated path where both are defined, else the samples' chords
+            line = (path[:, 0], path[:, 1]) if len(path) > 1 else (lat, lon)
+            at_min = (float(enc[f"lat_{k}"]), float(enc[f"lon_{k}"]), f"{label} at the minimum")
+            samples = [
+                (float(a), float(o), f"{label}: sample") for a, o in zip(lat, lon, strict=True)
+            ]
+            layers.append(Layer(f"track{k}", label, lines=[line], points=[at_min]))
+            layers.append(Layer(f"s{k}", label, points=samples, radius=2.0))
         view = view_of(np.array(lat_all, np.float64), np.array(lon_all, np.float64))
-        plan = map_svg(layers, view, title="plan view: evidence samples, dots at the minimum")
-        sep = separation(ev, str(enc["id_1"]), str(enc["id_2"]), cfg, t_min)
+        plan = map_svg(layers, view, title="plan view: paths, samples, large dots at the minimum")
         figs = f"<div class='figs'>{plan}{separation_svg(sep, t_min, float(enc['h_min_m']))}</div>"
     return (
         f"<section class='finding encounter' id='{html.escape(name)}'>"

@@ -50,6 +50,7 @@ class Layer:
     lines: Sequence[tuple[FloatArray, FloatArray]] = ()
     points: Sequence[tuple[float, float, str]] = ()  # lat, lon, title
     area: BaseGeometry | None = None
+    radius: float = 4.0  # of the points, in pixels
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ def map_svg(layers: Sequence[Layer], view: View, width: int = 460, title: str = 
         for p_lat, p_lon, name in layer.points:
             sx, sy = _px(*view.xy(np.array([p_lat]), np.array([p_lon])), view, px)
             body.append(
-                f"<circle class='{layer.css}' cx='{sx[0]:.1f}' cy='{sy[0]:.1f}' r='4'>"
+                f"<circle class='{layer.css}' cx='{sx[0]:.1f}' cy='{sy[0]:.1f}' "
+                f"r='{layer.radius:g}'>"
                 f"<title>{html.escape(name)}</title></circle>"
             )
     label = f"<text x='8' y='14' class='title'>{html.escape(title)}</text>" if title else ""
