@@ -60,7 +60,7 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", str(out), "--output", str(html_path), "--max-plots", "3"])
     assert res.exit_code == 0, res.output
     text = html_path.read_text()
-    assert text.count("data:image/png;base64,") == 3
+    assert text.count("<svg class='curve'") == 3 and text.count("<svg class='map'") == 4
     assert "<script>" in text and "http" not in text.replace("http-equiv", "")
     enc = pd.read_csv(out / "encounters.csv")
     assert all(e in text for e in enc["encounter_id"])

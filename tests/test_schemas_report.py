@@ -36,8 +36,8 @@ def test_report_reads_every_format(syria: Path, tmp_path: Path, fmt: str) -> Non
     )
     assert res.exit_code == 0, res.output
     text = html.read_text()
-    assert "9 encounters" in text and "2015-10-03 08:10:00" in text  # start in UTC
-    assert text.count("<img") == 2 and "callsign 1" in text and "RSD241" in text
+    assert "data-count='encounters'>9<" in text and "2015-10-03 08:10:00 UTC" in text
+    assert text.count("<svg class='curve'") == 2 and "callsign 1" in text and "RSD241" in text
 
 
 def test_report_refuses_the_old_pair_naming(syria: Path, tmp_path: Path) -> None:

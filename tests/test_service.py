@@ -312,6 +312,11 @@ def test_an_episode_between_parties_becomes_an_incident(
     cell = client.get("/v1/incidents", headers=_auth(tokens["cell"])).json()["incidents"]
     assert len(cell) == 1 and {cell[0]["id_1"], cell[0]["id_2"]} == {"155001", "ae0001"}
     assert {r["id"] for r in cell[0]["evidence"]} == {"155001", "ae0001"}
+    page = client.get(
+        f"/v1/incidents/{cell[0]['incident_id']}/report", headers=_auth(tokens["cell"])
+    )
+    # the cell's page: the rules in words, both tracks and the curve along the Hermite paths
+    assert page.status_code == 200 and "<svg class='curve'" in page.text and "ae0001" in page.text
     assert (
         client.get(
             f"/v1/incidents/{incident['incident_id']}", headers=_auth(tokens["turkey"])

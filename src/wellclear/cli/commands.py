@@ -8,6 +8,7 @@ from wellclear.cli import (
     alert,  # noqa: F401
     detect,  # noqa: F401
     party,  # noqa: F401
+    report,  # noqa: F401
     scan,  # noqa: F401
     serve,  # noqa: F401
 )

@@ -1,4 +1,4 @@
-"""``wellclear scan``, ``wellclear simulate`` and ``wellclear report``: recorded-traffic encounters.
+"""``wellclear scan`` and ``wellclear simulate``: recorded-traffic encounters.
 
 A thin shell: parse, call :mod:`wellclear.encounters`, write through one sink, exit code.
 """
@@ -431,19 +431,3 @@ def simulate_command(
         f"wellclear simulate: {len(frame)} states of {frame['id'].nunique()} aircraft to {output}",
         err=True,
     )
-
-
-@app.command("report")
-def report_command(
-    directory: Annotated[Path, typer.Argument(help="Output directory of wellclear scan.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
-    max_plots: Annotated[int, typer.Option(help="Encounters with plots, most severe first.")] = 50,
-) -> None:
-    """A self-contained HTML report: sortable table, plan view, profile, separation."""
-    from wellclear.encounters.report import write_report
-
-    try:
-        n = write_report(directory, output, max_plots)
-    except (ValueError, OSError) as e:
-        raise _fail(str(e)) from None
-    typer.echo(f"wellclear report: {n} encounters to {output}", err=True)

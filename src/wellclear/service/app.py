@@ -24,6 +24,7 @@ from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from wellclear import __version__
+from wellclear.report.incident import incident_page
 from wellclear.service.bodies import BodyError, parse_states
 from wellclear.service.config import ServiceConfig
 from wellclear.service.deps import Caller, LiveDep, may_post
@@ -36,7 +37,6 @@ from wellclear.service.disclosure import (
     view_picture,
 )
 from wellclear.service.live import Live
-from wellclear.service.pages import incident_html
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -254,7 +254,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.get("/v1/incidents/{incident_id}/report", tags=["incidents"])
     def incident_report(incident_id: str, who: Caller, live: LiveDep) -> HTMLResponse:
         """One incident as a self-contained HTML page (what the caller may see of it)."""
-        return HTMLResponse(incident_html(_incident(who, live, incident_id)))
+        view = _incident(who, live, incident_id)
+        return HTMLResponse(incident_page(view, live.config.agreement.scan_config()))
 
     add_sockets(app)
     return app
