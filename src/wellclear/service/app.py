@@ -37,6 +37,7 @@ from wellclear.service.disclosure import (
 )
 from wellclear.service.live import Live
 from wellclear.service.pages import incident_html
+from wellclear.service.routers import web
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -257,6 +258,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return HTMLResponse(incident_html(_incident(who, live, incident_id)))
 
     add_sockets(app)
+    app.include_router(web.router)
     return app
 
 
