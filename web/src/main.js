@@ -109,7 +109,7 @@ const collection = (features) => ({ type: "FeatureCollection", features });
 const point = (a, props) => ({ type: "Feature", geometry: { type: "Point", coordinates: [a.lon, a.lat] }, properties: props });
 
 function flightLevel(altM) {
-  return altM == null ? "FL---" : `FL${String(Math.round(altM / 30.48 / 100)).padStart(3, "0")}`;
+  return altM == null ? "FL---" : `FL${String(Math.round(altM / 0.3048 / 100)).padStart(3, "0")}`;
 }
 
 // -- the alert's view, whoever receives it -------------------------------------------------
@@ -220,7 +220,7 @@ function partyColour(party) {
 
 function render(picture, trails) {
   const map = state.map;
-  if (!map || !map.isStyleLoaded() || !picture) return;
+  if (!map || !state.loaded || !picture) return;
   const now = picture.t_unix ?? Date.now() / 1000;
   const aircraft = [];
   const coarse = [];
@@ -331,6 +331,7 @@ function showAlerts() {
     const li = document.createElement("li");
     li.className = `level-${alert.level}${state.acked.has(alert.alert_id) ? " acked" : ""}`;
     li.dataset.alertId = alert.alert_id;
+    li.dataset.t = String(alert.t_unix);
     const own = ownOf(alert);
     const head = document.createElement("div");
     head.innerHTML = "<strong></strong> <span></span>";
@@ -434,6 +435,7 @@ async function start() {
   });
   await new Promise((done) => map.on("load", done));
   aircraftLayers(map);
+  state.loaded = true;
   document.body.dataset.ready = "1";
   const open = await api("/v1/alerts");
   if (open.ok) for (const a of (await open.json()).alerts) onAlert(a, a.seq ?? null);

@@ -45,6 +45,7 @@ from wellclear.airspace.volume import Volume
 from wellclear.service.deps import Caller, LiveDep
 from wellclear.service.disclosure import view_picture
 from wellclear.service.live import Live
+from wellclear.states import complete_states
 from wellclear.store.models import Batch
 from wellclear.store.parties import Principal
 from wellclear.store.reports import decode
@@ -186,7 +187,8 @@ def states_at(live: Live, t: float, window_s: float) -> pd.DataFrame:
         return pd.DataFrame()
     reports = pd.concat(frames, ignore_index=True)
     reports = reports[(reports["t"] > t - window_s) & (reports["t"] <= t)]
-    return reports.sort_values("t", kind="stable").groupby("id", sort=False).tail(1)
+    last = reports.sort_values("t", kind="stable").groupby("id", sort=False).tail(1)
+    return complete_states(last.reset_index(drop=True))
 
 
 @router.get("/v1/web/replay", tags=["web"])
