@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import shutil
+import os
 import time
 from pathlib import Path
 
@@ -40,10 +41,18 @@ window.fetch = async (...args) => {
 
 
 def need_chromium() -> None:
-    """Skip where Debian's chromium or Playwright is missing (``.ci/run`` installs both)."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("no chromium (.ci/run installs Debian's)")
+    """Skip where Debian's chromium or Playwright is missing (``.ci/run`` installs both);
+    fail instead under ``WELLCLEAR_BROWSER=required`` (as ``.ci/run`` sets it)."""
+    required = os.environ.get("WELLCLEAR_BROWSER") == "required"
+    missing = []
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("python playwright (the dev extra)")
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (Debian's chromium; .ci/run installs it)")
+    if missing:
+        if required:
+            pytest.fail("WELLCLEAR_BROWSER=required but missing: " + ", ".join(missing))
+        pytest.skip("missing: " + ", ".join(missing))
 
 
 def post(base: str, token: str, frame: pd.DataFrame) -> float:

@@ -9,6 +9,7 @@ const $ = (id) => document.getElementById(id);
 const TRAIL = 20; // reports kept per aircraft for its trail (1 Hz: 20 s)
 const STALE_S = 20; // age at which a symbol has faded to its faintest
 const LABELS = 50; // own aircraft labelled when a party has at most this many
+const TRAILS = 2000; // trails drawn for every aircraft up to this many, else for those in alert
 const LEVEL_COLOURS = ["match", ["get", "level"], 3, "#e53935", 2, "#fb8c00", 1, "#fdd835", "#90a4ae"];
 
 const state = {
@@ -237,9 +238,11 @@ function render(picture, trails) {
   map.getSource("coarse").setData(collection(coarse));
   const lines = [];
   if (trails) {
+    const alerting = new Set([...state.alerts.values()].map((al) => ownOf(al).id));
+    const all = byId.size <= TRAILS;
     for (const [id, trail] of state.trails) {
       const a = byId.get(id);
-      if (!a || trail.length < 2) continue;
+      if (!a || trail.length < 2 || !(all || alerting.has(id) || id === state.selected)) continue;
       const coords = [trail[0]];
       for (const p of trail.slice(1)) coords.push(unwrap(coords[coords.length - 1], p));
       lines.push({ type: "Feature", geometry: { type: "LineString", coordinates: coords }, properties: { colour: partyColour(a.party) } });
@@ -426,6 +429,7 @@ async function start() {
     style: style(session),
     center: [37, 35],
     zoom: 5,
+    fadeDuration: 0,
     attributionControl: { customAttribution: "Natural Earth (public domain)" },
   }));
   map.on("render", labels);
