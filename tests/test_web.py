@@ -186,6 +186,9 @@ def test_acknowledge_reaches_the_store(site: Site) -> None:
     finally:
         store.close()
     assert (alert_id,) in [tuple(r) for r in rows]
+    if SHOTS:  # each role's view while the alert lasts
+        for role, view in site.pages.items():
+            view.screenshot(path=str(Path(SHOTS) / f"web-{role}.png"))
 
 
 def test_incidents_are_listed_with_their_report(site: Site) -> None:
@@ -221,8 +224,6 @@ def test_replay_steps_back_through_stored_tracks(site: Site) -> None:
 def test_no_page_holds_an_identity_of_another_partys_aircraft(site: Site) -> None:
     for party in PARTIES:
         page = site.pages[party]
-        if SHOTS:
-            page.screenshot(path=str(Path(SHOTS) / f"web-{party}.png"))
         others = [p for p in PARTIES if p != party]
         texts = {
             "dom": page.content() + page.inner_text("body"),
@@ -234,7 +235,5 @@ def test_no_page_holds_an_identity_of_another_partys_aircraft(site: Site) -> Non
                 for secret in (*OWN[other]["ids"], *OWN[other]["callsigns"]):
                     assert secret not in text, (party, where, secret)
                 assert json.dumps(other) not in text, (party, where, other)
-    if SHOTS:
-        site.pages["cell"].screenshot(path=str(Path(SHOTS) / "web-cell.png"))
     cell = received(site.pages["cell"], site.frames["cell"])
     assert all(i in cell for p in PARTIES for i in OWN[p]["ids"]), "the cell sees everyone"
