@@ -25,6 +25,13 @@ const css =
   readFileSync(new URL("src/style.css", import.meta.url), "utf8");
 writeFileSync(new URL("app.css", out), css);
 
+// the licences of what the build ships (MapLibre GL JS: BSD-3-Clause; world-atlas: ISC, its
+// Natural Earth data in the public domain; topojson-client: ISC)
+const licences = ["maplibre-gl/LICENSE.txt", "world-atlas/LICENSE", "topojson-client/LICENSE"].map(
+  (name) => `== ${name.split("/")[0]} ==\n\n` + readFileSync(new URL(`node_modules/${name}`, import.meta.url), "utf8"),
+);
+writeFileSync(new URL("LICENSES.txt", out), licences.join("\n\n"));
+
 // land at 1:50m, coordinates rounded to 0.001 degree (about 100 m)
 const topo = JSON.parse(
   readFileSync(new URL("node_modules/world-atlas/land-50m.json", import.meta.url), "utf8"),

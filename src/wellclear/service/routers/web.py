@@ -54,7 +54,12 @@ from wellclear.timeutil import iso
 router = APIRouter()
 
 REPLAY_S = 3600.0  # how far back the replay reaches
-_MEDIA = {".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
+_MEDIA = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".txt": "text/plain",
+}
 
 
 def static_dir() -> Any:
