@@ -211,11 +211,12 @@ function style(session) {
   };
 }
 
-const PALETTE = ["#ffb74d", "#81c784", "#f06292", "#ba68c8", "#4dd0e1", "#aed581", "#ff8a65"];
+// own aircraft cyan; the others by party (FNV-1a of the name), none of them cyan
+const PALETTE = ["#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#aed581", "#ff8a65", "#e0e0e0"];
 function partyColour(party) {
   if (state.session.role === "party" && party === state.session.name) return "#4fc3f7";
-  let h = 0;
-  for (const c of party || "") h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  let h = 2166136261;
+  for (const c of party || "") h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
   return PALETTE[h % PALETTE.length];
 }
 
