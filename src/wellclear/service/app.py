@@ -37,6 +37,7 @@ from wellclear.service.disclosure import (
     view_picture,
 )
 from wellclear.service.live import Live
+from wellclear.service.routers import web
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -258,6 +259,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return HTMLResponse(incident_page(view, live.config.agreement.scan_config()))
 
     add_sockets(app)
+    app.include_router(web.router)
     return app
 
 
