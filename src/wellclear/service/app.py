@@ -37,6 +37,7 @@ from wellclear.service.disclosure import (
 )
 from wellclear.service.live import Live
 from wellclear.service.pages import incident_html
+from wellclear.service.routers import agreements
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -104,7 +105,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return {
             "status": "ok",
             "version": __version__,
-            "agreement": {"id": live.config.agreement.id, "version": live.version},
+            "agreement": {
+                "id": live.config.agreement.id,
+                "version": live.version,
+                "status": live.agreement_status,
+            },
             "tick": {
                 "t": None if info.t is None else iso(info.t),
                 "duration_s": info.duration_s,
@@ -256,6 +261,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         """One incident as a self-contained HTML page (what the caller may see of it)."""
         return HTMLResponse(incident_html(_incident(who, live, incident_id)))
 
+    app.include_router(agreements.router)
     add_sockets(app)
     return app
 
