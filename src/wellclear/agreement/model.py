@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from wellclear.agreement.planning import Plans
 from wellclear.agreement.sections import (
     Airspace,
     Alerting,
@@ -89,6 +90,7 @@ class Agreement(Section):
     staleness: Staleness = Staleness()
     sharing: Sharing = Sharing()
     reporting: Reporting = Reporting()
+    plans: Plans = Plans()
 
     _base: Path | None = PrivateAttr(None)
 
