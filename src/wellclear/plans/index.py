@@ -27,14 +27,20 @@ class VolumeIndex:
     _tree: shapely.STRtree | None = None
     _built: int = 0
     _bands: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))
+    _recent: tuple[np.ndarray, np.ndarray] | None = None  # bands, bounds of those after _built
 
     def add(self, key: str, volumes: list[Volume4D]) -> None:
         self._removed.discard(key)
         for v in volumes:
             self._keys.append(key)
             self._volumes.append(v)
-        if len(self._keys) - self._built > self.rebuild_after:
+        self._recent = None
+        if self._tree is not None and len(self._keys) - self._built > self.rebuild_after:
             self._rebuild()
+
+    def build(self) -> None:
+        """Build the tree over every volume now (after a bulk :meth:`add`)."""
+        self._rebuild()
 
     def remove(self, key: str) -> None:
         """The operation's volumes leave the index (at once for queries; their slots at the
@@ -49,6 +55,7 @@ class VolumeIndex:
         self._tree = shapely.STRtree([v.footprint for v in self._volumes])
         self._built = len(self._volumes)
         self._bands = _bands(self._volumes)
+        self._recent = None
 
     def candidates(self, volume: Volume4D) -> list[tuple[str, Volume4D]]:
         """Indexed volumes whose bounding box, altitude band and time window meet
@@ -57,10 +64,11 @@ class VolumeIndex:
         if self._tree is not None and self._built:
             idx = self._tree.query(volume.footprint)
             hits.extend(idx[_meets(self._bands[idx], volume)].tolist())
-        recent = self._volumes[self._built :]
-        if recent:
-            bands = _bands(recent)
-            bounds = np.array([v.footprint.bounds for v in recent])
+        if len(self._volumes) > self._built:
+            if self._recent is None:
+                recent = self._volumes[self._built :]
+                self._recent = _bands(recent), shapely.bounds([v.footprint for v in recent])
+            bands, bounds = self._recent
             x0, y0, x1, y1 = volume.footprint.bounds
             box = (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
             box &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)

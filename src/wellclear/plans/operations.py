@@ -169,6 +169,15 @@ class Plans:
                     found.append(Conflict(op.id, f"zone:{zone.name}", "", None, *met, "own"))
         return found
 
+    def load(self, ops: Sequence[Operation], conflicts: Mapping[str, list[Conflict]]) -> None:
+        """Operations accepted before (a restart), with their recorded conflicts, unchecked."""
+        for op in ops:
+            self.operations[op.id] = op
+            if op.state != "Ended":
+                self.index.add(op.id, op.volumes)
+        self.conflicts.update({k: list(v) for k, v in conflicts.items()})
+        self.index.build()
+
     def file(self, op: Operation, now: float) -> Decision:
         """Check ``op`` and, unless the rules refuse it, keep it as Accepted with its
         conflicts recorded on both sides."""

@@ -48,8 +48,13 @@ class Volume4D:
 def wrap(lonlat: np.ndarray) -> BaseGeometry:
     """The polygon of the (N, 2) ``lonlat`` ring, its longitudes unwrapped edge by edge (no
     edge spans more than 180 degrees) and the result cut into [-180, 180]."""
-    lon = np.degrees(np.unwrap(np.radians(lonlat[:, 0])))
-    poly = shapely.make_valid(shapely.Polygon(np.column_stack([lon, lonlat[:, 1]])))
+    step = (np.diff(lonlat[:, 0]) + 180.0) % 360.0 - 180.0
+    lon = lonlat[0, 0] + np.concatenate([[0.0], np.cumsum(step)])
+    poly = shapely.Polygon(np.column_stack([lon, lonlat[:, 1]]))
+    if not poly.is_valid:
+        poly = shapely.make_valid(poly)
+    if lon.min() >= -180.0 and lon.max() <= 180.0:
+        return poly
     parts = [
         shapely.intersection(shapely.affinity.translate(poly, xoff=shift), WORLD)
         for shift in (-360.0, 0.0, 360.0)

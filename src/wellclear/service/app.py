@@ -37,7 +37,7 @@ from wellclear.service.disclosure import (
 )
 from wellclear.service.live import Live
 from wellclear.service.pages import incident_html
-from wellclear.service.routers import agreements
+from wellclear.service.routers import agreements, plans
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -262,6 +262,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return HTMLResponse(incident_html(_incident(who, live, incident_id)))
 
     app.include_router(agreements.router)
+    app.include_router(plans.router)
     add_sockets(app)
     return app
 

@@ -86,6 +86,8 @@ class Live:
 
     def __post_init__(self) -> None:
         self._next: tuple[Agreement, str] | None = None
+        # called after each tick with the picture and its time (conformance monitoring)
+        self.after_tick: list[Callable[[pd.DataFrame, float], None]] = []
         self.agreement_status = self._stored_agreement()
         self.settings = self.config.agreement.engine_settings(conflicts=False)
         self._lock = threading.Lock()  # batches: stored and queued in id order
@@ -260,6 +262,8 @@ class Live:
                     self.open_alerts[e["alert_id"]] = e
             self.states = result.assessment.states
             self._keep_history(now)
+            for hook in self.after_tick:
+                hook(self.states, now)
             duration = time.perf_counter() - started
             self.info = TickInfo(
                 now,
