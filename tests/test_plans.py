@@ -182,3 +182,28 @@ def test_priorities_and_states() -> None:
 def test_bad_operations_are_named(data: dict[str, Any], message: str) -> None:
     with pytest.raises(PlanError, match=message):
         parse_operation(data, "red")
+
+
+def test_conformance_margins_horizontal_and_vertical() -> None:
+    from pyproj import Geod
+
+    from wellclear.plans.conformance import outside
+
+    o = op("red", box(60.0, 10.0, 0.1, lo=100, hi=200))
+    g = Geod(ellps="WGS84")
+    # points due north of the northern edge (60.1 N), 50 m and 150 m beyond it
+    lon, lat, _ = g.fwd([10.05, 10.05], [60.1, 60.1], [0, 0], [50, 150])
+    alt = np.array([150.0, 150.0])
+    assert outside(o, np.array(lat), np.array(lon), alt, T + 10, 100.0, 15.0).tolist() == [
+        False,
+        True,
+    ]
+    lon, lat, _ = g.fwd([10.1, 10.1], [60.05, 60.05], [90, 90], [50, 150])  # east of it
+    assert outside(o, np.array(lat), np.array(lon), alt, T + 10, 100.0, 15.0).tolist() == [
+        False,
+        True,
+    ]
+    inside = np.array([60.05]), np.array([10.05])
+    assert not outside(o, *inside, np.array([210.0]), T + 10, 100.0, 15.0)[0]  # 10 m above
+    assert outside(o, *inside, np.array([220.0]), T + 10, 100.0, 15.0)[0]  # 20 m above
+    assert outside(o, *inside, np.array([150.0]), T + 4000, 100.0, 15.0)[0]  # after its window

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 from shapely.geometry.base import BaseGeometry
 
 from wellclear.plans.operations import Operation
@@ -19,9 +20,15 @@ M_PER_DEG = 111_320.0
 
 @functools.lru_cache(maxsize=1 << 17)
 def _grown(footprint: BaseGeometry, margin_h_m: float) -> BaseGeometry:
+    """``footprint`` grown by ``margin_h_m``: buffered in a frame where a degree of longitude
+    is scaled to its length at the footprint's middle latitude (equirectangular), so that the
+    margin is metres in both directions there."""
     _, y0, _, y1 = footprint.bounds
-    cos = max(np.cos(np.radians(max(abs(y0), abs(y1)))), 1e-3)
-    grown = shapely.buffer(footprint, margin_h_m / (M_PER_DEG * cos))
+    cos = max(float(np.cos(np.radians((y0 + y1) / 2))), 1e-3)
+    flat = shapely.affinity.scale(footprint, xfact=cos, yfact=1.0, origin=(0.0, 0.0))
+    grown = shapely.affinity.scale(
+        shapely.buffer(flat, margin_h_m / M_PER_DEG), xfact=1.0 / cos, yfact=1.0, origin=(0, 0)
+    )
     shapely.prepare(grown)
     return grown
 
@@ -36,8 +43,7 @@ def outside(
     margin_v_m: float,
 ) -> np.ndarray:
     """For each position, whether it is outside every volume of ``op`` active at ``t``
-    (footprints grown by ``margin_h_m``, at least that much in every direction: the growth in
-    degrees is taken at the volume's highest latitude; bands by ``margin_v_m``)."""
+    (footprints grown by ``margin_h_m``, :func:`_grown`; bands by ``margin_v_m``)."""
     inside = np.zeros(len(lat), dtype=bool)
     for v in op.volumes:
         if not v.t_start <= t <= v.t_end:
