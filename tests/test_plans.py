@@ -207,3 +207,43 @@ def test_conformance_margins_horizontal_and_vertical() -> None:
     assert not outside(o, *inside, np.array([210.0]), T + 10, 100.0, 15.0)[0]  # 10 m above
     assert outside(o, *inside, np.array([220.0]), T + 10, 100.0, 15.0)[0]  # 20 m above
     assert outside(o, *inside, np.array([150.0]), T + 4000, 100.0, 15.0)[0]  # after its window
+
+
+def test_monitor_against_outside_one_operation_at_a_time() -> None:
+    import pandas as pd
+
+    from wellclear.plans.conformance import monitor, outside
+
+    rng = np.random.default_rng(3)
+    ops, rows = [], []
+    for k in range(60):
+        lat, lon = rng.uniform(-60, 60), rng.uniform(-179.9, 179.9)
+        o = op("red", *[box(lat + 0.02 * j, lon, 0.03, t1=600 + 600 * j) for j in range(3)])
+        o.aircraft = (f"a{k}", f"b{k}")
+        o.state = "Activated" if k % 2 else "Nonconforming"
+        ops.append(o)
+        for a in o.aircraft:
+            rows.append(
+                (
+                    a,
+                    lat + rng.uniform(-0.01, 0.08),
+                    lon + rng.uniform(-0.01, 0.04),
+                    rng.uniform(-30, 150),
+                )
+            )
+    states = pd.DataFrame(rows, columns=["id", "lat", "lon", "alt_m"])
+    changes = {o.id: s for o, s in monitor(ops, states, T + 700, 100.0, 15.0)}
+    for o in ops:
+        mine = states[states["id"].isin(o.aircraft)]
+        off = outside(
+            o,
+            mine["lat"].to_numpy(),
+            mine["lon"].to_numpy(),
+            mine["alt_m"].to_numpy(),
+            T + 700,
+            100.0,
+            15.0,
+        ).any()
+        expected = {("Activated", True): "Nonconforming", ("Nonconforming", False): "Activated"}
+        assert changes.get(o.id) == expected.get((o.state, bool(off)))
+    assert 5 < len(changes) < 55  # both ways, not all

@@ -4,7 +4,6 @@ agreement's margins, makes the operation Nonconforming; back inside, Activated a
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,8 +17,23 @@ from wellclear.plans.operations import Operation
 M_PER_DEG = 111_320.0
 
 
-@functools.lru_cache(maxsize=1 << 17)
+_GROWN: dict[tuple[int, float], tuple[BaseGeometry, BaseGeometry]] = {}
+
+
 def _grown(footprint: BaseGeometry, margin_h_m: float) -> BaseGeometry:
+    """``footprint`` grown by ``margin_h_m`` (cached by the footprint object)."""
+    key = (id(footprint), margin_h_m)
+    hit = _GROWN.get(key)
+    if hit is not None and hit[0] is footprint:
+        return hit[1]
+    if len(_GROWN) > 1 << 18:
+        _GROWN.clear()
+    grown = _grow(footprint, margin_h_m)
+    _GROWN[key] = (footprint, grown)
+    return grown
+
+
+def _grow(footprint: BaseGeometry, margin_h_m: float) -> BaseGeometry:
     """``footprint`` grown by ``margin_h_m``: buffered in a frame where a degree of longitude
     is scaled to its length at the footprint's middle latitude (equirectangular), so that the
     margin is metres in both directions there."""
@@ -61,22 +75,48 @@ def monitor(
     margin_v_m: float,
 ) -> list[tuple[Operation, str]]:
     """The operations whose state changes at ``t``: (operation, new state), Activated <->
-    Nonconforming, from the picture ``states`` (``id``, ``lat``, ``lon``, ``alt_m``)."""
-    changes: list[tuple[Operation, str]] = []
+    Nonconforming, from the picture ``states`` (``id``, ``lat``, ``lon``, ``alt_m``). One
+    vectorised containment test over every (aircraft, active volume) pair; an operation is
+    off when one of its aircraft is inside none of its active volumes (:func:`outside` is the
+    same test, one operation at a time)."""
     if states.empty:
-        return changes
+        return []
     rows: dict[str, list[int]] = {}
     for i, ident in enumerate(states["id"].astype(str).tolist()):
         rows.setdefault(ident, []).append(i)
     lat, lon = states["lat"].to_numpy(float), states["lon"].to_numpy(float)
     alt = states["alt_m"].to_numpy(float)
+    watched: list[tuple[Operation, list[int]]] = []
+    geoms: list[BaseGeometry] = []
+    pair_row: list[int] = []
+    pair_op: list[int] = []
+    bands: list[tuple[float, float]] = []
     for op in ops:
         if op.state not in ("Activated", "Nonconforming"):
             continue
         mine = [i for a in op.aircraft for i in rows.get(a, ())]
         if not mine:
             continue
-        off = outside(op, lat[mine], lon[mine], alt[mine], t, margin_h_m, margin_v_m).any()
+        k = len(watched)
+        watched.append((op, mine))
+        for v in op.volumes:
+            if v.t_start <= t <= v.t_end:
+                g = _grown(v.footprint, margin_h_m)
+                for i in mine:
+                    geoms.append(g)
+                    pair_row.append(i)
+                    pair_op.append(k)
+                    bands.append((v.alt_lo_m - margin_v_m, v.alt_hi_m + margin_v_m))
+    inside_pairs: set[tuple[int, int]] = set()
+    if geoms:
+        r = np.array(pair_row)
+        b = np.array(bands)
+        hit = (alt[r] >= b[:, 0]) & (alt[r] <= b[:, 1])
+        hit &= shapely.contains_xy(np.array(geoms, dtype=object), lon[r], lat[r])
+        inside_pairs = set(zip(np.array(pair_op)[hit].tolist(), r[hit].tolist(), strict=True))
+    changes: list[tuple[Operation, str]] = []
+    for k, (op, mine) in enumerate(watched):
+        off = any((k, i) not in inside_pairs for i in mine)
         if off and op.state == "Activated":
             changes.append((op, "Nonconforming"))
         elif not off and op.state == "Nonconforming":
