@@ -38,6 +38,7 @@ class Desk:
     plans: Plans
     lock: threading.Lock = field(default_factory=threading.Lock)
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (party, notice)
+    digest: str = ""  # of the agreement whose rules and zones ``plans`` holds
 
     def notify(self, parties: set[str], notice: dict[str, Any]) -> None:
         self.notices.extend((p, notice) for p in sorted(parties))
@@ -49,7 +50,7 @@ def _desk(request: Request) -> Desk:
     if desk is None:
         live: Live = app.state.live
         a = live.config.agreement
-        desk = Desk(Plans(a.plans, a.zones(), a.party_state()))
+        desk = Desk(Plans(a.plans, a.zones(), a.party_state()), digest=a.digest())
         stored = []
         for op_id, party, state, filed in operations(live.store):
             op = parse_operation(filed, party, f"stored operation {op_id}")
@@ -163,7 +164,10 @@ def file_operation(
         raise HTTPException(422, str(err)) from None
     op.version = live.version
     with desk.lock:
-        desk.plans.rules = live.config.agreement.plans  # the version in force decides
+        a = live.config.agreement  # the version the engine runs on decides
+        if a.digest() != desk.digest:
+            desk.plans.rules, desk.plans.zones = a.plans, a.zones()
+            desk.plans.party_state, desk.digest = a.party_state(), a.digest()
         decision = desk.plans.file(op, time.time())
         if not decision.accepted:
             raise HTTPException(
