@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -80,3 +82,15 @@ def serve(url: str, port: int, *options: str) -> subprocess.Popen[bytes]:
         time.sleep(0.2)
     proc.kill()
     raise RuntimeError("wellclear serve did not start")
+
+
+def numbers_in(value: Any) -> Iterator[float]:
+    """Every number in a JSON value (booleans are not numbers)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from numbers_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from numbers_in(v)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield float(value)

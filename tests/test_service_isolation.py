@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service_helpers import T0, headon
+from service_helpers import T0, headon, numbers_in
 from wellclear.agreement import Agreement
 from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
@@ -72,17 +72,6 @@ def served(
                 assert live.open_alerts, "the head-on pair is alerting"
         assert live.record_incidents() == 1
         yield client, tokens, request.param
-
-
-def _numbers(value: Any) -> Iterator[float]:
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _numbers(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _numbers(v)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield float(value)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -165,7 +154,7 @@ def test_no_party_sees_another_beyond_its_alerts_and_the_cell_sees_all(
         for method, url, _ in _calls(client, tokens["cell"]):
             _status, body = _request(client, method, url, tokens[party], party)
             strings = set(_strings(body))
-            numbers = {round(x, 6) for x in _numbers(body)}
+            numbers = {round(x, 6) for x in numbers_in(body)}
             leaked_ids = {s for s in strings for i in ids if i in s}
             if level == "full":
                 # full sharing: the others' identities are disclosed (checked below)

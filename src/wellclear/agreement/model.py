@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from wellclear.agreement.planning import Plans
 from wellclear.agreement.sections import (
     Airspace,
     Alerting,
@@ -89,6 +90,7 @@ class Agreement(Section):
     staleness: Staleness = Staleness()
     sharing: Sharing = Sharing()
     reporting: Reporting = Reporting()
+    plans: Plans = Plans()
 
     _base: Path | None = PrivateAttr(None)
 
@@ -203,12 +205,12 @@ class Agreement(Section):
     def canonical(self) -> bytes:
         """The canonical form to hash and sign (issue 15): RFC 8785 JSON of the document.
 
-        The document holds only strings (quantities as their text), integers, booleans and
-        null, for which RFC 8785 is JSON with keys sorted, no spaces, and UTF-8 text; the
-        defaults are written out, so an absent key and its default value sign alike.
+        (:mod:`wellclear.agreement.canonical`); the defaults are written out, so an absent key
+        and its default value sign alike.
         """
-        data = self.model_dump(mode="json", exclude_none=True)
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        from wellclear.agreement.canonical import canonical
+
+        return canonical(self.model_dump(mode="json", exclude_none=True))
 
     def digest(self) -> str:
         """SHA-256 of :meth:`canonical`, hexadecimal: names this version of the document."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wellclear.cli import (
     agreement,  # noqa: F401
+    agreement_workflow,  # noqa: F401
     airspace,  # noqa: F401
     alert,  # noqa: F401
     detect,  # noqa: F401

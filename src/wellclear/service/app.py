@@ -37,7 +37,7 @@ from wellclear.service.disclosure import (
     view_picture,
 )
 from wellclear.service.live import Live
-from wellclear.service.routers import web
+from wellclear.service.routers import agreements, plans, web
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
@@ -105,7 +105,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return {
             "status": "ok",
             "version": __version__,
-            "agreement": {"id": live.config.agreement.id, "version": live.version},
+            "agreement": {
+                "id": live.config.agreement.id,
+                "version": live.version,
+                "status": live.agreement_status,
+            },
             "tick": {
                 "t": None if info.t is None else iso(info.t),
                 "duration_s": info.duration_s,
@@ -258,6 +262,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         view = _incident(who, live, incident_id)
         return HTMLResponse(incident_page(view, live.config.agreement.scan_config()))
 
+    app.include_router(agreements.router)
+    app.include_router(plans.router)
     add_sockets(app)
     app.include_router(web.router)
     return app

@@ -110,6 +110,7 @@ def party_event(event: Mapping[str, Any], agreement: Agreement, key: bytes) -> d
         "other": other,
         "frequencies_mhz": list(agreement.frequencies_mhz()),
         "agreement_version": str(event.get("agreement_version", agreement.version)),
+        "agreement_status": str(event.get("agreement_status", "in force")),
     }
     if "seq" in event:
         out["seq"] = int(event["seq"])

@@ -17,6 +17,7 @@ checkpointed in the same transaction as its events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -28,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wellclear.agreement import Agreement
+from wellclear.alerting.pairs import PairAlerter
 from wellclear.engine.engine import Engine
 from wellclear.service.config import ServiceConfig
 from wellclear.store.db import Store
@@ -82,6 +85,10 @@ class Live:
     info: TickInfo = field(init=False, default_factory=TickInfo)
 
     def __post_init__(self) -> None:
+        self._next: tuple[Agreement, str] | None = None
+        # called after each tick with the picture and its time (conformance monitoring)
+        self.after_tick: list[Callable[[pd.DataFrame, float], None]] = []
+        self.agreement_status = self._stored_agreement()
         self.settings = self.config.agreement.engine_settings(conflicts=False)
         self._lock = threading.Lock()  # batches: stored and queued in id order
         self._tick_lock = threading.Lock()  # one tick at a time
@@ -129,6 +136,45 @@ class Live:
                 cp.tick_t if cp is not None else "start",
                 replayed,
             )
+
+    def _stored_agreement(self) -> str:
+        """Run on the version the stored history has in force (or last had), if any."""
+        from wellclear.service.agreement_state import IN_FORCE, running, stored
+
+        run = running(*stored(self.store, self.config.agreement.base))
+        if run.agreement is None:
+            return IN_FORCE if run.status.startswith("no version") else run.status
+        self.config = dataclasses.replace(self.config, agreement=run.agreement)
+        return run.status
+
+    def use_agreement(self, agreement: Agreement, status: str) -> None:
+        """Run on ``agreement`` from the next tick on; ``status`` (``in force``, or why it
+        is only the last version in force) goes into every alert and ``/healthz``."""
+        with self._lock:
+            self._next = (agreement, status)
+
+    def _switch(self) -> None:
+        """At a tick boundary: the agreement of :meth:`use_agreement`, if one came."""
+        with self._lock:
+            nxt, self._next = self._next, None
+        if nxt is None:
+            return
+        agreement, self.agreement_status = nxt
+        for e in self.open_alerts.values():  # every open alert says what it now runs under
+            e["agreement_status"] = self.agreement_status
+        if agreement.digest() == self.config.agreement.digest():
+            return
+        self.config = dataclasses.replace(self.config, agreement=agreement)
+        self.settings = agreement.engine_settings(conflicts=False)
+        if self.settings.alerting != self.engine.settings.alerting:
+            a = self.settings.alerting  # another alerter: its hysteresis starts afresh
+            self.engine.alerter = None if a is None else PairAlerter(a)
+        self.engine.settings = self.settings
+        self.version = str(agreement.version)
+        self.frequencies = list(agreement.frequencies_mhz())
+        log.info(
+            "wellclear serve: agreement %s version %s from this tick", agreement.id, self.version
+        )
 
     # -- ingest ---------------------------------------------------------------------------
 
@@ -188,6 +234,7 @@ class Live:
                 pending, self._pending = self._pending, []
             for batch_id, frame in pending:
                 self._ingest(batch_id, frame)
+            self._switch()
             if self.info.t is not None and now <= self.info.t:
                 self.flush_audit()
                 return []
@@ -215,6 +262,8 @@ class Live:
                     self.open_alerts[e["alert_id"]] = e
             self.states = result.assessment.states
             self._keep_history(now)
+            for hook in self.after_tick:
+                hook(self.states, now)
             duration = time.perf_counter() - started
             self.info = TickInfo(
                 now,
@@ -237,6 +286,7 @@ class Live:
         e = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
         e["level"] = int(e.get("to_level", 0))
         e["agreement_version"] = self.version
+        e["agreement_status"] = self.agreement_status
         e["frequencies_mhz"] = self.frequencies
         for k, v in list(e.items()):
             if isinstance(v, float) and not np.isfinite(v):

@@ -146,3 +146,43 @@ class Setting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AgreementDocument(Base):
+    """One version of the agreement, as its parties signed it (YAML), under the SHA-256 of
+    its RFC 8785 canonical form (``wellclear.agreement.history``)."""
+
+    __tablename__ = "agreement_documents"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AgreementStep(Base):
+    """One signed step of the agreement's workflow, in order (``seq`` is the step's own)."""
+
+    __tablename__ = "agreement_steps"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    party: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(ForeignKey("agreement_documents.digest"))
+    step: Mapped[str] = mapped_column(Text)
+
+
+class Operation(Base):
+    """A planned operation (ASTM F3548 operational intent): its F3548 state, priority, time
+    extent, and its volumes and aircraft as JSON (``wellclear.plans``)."""
+
+    __tablename__ = "operations"
+    __table_args__ = (Index("ix_operations_party", "party_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer)
+    t_start: Mapped[float] = mapped_column(Float)
+    t_end: Mapped[float] = mapped_column(Float)
+    agreement_version: Mapped[str] = mapped_column(String(64))
+    updated_t: Mapped[float] = mapped_column(Float)
+    payload: Mapped[str] = mapped_column(Text)
