@@ -11,11 +11,7 @@ from typing import Annotated
 import typer
 
 from wellclear.cli import app
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"wellclear: error: {message}", err=True)
-    return typer.Exit(2)
+from wellclear.cli.detect import fail
 
 
 @app.command("feed")
@@ -67,7 +63,7 @@ def feed_command(
         if batch <= 0 or report <= 0:
             raise ValueError("--batch and --report must be positive")
     except (DecodeError, ValueError, OSError) as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     asyncio.run(_run(src, server, token, rules, batch, duration, report, ref, max_future, max_past))
 
 
