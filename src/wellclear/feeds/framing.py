@@ -15,6 +15,7 @@ layout); :func:`beast_messages` finds the end of each message without walking by
 from __future__ import annotations
 
 from wellclear.formats.beast import ESCAPE, HEADER_BYTES, PAYLOAD_BYTES
+from wellclear.formats.beast import _next_start as next_start  # the reader's resync rule
 
 BeastMessage = tuple[int, int, bytes]
 """(type byte, 48-bit counter, frame bytes)."""
@@ -58,25 +59,22 @@ def beast_messages(data: bytes) -> tuple[list[BeastMessage], list[tuple[str, byt
     rejects: list[tuple[str, bytes]] = []
     size = len(data)
     pos = 0
-    find = data.find
     while pos < size:
-        if data[pos] != ESCAPE:
-            nxt = find(b"\x1a", pos)
-            nxt = size if nxt < 0 else nxt
+        if data[pos] != ESCAPE or (pos + 1 < size and data[pos + 1] == ESCAPE):
+            nxt = next_start(data, pos + 1)
+            if nxt == size - 1:  # a last 1a: a message's start or half of a doubled pair
+                return messages, rejects, pos
             rejects.append(("bytes outside a message", data[pos:nxt]))
             pos = nxt
             continue
         if pos + 1 >= size:
             return messages, rejects, pos
         kind = data[pos + 1]
-        if kind == ESCAPE:  # a doubled escape outside a message
-            rejects.append(("bytes outside a message", data[pos : pos + 2]))
-            pos += 2
-            continue
         want = PAYLOAD_BYTES.get(kind)
         if want is None:
-            nxt = find(b"\x1a", pos + 2)
-            nxt = size if nxt < 0 else nxt
+            nxt = next_start(data, pos + 2)
+            if nxt == size - 1:
+                return messages, rejects, pos
             rejects.append((f"unknown message type 0x{kind:02x}", data[pos:nxt]))
             pos = nxt
             continue
@@ -86,31 +84,32 @@ def beast_messages(data: bytes) -> tuple[list[BeastMessage], list[tuple[str, byt
         if len(body) == want and ESCAPE not in body:
             pos = start + want
         else:
-            body, pos = _escaped_body(data, start, want)
-            if pos < 0:
-                return messages, rejects, -pos - 1
+            body, end = _escaped_body(data, start, want)
+            if end < 0:
+                return messages, rejects, pos
             if len(body) < want:
                 reason = f"truncated message: {len(body)} of {want} bytes"
-                rejects.append((reason, data[start - 2 : pos]))
+                rejects.append((reason, data[pos:end]))
+                pos = end
                 continue
+            pos = end
         messages.append((kind, int.from_bytes(body[:6], "big"), bytes(body[HEADER_BYTES:])))
     return messages, rejects, pos
 
 
 def _escaped_body(data: bytes, start: int, want: int) -> tuple[bytes, int]:
     """Unescape a body from ``start``: (body, end); a body cut short by a lone escape (the next
-    message) comes back shorter than ``want``; one the data ends inside gives end
-    ``-(message start) - 1``."""
+    message) comes back shorter than ``want``; one the data ends inside gives end -1."""
     body = bytearray()
     pos = start
     size = len(data)
     while len(body) < want:
         if pos >= size:
-            return bytes(body), -(start - 2) - 1
+            return bytes(body), -1
         byte = data[pos]
         if byte == ESCAPE:
             if pos + 1 >= size:
-                return bytes(body), -(start - 2) - 1  # 1a at the end: half an escape, or not
+                return bytes(body), -1  # 1a at the end: half an escape, or not
             if data[pos + 1] != ESCAPE:
                 return bytes(body), pos
             pos += 1

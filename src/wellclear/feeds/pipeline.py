@@ -195,8 +195,8 @@ class Feed:
             line = np.arange(1, len(hexes) + 1, dtype=np.int64)
             result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
             rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
-        for reason in result.rejects["reason"] if len(result.rejects) else []:
-            rejected[str(reason).split(":")[0]] += 1
+        for column in result.rejects["column"] if len(result.rejects) else []:
+            rejected[f"bad {column}"] += 1  # the reader's field: message_type, fields, lat...
         return result
 
     def records(self, states: pd.DataFrame) -> list[dict[str, Any]]:
