@@ -67,7 +67,7 @@ def test_line_framer_keeps_what_a_chunk_cuts() -> None:
 
 def test_backoff_is_exponential_with_full_jitter() -> None:
     backoff = Backoff(base_s=0.5, cap_s=8.0, rng=random.Random(1))
-    waits = [[backoff.next() for _ in range(8)] for _ in range(1)][0]
+    waits = [backoff.next() for _ in range(8)]
     tops = [min(8.0, 0.5 * 2**k) for k in range(8)]
     assert all(0 <= w <= top for w, top in zip(waits, tops, strict=True))
     many = Backoff(base_s=1.0, cap_s=4.0, rng=random.Random(2))
