@@ -46,6 +46,10 @@ def feed_command(
     max_past: Annotated[
         float, typer.Option("--max-past", help="Reject reports this many s behind.")
     ] = 120.0,
+    retry_cap: Annotated[
+        float,
+        typer.Option("--retry-cap", help="Longest wait between attempts (reconnects, retries), s."),
+    ] = 30.0,
 ) -> None:
     """Read a receiver's feed, merge its messages per aircraft into states and post them in
     batches, each retried until acknowledged; counters on stderr periodically and at exit."""
@@ -60,11 +64,15 @@ def feed_command(
         if reference is not None:
             lat, _, lon = reference.partition(",")
             ref = (float(lat), float(lon))
-        if batch <= 0 or report <= 0:
-            raise ValueError("--batch and --report must be positive")
+        if batch <= 0 or report <= 0 or retry_cap <= 0:
+            raise ValueError("--batch, --report and --retry-cap must be positive")
     except (DecodeError, ValueError, OSError) as err:
         raise fail(str(err)) from None
-    asyncio.run(_run(src, server, token, rules, batch, duration, report, ref, max_future, max_past))
+    asyncio.run(
+        _run(
+            src, server, token, rules, batch, duration, report, ref, max_future, max_past, retry_cap
+        )
+    )
 
 
 async def _run(
@@ -78,9 +86,11 @@ async def _run(
     ref: tuple[float, float] | None,
     max_future: float,
     max_past: float,
+    retry_cap: float,
 ) -> None:
     from wellclear.feeds.pipeline import Feed, Source
     from wellclear.feeds.sender import Sender
+    from wellclear.feeds.tcp import Backoff
 
     assert isinstance(src, Source)
     stop = asyncio.Event()
@@ -88,7 +98,7 @@ async def _run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with Sender(server, token) as sender:
+    async with Sender(server, token, Backoff(cap_s=retry_cap)) as sender:
         feed = Feed(
             src,
             sender,
@@ -97,6 +107,7 @@ async def _run(
             max_future_s=max_future,
             max_past_s=max_past,
             reference=ref,
+            backoff=Backoff(cap_s=retry_cap),
         )
         feed.link.notify = lambda text: typer.echo(f"wellclear feed: {text}", err=True)
         typer.echo(f"wellclear feed: {src} -> {server} (feed id {sender.feed_id})", err=True)
