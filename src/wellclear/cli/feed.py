@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,14 +79,10 @@ async def _run(
     src: object,
     server: str,
     token: str,
-    rules: object,
-    batch: float,
+    retry_cap: float,
     duration: float | None,
     report: float,
-    ref: tuple[float, float] | None,
-    max_future: float,
-    max_past: float,
-    retry_cap: float,
+    options: dict[str, Any],
 ) -> None:
     from wellclear.feeds.pipeline import Feed, Source
     from wellclear.feeds.sender import Sender
@@ -99,16 +95,7 @@ async def _run(
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with Sender(server, token, Backoff(cap_s=retry_cap)) as sender:
-        feed = Feed(
-            src,
-            sender,
-            party_map=rules,  # type: ignore[arg-type]
-            batch_s=batch,
-            max_future_s=max_future,
-            max_past_s=max_past,
-            reference=ref,
-            backoff=Backoff(cap_s=retry_cap),
-        )
+        feed = Feed(src, sender, backoff=Backoff(cap_s=retry_cap), **options)
         feed.link.notify = lambda text: typer.echo(f"wellclear feed: {text}", err=True)
         typer.echo(f"wellclear feed: {src} -> {server} (feed id {sender.feed_id})", err=True)
         reader = asyncio.create_task(feed.read())
