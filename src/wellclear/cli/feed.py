@@ -68,11 +68,14 @@ def feed_command(
             raise ValueError("--batch, --report and --retry-cap must be positive")
     except (DecodeError, ValueError, OSError) as err:
         raise fail(str(err)) from None
-    asyncio.run(
-        _run(
-            src, server, token, rules, batch, duration, report, ref, max_future, max_past, retry_cap
-        )
-    )
+    options = {
+        "party_map": rules,
+        "batch_s": batch,
+        "max_future_s": max_future,
+        "max_past_s": max_past,
+        "reference": ref,
+    }
+    asyncio.run(_run(src, server, token, retry_cap, duration, report, options))
 
 
 async def _run(
