@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,6 +104,8 @@ class Counters:
     batches: int = 0
     lag_s: float = 0.0
     max_lag_s: float = 0.0
+    added_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    """The last batches': from cutting the batch to its acknowledgement (decode, send, store)."""
 
     def line(self, link: Link, sender: Sender) -> str:
         why = ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items()) if v) or "none"
@@ -227,6 +229,7 @@ class Feed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.batch_s)
             batch, self._pending, oldest = self._pending, [], self._oldest
+            cut = time.time()
             if batch:
                 result = await asyncio.to_thread(self.decode, merger, batch)
                 records = self.records(result.frame)
@@ -234,6 +237,7 @@ class Feed:
                 if records:
                     await self.sender.send(records)
                     self.counters.batches += 1
+                    self.counters.added_s.append(time.time() - cut)
                     self.counters.lag_s = time.time() - oldest
                     self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
             if stopping:
