@@ -1,10 +1,10 @@
 """Live feeds: Mode S decoding rate, and the latency a feed adds for 10,000 aircraft at 1 Hz.
 
 1. Decoding: the frames of a real receiver (``tests/data/adsb_lfpg_frames_head.csv``,
-   repeated, ``--frames`` in all, at 100,000 messages a second of their own time) framed as a Beast stream and
-   decoded by the feed (:class:`BeastFramer`, then :class:`ModeSMerger` batch by batch, 1 s of
-   data each), against rs1090's ``decode`` of the same frames in one call (the baseline, run
-   in the same process). Target (issue 16): >= 100,000 messages/s.
+   repeated, ``--frames`` in all, at 100,000 messages a second of their own time) framed as a
+   Beast stream and decoded by the feed (:class:`BeastFramer`, then :class:`ModeSMerger`
+   batch by batch, 1 s of data each), against rs1090's ``decode`` of the same frames in one
+   call (the baseline, run in the same process). Target (issue 16): >= 100,000 messages/s.
 2. Latency: a TCP peer sends ``--aircraft`` SBS positions (MSG,3) and velocities (MSG,4) every
    second for ``--seconds``; ``wellclear feed``'s pipeline (in this process) reads, merges,
    batches (1 s) and posts them to a real ``wellclear serve`` (SQLite); the added latency of a
@@ -134,17 +134,30 @@ async def latency(n: int, seconds: float, url: str, token: str) -> list[tuple[st
         # baseline: the same number of records per batch, posted with no decoding
         now = time.time()
         records = [
-            {"id": f"{0x200000 + k:06x}", "t": now, "lat": 10.0, "lon": k * 1e-3, "alt_m": 1e4}
+            {
+                "id": f"{0x200000 + k:06x}",
+                "callsign": "",
+                "t": now,
+                "lat": 10.0,
+                "lon": k * 1e-3,
+                "alt_m": 1e4,
+                "gs_mps": 200.0,
+                "trk_deg": 90.0,
+                "vs_mps": 0.0,
+            }
             for k in range(n)
         ]
         base = []
         for _ in range(len(added) or 1):
             began = time.perf_counter()
-            await sender.send(records)
+            answer = await sender.send(records)
+            assert answer.get("accepted") == n, answer
             base.append(time.perf_counter() - began)
             for r in records:
                 r["t"] = float(r["t"]) + 1.0  # type: ignore[arg-type]
     print(f"  feed: {feed.counters.line(feed.link, sender)}")
+    if sender.sent.last_error:
+        print(f"  last sender error: {sender.sent.last_error}")
     stop.set()
     return [
         ("post of the same records alone (baseline)", float(np.median(base)), max(base)),
