@@ -37,7 +37,7 @@ def test_dump1090_sbs_and_beast_outputs_give_the_offline_states(tmp_path: Path) 
                 wellclear(
                     "feed", f"{kind}://127.0.0.1:{ports[out]}", "--server",
                     f"http://127.0.0.1:{port}", "--token", tokens[f"{kind}feed"],
-                    "--duration", "20", "--batch", "0.5", "--report", "1",
+                    "--duration", "30", "--batch", "3", "--report", "1",
                 )
             )  # fmt: skip
         for proc in feeds.values():

@@ -5,9 +5,11 @@ Each batch is decoded by the readers' own decoders (:func:`wellclear.formats.mod
 decode_frames`, rs1090's stateful CPR within a call; :func:`wellclear.formats.sbs.parse_sbs`),
 with, in front of it, the messages it may need from before: per aircraft the latest airborne
 position of each CPR parity (so that a position pairs with one of the previous batch: global
-decoding, then local from it), the latest velocity and the latest identification (Mode S); the
-latest message of each transmission type (SBS). Rows that come from those carried messages are
-left out of the batch's states (they were states of an earlier batch).
+decoding, then local from it), the latest velocity and the latest identification (Mode S);
+the latest message of each transmission type a position takes something from (SBS: 1
+identification, 4 velocity, 5/6/7 altitude; positions, whole in themselves, are not carried).
+Rows that come from those carried messages are left out of the batch's states (they were
+states of an earlier batch).
 
 A merger belongs to one feed task and is not safe for concurrent use.
 """
@@ -24,6 +26,7 @@ from wellclear.formats.modes import Frames, decode_frames
 from wellclear.formats.sbs import parse_sbs
 
 _POSITION_TC = set(range(9, 19)) | {20, 21, 22}
+_SBS_CARRIED = {"1", "4", "5", "6", "7"}
 
 
 def carry_slot(frame: str) -> tuple[str, int] | None:
@@ -112,7 +115,7 @@ class SbsMerger:
         result.rejects = rejects.reset_index(drop=True)
         for text in lines:
             cells = text.split(",", 5)
-            if len(cells) > 4 and cells[0] == "MSG":
+            if len(cells) > 4 and cells[0] == "MSG" and cells[1].strip() in _SBS_CARRIED:
                 self._carry[(cells[4].strip().lower(), cells[1].strip())] = text
         if len(self._carry) > 50_000:  # aircraft long gone: keep the newest half
             items = list(self._carry.items())

@@ -9,7 +9,7 @@ Sources (``wellclear feed SOURCE``):
 =========================  ===================================================================
 
 Times: SBS lines carry their own; raw frames are stamped with the time they arrived; Beast
-frames take their receiver's 12 MHz counter, anchored so that the newest frame of a chunk is
+frames take their receiver's 12 MHz counter, anchored so that the newest frame of a batch is
 at its arrival time, and anchored again whenever the counter would put a frame more than 1 s
 in the future or ``MAX_DRIFT_S`` in the past of its arrival (a receiver restart, a replayed
 capture) (:class:`BeastClock`). Two states of one aircraft at the same time in a batch (a
@@ -135,6 +135,7 @@ class Feed:
     backoff: Backoff = field(default_factory=Backoff)
     counters: Counters = field(default_factory=Counters)
     link: Link = field(default_factory=Link)
+    clock: BeastClock = field(default_factory=BeastClock)
     _pending: list[tuple[float, Any]] = field(default_factory=list)
     _oldest: float = 0.0  # arrival of the oldest pending message
 
@@ -148,7 +149,6 @@ class Feed:
             BeastFramer() if self.source.kind == "beast" else LineFramer()
         )
         rejected = self.counters.rejected
-        clock = BeastClock()
         async for chunk in connect_chunks(
             self.source.host, self.source.port, self.backoff, self.link
         ):
@@ -165,12 +165,11 @@ class Feed:
                 for reason, _raw in bad:
                     rejected[reason.split(":")[0]] += 1
                 self.counters.messages += len(messages) + len(bad)
-                times = clock.times([m[1] for m in messages], now)
-                for (kind, _counter, frame), when in zip(messages, times, strict=True):
+                for kind, counter, frame in messages:
                     if kind == 0x31:
                         rejected["mode A/C (not decoded)"] += 1
                     else:
-                        self._pending.append((when, frame.hex()))
+                        self._pending.append((now, (counter, frame.hex())))
             else:
                 lines = framer.feed(chunk)
                 if framer.overlong:
@@ -186,6 +185,10 @@ class Feed:
         if isinstance(merger, SbsMerger):
             result = merger.decode([m for _, m in batch])
         else:
+            if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
+                arrival = max(a for a, _ in batch)
+                times = self.clock.times([item[0] for _, item in batch], arrival)
+                batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
             t, hexes = [], []
             for when, item in batch:
                 text = item.strip().lstrip("*").rstrip(";").lower()
