@@ -8,8 +8,10 @@ from wellclear.cli import (
     airspace,  # noqa: F401
     alert,  # noqa: F401
     detect,  # noqa: F401
+    feed,  # noqa: F401
     party,  # noqa: F401
     report,  # noqa: F401
+    replay,  # noqa: F401
     scan,  # noqa: F401
     serve,  # noqa: F401
 )

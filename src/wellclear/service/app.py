@@ -126,10 +126,16 @@ def create_app(config: ServiceConfig) -> FastAPI:
         who: Caller,
         live: LiveDep,
         content_type: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> dict[str, Any]:
         """A batch of reports (JSON array, NDJSON or CSV, any column set that ``detect``
-        reads), answered once the accepted reports are durable in the store."""
+        reads), answered once the accepted reports are durable in the store. A batch sent
+        again with the ``Idempotency-Key`` of one already stored gets the original answer
+        (with ``"duplicate": true``) and is not stored twice."""
         may_post(who)
+        done = await asyncio.to_thread(live.answered, who, idempotency_key)
+        if done is not None:
+            return done
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > config.max_body:
             raise HTTPException(413, f"body over the limit of {config.max_body} bytes")
@@ -142,15 +148,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             parsed = await asyncio.to_thread(parse_states, bytes(body), content_type, who)
         except BodyError as err:
             raise HTTPException(err.status, str(err)) from None
-        batch = None
-        if len(parsed.reports):
-            batch = await asyncio.to_thread(live.accept, who, parsed.reports, len(parsed.rejected))
-        return {
-            "batch": batch,
-            "accepted": len(parsed.reports),
-            "rejected": parsed.rejected,
-            "counted": parsed.counted,
-        }
+        return await asyncio.to_thread(live.post, who, parsed, idempotency_key)
 
     @app.get("/v1/picture", tags=["picture"])
     def picture(who: Caller, live: LiveDep) -> dict[str, Any]:

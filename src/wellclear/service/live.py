@@ -32,6 +32,7 @@ import pandas as pd
 from wellclear.agreement import Agreement
 from wellclear.alerting.pairs import PairAlerter
 from wellclear.engine.engine import Engine
+from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
@@ -46,7 +47,7 @@ from wellclear.store.records import (
     put_setting,
     secret,
 )
-from wellclear.store.reports import append_batch, batches_after, prune_batches
+from wellclear.store.reports import append_keyed_batch, batches_after, keyed_answer, prune_batches
 
 log = logging.getLogger("wellclear.service")
 
@@ -180,12 +181,50 @@ class Live:
 
     def accept(self, principal: Principal, reports: pd.DataFrame, rejected: int) -> int:
         """Store a batch durably, then queue it for the engine; returns its id."""
+        return self._store(principal, reports, rejected, None, None)[0]
+
+    def _store(
+        self,
+        principal: Principal,
+        reports: pd.DataFrame,
+        rejected: int,
+        key: str | None,
+        answer: dict[str, Any] | None,
+    ) -> tuple[int, dict[str, Any] | None]:
         with self._lock:
-            batch_id = append_batch(self.store, principal.id, reports, rejected)
-            self._pending.append((batch_id, reports))
-            if len(reports):
-                self.data_time = max(self.data_time, float(reports["t_row"].max()))
-        return batch_id
+            batch_id, stored = append_keyed_batch(
+                self.store, principal.id, reports, rejected, key, answer
+            )
+            if stored is None:
+                self._pending.append((batch_id, reports))
+                if len(reports):
+                    self.data_time = max(self.data_time, float(reports["t_row"].max()))
+        return batch_id, stored
+
+    def post(self, principal: Principal, parsed: Parsed, key: str | None = None) -> dict[str, Any]:
+        """Store a parsed batch durably, then queue it for the engine; returns the answer
+        (``batch`` id or None when nothing was accepted, ``accepted``, ``rejected``,
+        ``counted``). With a client ``key`` the answer is stored with the batch; a key the
+        party has used before is answered with the stored answer and nothing is stored again.
+        """
+        reports = parsed.reports
+        answer: dict[str, Any] = {
+            "batch": None,
+            "accepted": len(reports),
+            "rejected": parsed.rejected,
+            "counted": parsed.counted,
+        }
+        if not len(reports):
+            return answer
+        batch_id, stored = self._store(principal, reports, len(parsed.rejected), key, answer)
+        if stored is not None:
+            return {**stored, "batch": batch_id, "duplicate": True}
+        return {**answer, "batch": batch_id}
+
+    def answered(self, principal: Principal, key: str | None) -> dict[str, Any] | None:
+        """The stored answer to the party's batch with client ``key`` (None: not seen)."""
+        found = None if key is None else keyed_answer(self.store, principal.id, key)
+        return None if found is None else {**found[1], "batch": found[0], "duplicate": True}
 
     def next_tick(self) -> float | None:
         """When the next tick is due: now (``wall`` clock), or the next step of the reports'

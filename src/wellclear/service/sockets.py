@@ -3,8 +3,10 @@
 ``/v1/states/ws``: each text message is a batch (a JSON array or NDJSON; a message starting with
 a header line of names is CSV), answered by one message with what ``POST /v1/states`` answers,
 sent once the batch is durable; a bad message is answered ``{"error": reason}`` and the socket
-stays open. ``/v1/ws``: every alert event the caller receives, one JSON message each, with its
-``seq``; the query ``after=SEQ`` replays what came after it, as ``Last-Event-ID`` does.
+stays open. A message ``{"idempotency_key": KEY, "reports": [...]}`` carries a client batch id,
+as the ``Idempotency-Key`` header does for ``POST /v1/states``. ``/v1/ws``: every alert event
+the caller receives, one JSON message each, with its ``seq``; the query ``after=SEQ`` replays
+what came after it, as ``Last-Event-ID`` does.
 
 Both take ``Authorization: Bearer TOKEN`` in the handshake; a missing or bad token closes the
 socket with code 1008 (policy violation) before anything is read or sent.
@@ -15,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
@@ -45,6 +46,21 @@ def _media(text: str) -> str:
     return "text/csv"
 
 
+def _envelope(text: str) -> tuple[str | None, str]:
+    """A message ``{"idempotency_key": KEY, "reports": [...]}`` as (KEY, the reports as a JSON
+    array); any other message as (None, itself)."""
+    if not text.lstrip().startswith("{") or '"idempotency_key"' not in text:
+        return None, text
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None, text
+    if not isinstance(value, dict) or set(value) != {"idempotency_key", "reports"}:
+        return None, text
+    key = value["idempotency_key"]
+    return (str(key)[:128] if key is not None else None), json.dumps(value["reports"])
+
+
 def add_sockets(app: FastAPI) -> None:
     """Register the WebSocket paths on ``app``."""
 
@@ -64,23 +80,17 @@ def add_sockets(app: FastAPI) -> None:
                 if len(text.encode()) > live.config.max_body:
                     await ws.send_json({"error": f"message over {live.config.max_body} bytes"})
                     continue
+                key, text = _envelope(text)
+                done = await asyncio.to_thread(live.answered, who, key)
+                if done is not None:
+                    await ws.send_json(done)
+                    continue
                 try:
                     parsed = await asyncio.to_thread(parse_states, text.encode(), _media(text), who)
                 except BodyError as err:
                     await ws.send_json({"error": str(err)})
                     continue
-                batch = None
-                if len(parsed.reports):
-                    batch = await asyncio.to_thread(
-                        live.accept, who, parsed.reports, len(parsed.rejected)
-                    )
-                answer: dict[str, Any] = {
-                    "batch": batch,
-                    "accepted": len(parsed.reports),
-                    "rejected": parsed.rejected,
-                    "counted": parsed.counted,
-                }
-                await ws.send_json(answer)
+                await ws.send_json(await asyncio.to_thread(live.post, who, parsed, key))
 
     @app.websocket("/v1/ws")
     async def events_ws(ws: WebSocket, after: int | None = None) -> None:

@@ -62,6 +62,19 @@ class Batch(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class BatchKey(Base):
+    """A client's id of a posted batch (``Idempotency-Key``), kept with the batch in its
+    transaction: a retried batch is answered with ``answer`` (the original answer as JSON) and
+    not stored twice. Keys are per party: one party's key never matches another's batch."""
+
+    __tablename__ = "batch_keys"
+
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    answer: Mapped[str] = mapped_column(Text)
+
+
 class _PairRecord:
     """The two aircraft (1, 2) and their parties, the agreement version that judged them, and
     the rest of the record as JSON."""

@@ -11,15 +11,18 @@ picture of recent reports is the engine's, in memory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from wellclear.store.db import Store, now
-from wellclear.store.models import Batch
+from wellclear.store.models import Batch, BatchKey
 
 # the stored columns of a report (the reader's: the states contract with both altitudes, the
 # time of the position ``t`` and of the report ``t_row``, which defaults to ``t``)
@@ -78,22 +81,63 @@ def decode(data: bytes) -> pd.DataFrame:
 def append_batch(store: Store, party_id: int, reports: pd.DataFrame, rejected: int = 0) -> int:
     """Store one batch of reports (the states contract's ``id``, ``party``, ``callsign``, ``t``,
     positions, both altitudes, speeds, ``onground``); returns the batch id once committed."""
+    return append_keyed_batch(store, party_id, reports, rejected)[0]
+
+
+def append_keyed_batch(
+    store: Store,
+    party_id: int,
+    reports: pd.DataFrame,
+    rejected: int = 0,
+    key: str | None = None,
+    answer: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any] | None]:
+    """:func:`append_batch` with a client batch id: ``key`` and ``answer`` (JSON-serialisable)
+    are kept with the batch in its transaction. A key the party has used before stores nothing
+    and returns that batch's id and its stored answer; the second item is None for a new batch.
+    """
+    if key is not None:
+        found = keyed_answer(store, party_id, key)
+        if found is not None:
+            return found
     t = reports["t"].to_numpy(np.float64) if len(reports) else np.empty(0)
     data = encode(reports)
-    with store.engine.begin() as conn:
-        batch_id = conn.execute(
-            insert(Batch).returning(Batch.id),
-            {
-                "party_id": party_id,
-                "received_t": now(),
-                "accepted": len(reports),
-                "rejected": rejected,
-                "t_min": float(t.min()) if len(t) else None,
-                "t_max": float(t.max()) if len(t) else None,
-                "data": data,
-            },
-        ).scalar_one()
-    return int(batch_id)
+    try:
+        with store.engine.begin() as conn:
+            batch_id = conn.execute(
+                insert(Batch).returning(Batch.id),
+                {
+                    "party_id": party_id,
+                    "received_t": now(),
+                    "accepted": len(reports),
+                    "rejected": rejected,
+                    "t_min": float(t.min()) if len(t) else None,
+                    "t_max": float(t.max()) if len(t) else None,
+                    "data": data,
+                },
+            ).scalar_one()
+            if key is not None:
+                row = {"party_id": party_id, "key": key, "batch_id": batch_id}
+                conn.execute(insert(BatchKey), {**row, "answer": json.dumps(answer or {})})
+    except IntegrityError:
+        # the same key committed by another request meanwhile: this one rolled back whole
+        found = None if key is None else keyed_answer(store, party_id, key)
+        if found is None:
+            raise
+        return found
+    return int(batch_id), None
+
+
+def keyed_answer(store: Store, party_id: int, key: str) -> tuple[int, dict[str, Any]] | None:
+    """The batch id and stored answer of the party's batch with client ``key``, if any."""
+    query = select(BatchKey.batch_id, BatchKey.answer).where(
+        BatchKey.party_id == party_id, BatchKey.key == key
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return int(row[0]), dict(json.loads(row[1]))
 
 
 def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -144,6 +188,8 @@ def prune_batches(store: Store, before: float, up_to_batch: int) -> int:
     """Delete the batches whose reports are all older than ``before`` (unix s), among those up
     to ``up_to_batch`` (an engine checkpoint's: later ones are still to be replayed); returns
     how many went. Alert events and incidents are kept: they are the record."""
+    old = select(Batch.id).where(Batch.t_max < before, Batch.id <= up_to_batch)
     with store.engine.begin() as conn:
+        conn.execute(delete(BatchKey).where(BatchKey.batch_id.in_(old)))
         result = conn.execute(delete(Batch).where(Batch.t_max < before, Batch.id <= up_to_batch))
         return int(result.rowcount or 0)

@@ -1,0 +1,204 @@
+"""Live feeds: Mode S decoding rate, and the latency a feed adds for 10,000 aircraft at 1 Hz.
+
+1. Decoding: the frames of a real receiver (``tests/data/adsb_lfpg_frames_head.csv``,
+   repeated, ``--frames`` in all, at 100,000 messages a second of their own time) framed as a
+   Beast stream and decoded by the feed (:class:`BeastFramer`, then :class:`ModeSMerger`
+   batch by batch, 1 s of data each), against rs1090's ``decode`` of the same frames in one
+   call (the baseline, run in the same process). Target (issue 16): >= 100,000 messages/s.
+2. Latency: a TCP peer sends ``--aircraft`` SBS positions (MSG,3) and velocities (MSG,4) every
+   second for ``--seconds``; ``wellclear feed``'s pipeline (in this process) reads, merges,
+   batches (1 s) and posts them to a real ``wellclear serve`` (SQLite); the added latency of a
+   batch is from its cut to its acknowledgement (decode, post, durable store). Baseline: the
+   same records posted by the same sender with no decoding. Target: < 100 ms.
+
+    .venv/bin/python benchmarks/feeds.py [--frames 200000] [--aircraft 10000] [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from service_helpers import free_port, serve  # noqa: E402
+from wellclear.feeds.framing import BeastFramer  # noqa: E402
+from wellclear.feeds.merge import ModeSMerger  # noqa: E402
+from wellclear.feeds.pipeline import Feed, Source  # noqa: E402
+from wellclear.feeds.sender import Sender  # noqa: E402
+from wellclear.store import open_store  # noqa: E402
+from wellclear.store.parties import add_party  # noqa: E402
+
+
+def beast_bytes(hexes: list[str], t: np.ndarray) -> bytes:
+    out = bytearray()
+    for h, when in zip(hexes, t, strict=True):
+        frame = bytes.fromhex(h)
+        counter = int((when % 86400.0) * 12e6)  # the receiver's clock: a day of 12 MHz ticks
+        body = counter.to_bytes(6, "big") + b"\x80" + frame
+        out += b"\x1a" + (b"\x33" if len(frame) == 14 else b"\x32")
+        out += body.replace(b"\x1a", b"\x1a\x1a")
+    return bytes(out)
+
+
+def decoding(n_frames: int) -> list[tuple[str, float, float]]:
+    import rs1090
+
+    src = pd.read_csv(ROOT / "tests" / "data" / "adsb_lfpg_frames_head.csv", dtype={"frame": str})
+    reps = -(-n_frames // len(src))
+    hexes = (src["frame"].tolist() * reps)[:n_frames]
+    # the frames' order kept, their times compressed to 100,000 messages a second (a busy
+    # receiver network), so that a 1 s batch holds what such a feed sends in a second
+    t = 1_720_248_189.0 + np.arange(n_frames) * 1e-5
+    data = beast_bytes(hexes, t)
+
+    began = time.perf_counter()
+    rs1090.decode(hexes, t.tolist())
+    base = time.perf_counter() - began
+
+    began = time.perf_counter()
+    framer = BeastFramer()
+    merger = ModeSMerger("bench")
+    frames: list[str] = []
+    for k in range(0, len(data), 65536):
+        frames += [m[2].hex() for m in framer.feed(data[k : k + 65536])[0]]
+    second = np.floor(t - t[0]).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, np.diff(second) > 0])
+    ends = np.r_[starts[1:], len(t)]
+    states = 0
+    for a, b in zip(starts, ends, strict=True):
+        states += len(merger.decode(t[a:b], frames[a:b], np.arange(1, b - a + 1)).states)
+    ours = time.perf_counter() - began
+    assert len(frames) == n_frames, "the framer lost frames"
+    return [
+        ("rs1090.decode alone (baseline)", n_frames / base, base),
+        (f"feed: Beast framing + merge ({states} states)", n_frames / ours, ours),
+    ]
+
+
+def sbs_second(n: int, now: dt.datetime) -> bytes:
+    day, clock = now.strftime("%Y/%m/%d"), now.strftime("%H:%M:%S.%f")[:-3]
+    lines = []
+    for k in range(n):
+        icao = f"{0x100000 + k:06X}"
+        lat, lon = -60.0 + 120.0 * (k / n), -179.0 + 358.0 * ((k * 7919) % n / n)
+        lines.append(
+            f"MSG,3,1,1,{icao},1,{day},{clock},{day},{clock},,{10000 + k % 300 * 100},,,"
+            f"{lat:.5f},{lon:.5f},,,0,0,0,0"
+        )
+        lines.append(f"MSG,4,1,1,{icao},1,{day},{clock},{day},{clock},,,420,{k % 360},,,0,,,,,0")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def peer(n: int, seconds: float, stop: threading.Event) -> int:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def run() -> None:
+        conn, _ = listener.accept()
+        end = time.time() + seconds
+        with conn:
+            while time.time() < end and not stop.is_set():
+                began = time.time()
+                conn.sendall(sbs_second(n, dt.datetime.now(dt.UTC)))
+                time.sleep(max(0.0, 1.0 - (time.time() - began)))
+        listener.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return int(listener.getsockname()[1])
+
+
+async def latency(n: int, seconds: float, url: str, token: str) -> list[tuple[str, float, float]]:
+    stop = threading.Event()
+    port = peer(n, seconds, stop)
+    async with Sender(url, token) as sender:
+        feed = Feed(Source("sbs", "127.0.0.1", port), sender, batch_s=1.0)
+        done = asyncio.Event()
+        reader = asyncio.create_task(feed.read())
+        batcher = asyncio.create_task(feed.batches(done))
+        await asyncio.sleep(seconds + 0.5)
+        done.set()
+        await batcher
+        reader.cancel()
+        added = np.array(list(feed.counters.added_s)[1:])  # the first: warm-up
+        # baseline: the same number of records per batch, posted with no decoding
+        now = time.time()
+        records = [
+            {
+                "id": f"{0x200000 + k:06x}",
+                "callsign": "",
+                "t": now,
+                "lat": 10.0,
+                "lon": k * 1e-3,
+                "alt_m": 1e4,
+                "gs_mps": 200.0,
+                "trk_deg": 90.0,
+                "vs_mps": 0.0,
+            }
+            for k in range(n)
+        ]
+        base = []
+        for _ in range(len(added) or 1):
+            began = time.perf_counter()
+            answer = await sender.send(records)
+            assert answer.get("accepted") == n, answer
+            base.append(time.perf_counter() - began)
+            for r in records:
+                r["t"] = float(r["t"]) + 1.0  # type: ignore[arg-type]
+    print(f"  feed: {feed.counters.line(feed.link, sender)}")
+    if sender.sent.last_error:
+        print(f"  last sender error: {sender.sent.last_error}")
+    stop.set()
+    return [
+        ("post of the same records alone (baseline)", float(np.median(base)), max(base)),
+        ("feed: cut -> acknowledged", float(np.median(added)), float(added.max())),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=200_000)
+    parser.add_argument("--aircraft", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+
+    rows = decoding(args.frames)
+    print(f"\nMode S decoding, {args.frames} frames")
+    print(f"{'path':48s} {'messages/s':>12s} {'seconds':>8s}")
+    for name, rate, secs in rows:
+        print(f"{name:48s} {rate:12,.0f} {secs:8.2f}")
+    print(f"ratio feed / rs1090 alone: {rows[1][1] / rows[0][1]:.2f} (target >= 100,000/s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        store = open_store(url)
+        token = add_party(store, "bench")
+        store.close()
+        port = free_port()
+        proc = serve(url, port)
+        try:
+            lat = asyncio.run(
+                latency(args.aircraft, args.seconds, f"http://127.0.0.1:{port}", token)
+            )
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    print(f"\nLatency, {args.aircraft} aircraft at 1 Hz for {args.seconds:g} s (SBS, SQLite)")
+    print(f"{'path':48s} {'median ms':>10s} {'max ms':>8s}")
+    for name, med, top in lat:
+        print(f"{name:48s} {med * 1e3:10.1f} {top * 1e3:8.1f}")
+    print(f"ratio feed / post alone (median): {lat[1][1] / lat[0][1]:.2f} (target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

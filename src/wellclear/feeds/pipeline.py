@@ -1,0 +1,252 @@
+"""One live feed into the service: source, framing, per-aircraft merging, batches, sender.
+
+Sources (``wellclear feed SOURCE``):
+
+=========================  ===================================================================
+``sbs://HOST:PORT``        SBS-1/BaseStation text (dump1090/readsb port 30003)
+``beast://HOST:PORT``      Beast binary (port 30005)
+``raw://HOST:PORT``        raw ``*HEX;`` frames, one a line (port 30002)
+=========================  ===================================================================
+
+Times: SBS lines carry their own; raw frames are stamped with the time they arrived; Beast
+frames take their receiver's 12 MHz counter, anchored so that the newest frame of a batch is
+at its arrival time, and anchored again whenever the counter would put a frame more than 1 s
+in the future or ``MAX_DRIFT_S`` in the past of its arrival (a receiver restart, a replayed
+capture) (:class:`BeastClock`). Two states of one aircraft at the same time in a batch (a
+receiver that stamps a burst with one time) keep the later one; the other is rejected with
+that reason. Each batch's states are
+checked against the server's clock (our clock plus the offset read from its answers): a report
+more than ``max_future_s`` ahead or ``max_past_s`` behind is rejected with that reason and
+counted, not sent. Every message is counted: read, decoded into a state, or rejected by reason
+(bytes outside a Beast message, unknown types, frames cut by the next one or by a disconnect,
+lines that are not SBS, frames rs1090 does not accept ...).
+
+The reading task and the batching task share :class:`Counters` and the pending buffer; both run
+on one event loop (no locks), decoding in a worker thread one batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from wellclear.feeds.framing import BeastFramer, LineFramer
+from wellclear.feeds.merge import ModeSMerger, SbsMerger
+from wellclear.feeds.partymap import Rule, assign_parties
+from wellclear.feeds.sender import Sender
+from wellclear.feeds.tcp import Backoff, Link, connect_chunks
+from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
+from wellclear.formats.feeds import FeedResult
+
+KINDS = ("sbs", "beast", "raw")
+SENT_COLUMNS = ("id", "callsign", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}://{self.host}:{self.port}"
+
+
+def parse_source(text: str) -> Source:
+    """The source of ``wellclear feed SOURCE``; ``ValueError`` naming the forms it accepts."""
+    parts = urlsplit(text)
+    if parts.scheme not in KINDS or not parts.hostname or parts.port is None:
+        raise ValueError(
+            f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT or raw://HOST:PORT"
+        )
+    return Source(parts.scheme, parts.hostname, parts.port)
+
+
+MAX_DRIFT_S = 60.0
+
+
+@dataclass
+class BeastClock:
+    """Unix times of Beast counters (12 MHz), anchored to the arrival of the frames."""
+
+    anchor_s: float | None = None
+    anchored: int = 0
+
+    def times(self, counters: list[int], arrival: float) -> list[float]:
+        clock = [c for c in counters if c != MLAT_MAGIC]
+        if clock:
+            newest = max(clock) / CLOCK_HZ
+            at = None if self.anchor_s is None else self.anchor_s + newest
+            if at is None or at > arrival + 1.0 or at < arrival - MAX_DRIFT_S:
+                self.anchor_s = arrival - newest
+                self.anchored += 1
+        base = self.anchor_s
+        return [
+            arrival if c == MLAT_MAGIC or base is None else base + c / CLOCK_HZ for c in counters
+        ]
+
+
+@dataclass
+class Counters:
+    """What the feed did: messages read, states made, rejected by reason, batches, lag."""
+
+    messages: int = 0
+    states: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+    lag_s: float = 0.0
+    max_lag_s: float = 0.0
+    added_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    """The last batches': from cutting the batch to its acknowledgement (decode, send, store)."""
+
+    def line(self, link: Link, sender: Sender) -> str:
+        why = ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items()) if v) or "none"
+        sent = sender.sent
+        return (
+            f"messages {self.messages}, states {self.states}, "
+            f"rejected {sum(self.rejected.values())} ({why}), batches {self.batches} "
+            f"(retries {sent.retries}, duplicates {sent.duplicates}, refused {sent.refused}, "
+            f"reports rejected by the server {sent.rejected_by_server}: "
+            f"{sent.last_rejected or 'none'}), lag {self.lag_s:.3f} s "
+            f"(max {self.max_lag_s:.3f}), connections {link.connected}, drops {link.drops}"
+        )
+
+
+@dataclass
+class Feed:
+    """A live feed: :meth:`read` frames what ``source`` sends, :meth:`batches` decodes it and
+    posts the states through ``sender``; run both as tasks of one event loop."""
+
+    source: Source
+    sender: Sender
+    party_map: list[Rule] | None = None
+    batch_s: float = 1.0
+    max_future_s: float = 5.0
+    max_past_s: float = 120.0
+    reference: tuple[float, float] | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+    counters: Counters = field(default_factory=Counters)
+    link: Link = field(default_factory=Link)
+    clock: BeastClock = field(default_factory=BeastClock)
+    _pending: list[tuple[float, Any]] = field(default_factory=list)
+    _oldest: float = 0.0  # arrival of the oldest pending message
+
+    def _merger(self) -> ModeSMerger | SbsMerger:
+        name = str(self.source)
+        return SbsMerger(name) if self.source.kind == "sbs" else ModeSMerger(name, self.reference)
+
+    async def read(self) -> None:
+        """Read the source for ever, framing what arrives into :attr:`_pending`."""
+        framer: LineFramer | BeastFramer = (
+            BeastFramer() if self.source.kind == "beast" else LineFramer()
+        )
+        rejected = self.counters.rejected
+        async for chunk in connect_chunks(
+            self.source.host, self.source.port, self.backoff, self.link
+        ):
+            now = time.time()
+            if not self._pending:
+                self._oldest = now
+            if chunk is None:
+                if framer.cut():
+                    self.counters.messages += 1
+                    rejected["cut by a disconnect"] += 1
+                continue
+            if isinstance(framer, BeastFramer):
+                messages, bad = framer.feed(chunk)
+                for reason, _raw in bad:
+                    rejected[reason.split(":")[0]] += 1
+                self.counters.messages += len(messages) + len(bad)
+                for kind, counter, frame in messages:
+                    if kind == 0x31:
+                        rejected["mode A/C (not decoded)"] += 1
+                    else:
+                        self._pending.append((now, (counter, frame.hex())))
+            else:
+                lines = framer.feed(chunk)
+                if framer.overlong:
+                    rejected["line over 4096 bytes"] += framer.overlong
+                    self.counters.messages += framer.overlong
+                    framer.overlong = 0
+                self.counters.messages += len(lines)
+                self._pending.extend((now, line) for line in lines)
+
+    def decode(self, merger: ModeSMerger | SbsMerger, batch: list[tuple[float, Any]]) -> FeedResult:
+        """The states of a batch of framed messages (counting the rejected ones)."""
+        rejected = self.counters.rejected
+        if isinstance(merger, SbsMerger):
+            result = merger.decode([m for _, m in batch])
+        else:
+            if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
+                arrival = max(a for a, _ in batch)
+                times = self.clock.times([item[0] for _, item in batch], arrival)
+                batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
+            t, hexes = [], []
+            for when, item in batch:
+                text = item.strip().lstrip("*").rstrip(";").lower()
+                if len(text) in (14, 28) and all(c in "0123456789abcdef" for c in text):
+                    t.append(when)
+                    hexes.append(text)
+                elif item.strip():
+                    rejected["not a Mode S frame"] += 1
+            line = np.arange(1, len(hexes) + 1, dtype=np.int64)
+            result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
+            rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
+        for column in result.rejects["column"] if len(result.rejects) else []:
+            rejected[f"bad {column}"] += 1  # the reader's field: message_type, fields, lat...
+        return result
+
+    def records(self, states: pd.DataFrame) -> list[dict[str, Any]]:
+        """The batch's states as report records, those too far from the server's time left out."""
+        now = time.time() + self.sender.clock_offset_s
+        t = states["t"].to_numpy(np.float64)
+        future = t > now + self.max_future_s
+        past = t < now - self.max_past_s
+        self.counters.rejected["time ahead of the server's clock"] += int(future.sum())
+        self.counters.rejected["time behind the server's clock"] += int(past.sum())
+        keep = states[~future & ~past]
+        same = keep.duplicated(["id", "t"], keep="last").to_numpy()
+        self.counters.rejected["same aircraft and time as a later state"] += int(same.sum())
+        keep = keep[~same]
+        out = keep[list(SENT_COLUMNS)].astype(object)
+        out = out.where(pd.notna(out), None)
+        if self.party_map is not None:
+            out["party"] = assign_parties(self.party_map, keep["id"], keep["callsign"])
+        records: list[dict[str, Any]] = out.to_dict(orient="records")  # type: ignore[assignment]
+        return records
+
+    async def batches(self, stop: asyncio.Event) -> None:
+        """Every ``batch_s``: decode what was read, send it, until ``stop`` (then once more)."""
+        merger = self._merger()
+        while True:
+            stopping = stop.is_set()
+            if not stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.batch_s)
+            batch, self._pending, oldest = self._pending, [], self._oldest
+            cut = time.time()
+            if batch:
+                result = await asyncio.to_thread(self.decode, merger, batch)
+                records = self.records(result.frame)
+                self.counters.states += len(records)
+                if records:
+                    await self.sender.send(records)
+                    self.counters.batches += 1
+                    self.counters.added_s.append(time.time() - cut)
+                    self.counters.lag_s = time.time() - oldest
+                    self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
+            if stopping:
+                return
+
+
+def _decoded(result: FeedResult) -> int:
+    counts = result.counts
+    return int(counts.get("frames", 0)) - int(counts.get("not_decoded", 0))
