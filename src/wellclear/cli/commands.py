@@ -10,8 +10,8 @@ from wellclear.cli import (
     detect,  # noqa: F401
     feed,  # noqa: F401
     party,  # noqa: F401
-    report,  # noqa: F401
     replay,  # noqa: F401
+    report,  # noqa: F401
     scan,  # noqa: F401
     serve,  # noqa: F401
 )
