@@ -95,7 +95,7 @@ def expand(paths: list[str]) -> list[str]:
     return out
 
 
-def _error(e: Exception, file: str) -> StatesInputError:
+def input_error(e: Exception, file: str) -> StatesInputError:
     """A typed error naming the file and, where Arrow says it, the line (header = line 1)."""
     text = str(e)
     row = re.search(r"Row #(\d+)", text)
@@ -106,7 +106,7 @@ def _error(e: Exception, file: str) -> StatesInputError:
     )
 
 
-def _fmt(path: str) -> str | None:
+def file_format(path: str) -> str | None:
     name = path.lower()
     if name.endswith(".parquet"):
         return "parquet"
@@ -119,19 +119,19 @@ def contract_files(files: list[str], kinds: tuple[str, ...] = ("parquet", "csv")
     """Whether every file is of ``kinds`` (Parquet, CSV) with all the states columns."""
     if not files:
         return False
-    return all(_fmt(f) in kinds and set(STATES_COLUMNS) <= set(_names(f)) for f in files)
+    return all(file_format(f) in kinds and set(STATES_COLUMNS) <= set(_names(f)) for f in files)
 
 
 def _names(file: str) -> list[str]:
     """The column names of a Parquet or CSV file (a CSV's header)."""
     try:
-        if _fmt(file) == "csv":
+        if file_format(file) == "csv":
             with pa.input_stream(file, compression="detect") as stream:
                 head = stream.read(65536).decode("utf-8", errors="replace")
             return [c.strip() for c in head.splitlines()[0].split(",")] if head else []
         return list(ds.dataset(file, format="parquet").schema.names)
     except (pa.ArrowInvalid, OSError) as e:
-        raise _error(e, file) from None
+        raise input_error(e, file) from None
 
 
 _CSV_TYPES = {
@@ -175,7 +175,7 @@ class DatasetSource:
     def _dataset(self) -> ds.Dataset:
         kinds: dict[str, tuple[list[str], ds.FileFormat | str]] = {}
         for kind in ("parquet", "csv"):
-            fs = [f for f in self.files if _fmt(f) == kind]
+            fs = [f for f in self.files if file_format(f) == kind]
             if fs and kind == "csv":
                 opts = pacsv.ConvertOptions(column_types=_CSV_TYPES)
                 kinds[kind] = (fs, ds.CsvFileFormat(convert_options=opts))
@@ -210,7 +210,7 @@ class DatasetSource:
                     lo = min(lo, mm["min"].as_py())
                     hi = max(hi, mm["max"].as_py())
         except (pa.ArrowInvalid, OSError) as e:
-            raise _error(e, ",".join(self.files)) from None
+            raise input_error(e, ",".join(self.files)) from None
         return (0.0, 0.0) if lo > hi else (float(lo), float(hi))
 
     def windows(
@@ -225,7 +225,7 @@ class DatasetSource:
         (:data:`~wellclear.encounters.tracks.SCAN_COLUMNS`, the quality columns that a file
         has; not ``alt_geo_m`` nor ``alt_src``). Each row carries its ``source`` file and
         ``line`` (record number + 1, as the readers of :mod:`wellclear.formats` count Parquet
-        records), or those the file already holds (a copy sorted by :func:`sort_out_of_core`).
+        records), or those the file already holds.
         Otherwise each window is read with a filter.
         """
         groups = row_groups(self.files)
@@ -242,39 +242,39 @@ class DatasetSource:
             try:
                 while nxt < len(groups) and groups[nxt][0] < b:
                     _, t_max, f, g, first, _ = groups[nxt]
-                    pf = files.get(f) or files.setdefault(f, _dictionary_file(f))
+                    pf = files.get(f) or files.setdefault(f, dictionary_file(f))
                     if t_max >= a:
                         held.append((t_max, self._valid(_with_origin(pf, f, g, first))))
                     nxt += 1
             except (pa.ArrowInvalid, OSError) as e:
-                raise _error(e, ",".join(self.files)) from None
-            parts = [_between(h[1], a, b) for h in held]
+                raise input_error(e, ",".join(self.files)) from None
+            parts = [between(h[1], a, b) for h in held]
             if parts:
                 table = pa.concat_tables(parts, promote_options="permissive")
             else:
                 table = self._dataset().schema.empty_table()
-            yield _frame(table)
+            yield states_frame(table)
 
     def count(self) -> int:
         try:
             return int(self._dataset().count_rows())
         except (pa.ArrowInvalid, OSError) as e:
-            raise _error(e, ",".join(self.files)) from None
+            raise input_error(e, ",".join(self.files)) from None
 
     def read(self, t_lo: float, t_hi: float) -> pd.DataFrame:
         """The states with ``t_lo <= t < t_hi``, every column of the files (Parquet: the row
         groups whose ``t`` statistics overlap, each row with its ``source`` and ``line``)."""
         try:
-            if all(_fmt(f) == "parquet" for f in self.files):
+            if all(file_format(f) == "parquet" for f in self.files):
                 parts = list(self._groups_between(t_lo, t_hi))
                 if parts:
-                    return _frame(pa.concat_tables(parts, promote_options="permissive"))
-                return _frame(self._dataset().schema.empty_table())
+                    return states_frame(pa.concat_tables(parts, promote_options="permissive"))
+                return states_frame(self._dataset().schema.empty_table())
             f = (ds.field("t") >= t_lo) & (ds.field("t") < t_hi)
             table = self._dataset().to_table(filter=f)
         except (pa.ArrowInvalid, OSError) as e:
-            raise _error(e, ",".join(self.files)) from None
-        return _frame(self._valid(table))
+            raise input_error(e, ",".join(self.files)) from None
+        return states_frame(self._valid(table))
 
     def _groups_between(self, t_lo: float, t_hi: float) -> Iterator[pa.Table]:
         for f in self.files:
@@ -288,25 +288,28 @@ class DatasetSource:
                 known = stats is not None and stats.has_min_max
                 if rows and not (known and (stats.max < t_lo or stats.min >= t_hi)):
                     table = _with_origin(pf, f, g, first, every=True)
-                    yield _between(self._valid(table), t_lo, t_hi)
+                    yield between(self._valid(table), t_lo, t_hi)
                 first += rows
 
     def _valid(self, table: pa.Table) -> pa.Table:
-        """``table`` without the rows :func:`check_source` left out: its records by
-        ``source`` and ``line``, and (CSV files, rows without a line) the same test."""
-        checked = self.checked
-        if checked is None or not checked.dirty:
-            return table
-        names = set(table.column_names)
-        gone = np.zeros(table.num_rows, dtype=bool)
-        if checked.drop and {"source", "line"} <= names:
-            gone = _dropped(table, checked.drop)
-        if checked.csv or not {"source", "line"} <= names:
-            gone |= check_table(table, checked.reference).bad
-        return table.filter(pa.array(~gone)) if gone.any() else table
+        return valid_rows(table, self.checked)
 
 
-def _between(table: pa.Table, a: float, b: float) -> pa.Table:
+def valid_rows(table: pa.Table, checked: Checked | None) -> pa.Table:
+    """``table`` without the rows :func:`check_source` left out: its records by ``source``
+    and ``line``, and (CSV files, rows without a line) the same test."""
+    if checked is None or not checked.dirty:
+        return table
+    names = set(table.column_names)
+    gone = np.zeros(table.num_rows, dtype=bool)
+    if checked.drop and {"source", "line"} <= names:
+        gone = _dropped(table, checked.drop)
+    if checked.csv or not {"source", "line"} <= names:
+        gone |= check_table(table, checked.reference).bad
+    return table.filter(pa.array(~gone)) if gone.any() else table
+
+
+def between(table: pa.Table, a: float, b: float) -> pa.Table:
     """The rows of ``table`` with ``a <= t < b``, in their order: a zero-copy slice when they
     are consecutive (a row group sorted by time), else filtered."""
     t = table.column("t").to_numpy()
@@ -322,7 +325,7 @@ def _between(table: pa.Table, a: float, b: float) -> pa.Table:
 DICTIONARY_COLUMNS = ("id", "callsign", "party")
 
 
-def _dictionary_file(file: str) -> pq.ParquetFile:
+def dictionary_file(file: str) -> pq.ParquetFile:
     """A Parquet file whose text columns of :data:`DICTIONARY_COLUMNS` read as dictionaries."""
     schema = pq.read_schema(file)
     text = [c for c in DICTIONARY_COLUMNS if c in schema.names and is_text(schema.field(c).type)]
@@ -361,7 +364,7 @@ def _with_origin(
     return table.append_column("source", source).append_column("line", line)
 
 
-def _frame(table: pa.Table) -> pd.DataFrame:
+def states_frame(table: pa.Table) -> pd.DataFrame:
     """A states table from Arrow: missing text filled in Arrow (party "unknown", the others
     empty); text columns stay Arrow-backed strings, or categories where they were read as
     dictionaries, not converted to Python objects. Text is tidied, ``alt_m`` made and tracks
@@ -457,7 +460,7 @@ def row_groups(files: tuple[str, ...]) -> list[RowGroup] | None:
     out: list[RowGroup] = []
     try:
         for f in files:
-            if _fmt(f) != "parquet":
+            if file_format(f) != "parquet":
                 return None
             meta = pq.ParquetFile(f).metadata
             col = meta.schema.names.index("t")
@@ -471,7 +474,7 @@ def row_groups(files: tuple[str, ...]) -> list[RowGroup] | None:
                     out.append((float(stats.min), float(stats.max), f, g, first, rows))
                 first += rows
     except (pa.ArrowInvalid, OSError) as e:
-        raise _error(e, ",".join(files)) from None
+        raise input_error(e, ",".join(files)) from None
     return sorted(out)
 
 
@@ -492,67 +495,12 @@ def time_clustered(
     ``slack_s`` past the start of the next one, and every row group has at most ``max_rows``
     rows: a window reads whole the row groups its time range overlaps, so the largest row
     group bounds the memory of a read (2,000,000 rows: a few hundred MB decoded), whatever the
-    number of row groups. Larger row groups are rewritten sorted (:func:`sort_out_of_core`, row
-    groups of 100,000 rows). CSV files are never clustered; empty row groups do not count.
+    number of row groups. Other files are copied window by window first
+    (:func:`~wellclear.encounters.partition.partition_by_window`). CSV files are never
+    clustered; empty row groups do not count.
     """
     groups = row_groups(files)
     return groups is not None and _clustered(groups, slack_s, max_rows)
-
-
-def sort_out_of_core(
-    source: DatasetSource, directory: Path, memory_limit: str = "1GB"
-) -> DatasetSource:
-    """A copy of ``source`` sorted by ``t`` (DuckDB, spilling to ``directory``), in row groups of
-    100,000 rows, so that each time window reads only its own row groups."""
-    import duckdb
-
-    directory.mkdir(parents=True, exist_ok=True)
-    out = directory / "sorted.parquet"
-    pq_files = [f for f in source.files if _fmt(f) == "parquet"]
-    csv_files = [f for f in source.files if _fmt(f) == "csv"]
-    # the quality columns of any file, NULL in the rows of files without them
-    names = {f: set(_names(f)) for f in source.files}
-    quality = [c for c in QUALITY_COLUMNS if any(c in n for n in names.values())]
-
-    def columns(files: list[str]) -> str:
-        extra = [
-            f'"{c}"' if any(c in names[f] for f in files) else f'NULL AS "{c}"' for c in quality
-        ]
-        return ", ".join([*(f'"{c}"' for c in STATES_COLUMNS), *extra])
-
-    parts = []
-    if pq_files:
-        parts.append(
-            f"SELECT {columns(pq_files)}, filename AS source, file_row_number + 1 AS line "
-            f"FROM read_parquet({pq_files!r}, union_by_name=true, filename=true, "
-            "file_row_number=true)"
-        )
-    if csv_files:
-        types = {
-            c: "VARCHAR" if d == "object" else "BOOLEAN" if d == "bool" else "DOUBLE"
-            for c, d in STATES_COLUMNS.items()
-        }
-        # CSV rows keep their file; their line is not known after the sort
-        parts.append(
-            f"SELECT {columns(csv_files)}, filename AS source, CAST(NULL AS BIGINT) AS line "
-            f"FROM read_csv({csv_files!r}, header=true, types={types!r}, filename=true, "
-            "union_by_name=true)"
-        )
-    query = " UNION ALL ".join(parts)
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-        con.execute(f"SET temp_directory='{directory / 'spill'}'")
-        con.execute("SET preserve_insertion_order=false")
-        con.execute(
-            f"COPY (SELECT * FROM ({query}) ORDER BY t) TO '{out}' "
-            "(FORMAT PARQUET, ROW_GROUP_SIZE 100000)"
-        )
-    except duckdb.Error as e:
-        raise StatesInputError(f"cannot sort by time: {e}", file=",".join(source.files)) from None
-    finally:
-        con.close()
-    return DatasetSource((str(out),), source.checked)
 
 
 def _empty_text(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -615,7 +563,7 @@ def check_source(
     rejects: list[pd.DataFrame] = []
     try:
         for f in source.files:
-            if _fmt(f) == "parquet":
+            if file_format(f) == "parquet":
                 checked_file = _check_parquet(f)
                 rejects.append(checked_file.rejects())
                 if invalid == "error":
@@ -625,7 +573,7 @@ def check_source(
                 col = DatasetSource((f,))._dataset().to_table(columns=["t"]).column("t")
                 csv.append((f, np.asarray(col.cast(pa.float64()).to_numpy(), dtype=np.float64)))
     except (pa.ArrowInvalid, OSError) as e:
-        raise _error(e, ",".join(source.files)) from None
+        raise input_error(e, ",".join(source.files)) from None
     kept = [p.t[p.kept] for p in files] + [t for _, t in csv]
     reference = time_reference(np.concatenate(kept) if kept else np.zeros(0))
     valid_t: list[np.ndarray] = []
@@ -694,7 +642,7 @@ def _check_parquet(file: str) -> _ParquetCheck:
     """Stages 1-7 of :mod:`~wellclear.encounters.streamcheck` on a Parquet file, one row group
     at a time (the values of a row group are read once; the position columns once more for
     the row groups that hold reports sharing an aircraft and a time)."""
-    pf = _dictionary_file(file)
+    pf = dictionary_file(file)
     meta = pf.metadata
     names = [c for c in READ if c in pf.schema_arrow.names]
     ids = IdCodes()
@@ -753,7 +701,7 @@ def _joined(checks: list[RowChecker]) -> RowChecker:
 def _suspect_groups(file: str, bad_t: np.ndarray) -> Iterator[tuple[int, pa.Table]]:
     """``(first record, table)`` of the row groups of ``file`` to check row by row: those with
     a bad time, statistics breaking a limit or no statistics (a CSV file: whole)."""
-    if _fmt(file) != "parquet":
+    if file_format(file) != "parquet":
         yield 0, DatasetSource((file,))._dataset().to_table()
         return
     pf = pq.ParquetFile(file)
