@@ -13,7 +13,8 @@ from test_encounters_scale import same, traffic  # noqa: F401  (the module's fix
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.partition import WindowedCopy, partition_by_window
 from wellclear.encounters.scan import scan, scan_source
-from wellclear.encounters.sources import DatasetSource, check_source
+from wellclear.encounters.sourcecheck import check_source
+from wellclear.encounters.sources import DatasetSource
 
 
 def _by_flight(frame: pd.DataFrame, path: Path, rows: int = 3000) -> Path:

@@ -157,9 +157,9 @@ def scan_command(
     """
     from wellclear.encounters.partition import WindowedCopy, partition_by_window
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
+    from wellclear.encounters.sourcecheck import check_source
     from wellclear.encounters.sources import (
         DatasetSource,
-        check_source,
         contract_files,
         expand,
         time_clustered,

@@ -34,9 +34,9 @@ from wellclear.encounters.sources import (
     dictionary_file,
     file_format,
     input_error,
-    states_frame,
     valid_rows,
 )
+from wellclear.encounters.tables import states_frame
 from wellclear.encounters.tracks import QUALITY_COLUMNS, SOURCE_COLUMNS
 from wellclear.states import STATES_COLUMNS
 
