@@ -12,7 +12,7 @@ import pytest
 from test_encounters_scale import same, traffic  # noqa: F401  (the module's fixture)
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.partition import WindowedCopy, partition_by_window
-from wellclear.encounters.scan import scan, scan_source
+from wellclear.encounters.scan import FrameSource, scan, scan_source, window_bounds
 from wellclear.encounters.sourcecheck import check_source
 from wellclear.encounters.sources import DatasetSource
 
@@ -79,3 +79,20 @@ def test_copy_refuses_what_it_cannot_partition(traffic: pd.DataFrame, tmp_path: 
     for window in (0.0, -5.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive finite"):
             partition_by_window(DatasetSource((str(path),)), tmp_path / "copy", window)
+
+
+def test_frame_windows_read_as_the_frame(traffic: pd.DataFrame) -> None:  # noqa: F811
+    """A frame in flight order (with a missing time) streamed window by window from one sort
+    of its times: each window holds what a filtered read gives, rows in the frame's order."""
+    frame = traffic.sort_values(["id", "t"], kind="stable").reset_index(drop=True)
+    frame.loc[7, "t"] = np.nan
+    source = FrameSource(frame)
+    t0, t1 = source.time_range()
+    bounds = window_bounds(t0, t1, 500.0)
+    got = list(source.windows(bounds, 45.0))
+    assert len(got) == len(bounds) > 3
+    for (lo, hi), window in zip(bounds, got, strict=True):
+        pd.testing.assert_frame_equal(window, source.read(lo - 45.0, hi + 45.0))
+    assert sum(len(w) for w in got) > len(frame) - 1  # the context overlaps
+    cfg = ScanConfig()
+    same(scan_source(source, cfg, 500.0), scan(frame, cfg))
