@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wellclear import poly
-from wellclear.encounters import _pairs
+from wellclear.encounters import _poly
 
 
 def _random_h2_dz(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -18,14 +18,14 @@ def _random_h2_dz(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndar
 
 def test_roots_match_companion_eigenvalues() -> None:
     rng = np.random.default_rng(11)
-    ws = _pairs.workspace()
+    ws = _poly.workspace()
     out = np.empty(8)
     out_d = np.empty(8)
     checked = 0
     for _ in range(3000):
         deg = int(rng.integers(1, 7))
         c = rng.normal(size=deg + 1)
-        n, _ = _pairs.roots01(c, deg, out, out_d, ws)
+        n, _ = _poly.roots01(c, deg, out, out_d, ws)
         ref = np.roots(c[::-1])
         real = np.sort(ref[np.abs(ref.imag) < 1e-9].real)
         # simple real roots well inside [0, 1] (multiple roots are sign changes or not)
@@ -43,13 +43,13 @@ def test_inside_and_minimum_match_numpy() -> None:
     h2, dz = _random_h2_dz(rng, 4000)
     hm, vm = 9000.0, 350.0
     s_ref, e_ref = poly.inside_intervals([(h2, -np.inf, hm * hm), (dz, -vm, vm)])
-    ws = _pairs.workspace()
+    ws = _poly.workspace()
     st = np.empty(8)
     en = np.empty(8)
     both = 0
     for r in range(h2.shape[0]):
-        bounds = np.array([*_pairs._bern_min_max(h2[r], 6), *_pairs._bern_min_max(dz[r], 3)])
-        m = _pairs.inside(h2[r], dz[r], hm, vm, st, en, ws, bounds)
+        bounds = np.array([*_poly._bern_min_max(h2[r], 6), *_poly._bern_min_max(dz[r], 3)])
+        m = _poly.inside(h2[r], dz[r], hm, vm, st, en, ws, bounds)
         s = s_ref[r][~np.isnan(s_ref[r])]
         e = e_ref[r][~np.isnan(e_ref[r])]
         # numpy may split one piece at a repeated breakpoint: compare the unions
@@ -60,7 +60,7 @@ def test_inside_and_minimum_match_numpy() -> None:
         np.testing.assert_allclose(en[:m], e_u, atol=1e-8)
         if m:
             both += 1
-            val, tau = _pairs.minimum_on(h2[r], st, en, m, ws)
+            val, tau = _poly.minimum_on(h2[r], st, en, m, ws)
             ref_v, ref_t = poly.minimum_on(h2[r : r + 1], st[None, :m], en[None, :m])
             assert val == pytest.approx(ref_v[0], rel=1e-9, abs=1e-3)
             # the minimum is the minimum over a dense sampling of the sub-intervals
@@ -78,7 +78,7 @@ def test_bernstein_bounds_hold() -> None:
     for deg in (3, 5, 6):
         for _ in range(300):
             c = rng.normal(size=deg + 1) * 10.0 ** rng.integers(-2, 4)
-            lo, hi = _pairs._bern_min_max(c, deg)
+            lo, hi = _poly._bern_min_max(c, deg)
             val = np.polyval(c[::-1], grid)
             tol = 1e-12 * np.abs(c).sum()
             assert lo <= val.min() + tol and val.max() <= hi + tol

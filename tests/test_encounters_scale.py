@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from wellclear.encounters.config import ScanConfig
+from wellclear.encounters.partition import partition_by_window
 from wellclear.encounters.scan import (
     FrameSource,
     ScanResult,
@@ -18,7 +19,7 @@ from wellclear.encounters.scan import (
     scan_source,
     window_bounds,
 )
-from wellclear.encounters.sources import DatasetSource, sort_out_of_core, time_clustered
+from wellclear.encounters.sources import DatasetSource, time_clustered
 from wellclear.simulate.flights import Follow, Leg, Plan, fly, sample
 
 T0 = 1_444_000_000.0
@@ -233,14 +234,14 @@ def test_parquet_streamed_once_equals_memory(traffic: pd.DataFrame, tmp_path: Pa
 
 def test_parquet_evidence_names_file_and_record(traffic: pd.DataFrame, tmp_path: Path) -> None:
     """Evidence read from Parquet names its file and record (line = record number + 1), also
-    after the out-of-core sort of an unordered archive."""
+    after an unordered archive is copied window by window."""
     cfg = ScanConfig()
     path = tmp_path / "states.parquet"
     shuffled = traffic.sample(frac=1.0, random_state=4).reset_index(drop=True)
     shuffled.to_parquet(path, index=False, row_group_size=5000)
     by_time = tmp_path / "by_time.parquet"
     traffic.sort_values("t").to_parquet(by_time, index=False, row_group_size=5000)
-    sorted_copy = sort_out_of_core(DatasetSource((str(path),)), tmp_path / "sort")
+    sorted_copy = partition_by_window(DatasetSource((str(path),)), tmp_path / "sort", 600.0)
     for source, original in ((DatasetSource((str(by_time),)), by_time), (sorted_copy, path)):
         ev = scan_source(source, cfg, window_s=600.0).evidence
         assert len(ev) > 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from wellclear import poly
-from wellclear.encounters._pairs import screen_many
+from wellclear.encounters._segments import screen_many
 from wellclear.encounters.config import ScanConfig
 from wellclear.geo import WGS84_E2, ecef
 

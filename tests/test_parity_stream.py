@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from wellclear.cli.scan import _read_inputs
-from wellclear.encounters.sources import DatasetSource, check_source
+from wellclear.encounters.sourcecheck import check_source
+from wellclear.encounters.sources import DatasetSource
 from wellclear.encounters.streamcheck import shared_keys
 from wellclear.encounters.tracks import SCAN_COLUMNS
 from wellclear.formats.errors import StatesInputError

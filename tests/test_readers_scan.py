@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from wellclear.cli import app
 from wellclear.cli import commands as _commands  # noqa: F401  (registers the commands)
-from wellclear.encounters.sources import DatasetSource, check_source
+from wellclear.encounters.sourcecheck import check_source
+from wellclear.encounters.sources import DatasetSource
 from wellclear.simulate.flights import Leg, Plan, fly, sample
 
 T0 = 1_633_600_000.0

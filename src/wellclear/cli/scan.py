@@ -120,7 +120,7 @@ def scan_command(
         str, typer.Option(help="Time window streamed at once; auto: about 500k rows.")
     ] = "auto",
     sort: Annotated[
-        str, typer.Option(help="Sort by time out of core first: auto, always or never.")
+        str, typer.Option(help="Group rows by time window on disk first: auto, always, never.")
     ] = "auto",
     dask: Annotated[bool, typer.Option("--dask", help="Partition on a Dask cluster.")] = False,
     scheduler: Annotated[
@@ -156,13 +156,13 @@ def scan_command(
     The files are written as one set with a manifest.json last: a run that fails or is killed
     leaves the previous complete set, or none.
     """
+    from wellclear.encounters.partition import WindowedCopy, partition_by_window
     from wellclear.encounters.scan import FrameSource, auto_window, scan_dask
+    from wellclear.encounters.sourcecheck import check_source
     from wellclear.encounters.sources import (
         DatasetSource,
-        check_source,
         contract_files,
         expand,
-        sort_out_of_core,
         time_clustered,
     )
 
@@ -203,7 +203,7 @@ def scan_command(
         results = held.enter_context(ResultSet(output, SCAN_OUTPUTS, overwrite))
         # Parquet in the states contract is streamed (validated by check_source), everything
         # else read whole; both validated as every reader validates its rows
-        source: DatasetSource | FrameSource
+        source: DatasetSource | FrameSource | WindowedCopy
         counted: dict[str, int] = {}
         if contract_files(files, ("parquet",)):
             source, found = check_source(DatasetSource(tuple(files)), invalid)
@@ -214,14 +214,15 @@ def scan_command(
         rejects = found if invalid == "skip" and len(found) else None
         if sort not in ("auto", "always", "never"):
             raise UnitError(f"--sort {sort!r}: expected auto, always or never")
+        if window_s == 0.0:
+            window_s = auto_window(source, ROWS_PER_WINDOW)
         if isinstance(source, DatasetSource) and sort != "never":
             many = source.count() > ROWS_PER_WINDOW and not time_clustered(source.files)
             if sort == "always" or many:
+                # rows bucketed by window in one pass (no full sort: a window needs no order)
                 spill = Path(tempfile.mkdtemp(prefix="sort-", dir=results.staging))
                 cleanup.append(spill)
-                source = sort_out_of_core(source, spill)
-        if window_s == 0.0:
-            window_s = auto_window(source, ROWS_PER_WINDOW)
+                source = partition_by_window(source, spill, window_s)
         keep = _terminal_filter(terminal, terminal_radius, terminal_height)
         batches: list[pa.Table] = []
         # evidence written and encounters kept compact (Arrow) as they are finished, so that

@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from wellclear.encounters import _pairs
+from wellclear.encounters import _pairs, _segments
 from wellclear.encounters.candidates import candidate_pairs
 from wellclear.encounters.config import ScanConfig
 from wellclear.encounters.merge import (
@@ -198,7 +198,7 @@ def scan_pieces(
     groups["t_min"] = pieces["t_min"].to_numpy()[rows]
     ki, kj = p_int[rows, 1], p_int[rows, 2]
     # the positions at the minimum, where they are reported: the minimum of each window group
-    at_min = _pairs.latlon_at(ki, kj, groups["t_min"].to_numpy(np.float64), *args[:7])
+    at_min = _segments.latlon_at(ki, kj, groups["t_min"].to_numpy(np.float64), *args[:7])
     for k, c in enumerate(_LATLON):
         col = pieces[c].to_numpy(np.float64, copy=True)
         col[rows] = at_min[:, k]
