@@ -23,7 +23,13 @@ ALLOWED: dict[str, set[str]] = {
     "encounters": BASE | {"detect", "alerting", "airspace", "formats", "runtime", "snapshot"},
     "runtime": set(),
     "store": set(),
-    "service": BASE | {"engine", "store", "agreement", "formats", "encounters"},
+    # the service also reads the sovereign polygons and zones for the web page's map (airspace),
+    # writes the incident report (report) and deconflicts planned operations (plans)
+    "service": BASE
+    | {"engine", "store", "agreement", "formats", "encounters", "report", "plans", "airspace"},
+    "report": BASE | {"encounters", "airspace", "formats", "agreement"},
+    "plans": BASE | {"airspace", "agreement"},
+    "feeds": BASE | {"formats"},
     "simulate": BASE | {"airspace"},
     "engine": BASE
     | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},

@@ -70,6 +70,14 @@ class Engine:
         self.airspace = AirspaceBook()
         self.last_step: float | None = None
 
+    def use_settings(self, settings: EngineSettings) -> None:
+        """Run on ``settings`` from the next step (a new agreement version comes into force
+        between ticks); with another alerter its hysteresis starts afresh, the episodes go on."""
+        a = settings.alerting
+        if a != self.settings.alerting:
+            self.alerter = None if a is None else PairAlerter(a)
+        self.settings = settings
+
     def ingest(self, reports: Source, *, invalid: InvalidPolicy = "error") -> Ingested:
         """Add a batch of reports (see :meth:`AirPicture.ingest`)."""
         return self.picture.ingest(reports, invalid=invalid)

@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from wellclear.agreement import Agreement
-from wellclear.alerting.pairs import PairAlerter
 from wellclear.engine.engine import Engine
 from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
@@ -167,10 +166,7 @@ class Live:
             return
         self.config = dataclasses.replace(self.config, agreement=agreement)
         self.settings = agreement.engine_settings(conflicts=False)
-        if self.settings.alerting != self.engine.settings.alerting:
-            a = self.settings.alerting  # another alerter: its hysteresis starts afresh
-            self.engine.alerter = None if a is None else PairAlerter(a)
-        self.engine.settings = self.settings
+        self.engine.use_settings(self.settings)
         self.version = str(agreement.version)
         self.frequencies = list(agreement.frequencies_mhz())
         log.info(
