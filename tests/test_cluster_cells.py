@@ -29,13 +29,13 @@ MAX_AGE = 20.0
 CENTRES = [(0.0, 179.9), (89.9, 10.0), (0.05, 0.05), (-89.95, -170.0), (45.0, -180.0)]
 
 
-def traffic(seed: int, per_cluster: int = 40, box_deg: float = 0.3) -> pd.DataFrame:
+def traffic(seed: int, per_cluster: int = 80, box_deg: float = 0.4) -> pd.DataFrame:
     """Clusters of drones around each centre, one latest report each (ages up to MAX_AGE)."""
     rng = np.random.default_rng(seed)
     rows = []
     for k, (lat0, lon0) in enumerate(CENTRES):
         n = per_cluster
-        lat = np.clip(lat0 + rng.uniform(-box_deg, box_deg, n) * 0.3, -89.999, 89.999)
+        lat = np.clip(lat0 + rng.uniform(-box_deg, box_deg, n), -89.999, 89.999)
         lon = (lon0 + rng.uniform(-box_deg, box_deg, n) + 180.0) % 360.0 - 180.0
         rows.append(
             pd.DataFrame(
