@@ -43,8 +43,13 @@ picture fills a missing field from earlier reports, which a worker may not all h
 *histories* (hysteresis, episodes) follow a pair from owner to owner through the alert state
 store (``docs/cluster.md``); the rule above is about which worker reports a pair at a tick.
 
-Cells reassigned when a worker joins or leaves (:func:`assign`, rendezvous hashing): a cell
-moves only from a worker that left or to a worker that joined.
+**Shards.** The log has a fixed number of shards (subjects ``<prefix>.<shard>``, as a topic
+has partitions): a cell's shard is a hash of its key (:func:`shard_of`), and a report goes once
+to each shard of its cells. Shards are assigned to workers (:func:`assign`, rendezvous
+hashing): when a worker joins or leaves, only the shards it gains or had move. A worker is fed
+every report of its shards, a superset of those of its cells; the invariant below still holds,
+since it only needs each report to reach (at least) the cells of its and its predecessor's
+halo.
 """
 
 from __future__ import annotations
@@ -207,10 +212,18 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return x ^ (x >> np.uint64(31))
 
 
+def shard_of(keys: npt.ArrayLike, shards: int) -> IntArray:
+    """The shard (0 .. shards - 1) of each cell key."""
+    if shards < 1:
+        raise ValueError(f"shards must be >= 1, got {shards}")
+    k = np.asarray(keys, dtype=np.int64).astype(np.uint64)
+    return (_mix(k) % np.uint64(shards)).astype(np.int64)
+
+
 def assign(keys: npt.ArrayLike, workers: Sequence[str]) -> npt.NDArray[np.int64]:
-    """The index in ``workers`` of the worker that owns each cell: rendezvous hashing (the
-    worker with the highest hash of (cell, worker)), so that when a worker joins or leaves only
-    the cells it gains or had move."""
+    """The index in ``workers`` of the worker that owns each shard (or cell): rendezvous
+    hashing (the worker with the highest hash of (key, worker)), so that when a worker joins or
+    leaves only the keys it gains or had move."""
     if not workers:
         raise ValueError("assign: no workers")
     if len(set(workers)) != len(workers):

@@ -45,3 +45,20 @@ def pair_reach_m(config: AlertingConfig, max_speed_mps: float, max_age_s: float)
     search_reach, _, _ = grid_parameters(travel, horizontal, None)
     hold = max(config.hysteresis_s, 0.0) + max_age_s
     return float(search_reach + 2.0 * max_speed_mps * (lookahead + hold) + 1.0)
+
+
+def view_reach_m(
+    config: AlertingConfig, max_speed_mps: float, max_age_s: float, tick_s: float
+) -> float:
+    """The halo radius a worker is fed with: ``R`` (:func:`pair_reach_m`) grown by
+    ``2 V (hysteresis_s + max_age_s + 2 tick_s)``.
+
+    A pair a worker owns at a tick is within ``R`` there; its latest reports at any tick of the
+    hysteresis window before (and the tick before that) are within that much more of where they
+    are now, so the worker has held both latest reports at every tick whose raw levels the
+    hysteresis still uses: its level after hysteresis is the single engine's, and so is the
+    level it had at the tick before (which decides the kind of event)."""
+    if not tick_s > 0.0:
+        raise ValueError(f"tick_s must be positive, got {tick_s}")
+    grow = 2.0 * max_speed_mps * (max(config.hysteresis_s, 0.0) + max_age_s + 2.0 * tick_s)
+    return pair_reach_m(config, max_speed_mps, max_age_s) + grow
