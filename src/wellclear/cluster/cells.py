@@ -173,8 +173,11 @@ def route(grid: CellGrid, pos: FloatArray, previous: FloatArray) -> tuple[IntArr
         back = np.flatnonzero(had)
         r2, k2 = grid.halo(previous[had])
         row, key = np.concatenate([row, back[r2]]), np.concatenate([key, k2])
-    both = np.unique(np.stack([row, key], axis=1), axis=0)
-    return both[:, 0], both[:, 1]
+    order = np.lexsort((key, row))
+    row, key = row[order], key[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (key[1:] != key[:-1])
+    return row[first], key[first]
 
 
 def owner_cells(
@@ -212,11 +215,15 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return x ^ (x >> np.uint64(31))
 
 
-def shard_of(keys: npt.ArrayLike, shards: int) -> IntArray:
-    """The shard (0 .. shards - 1) of each cell key."""
-    if shards < 1:
-        raise ValueError(f"shards must be >= 1, got {shards}")
-    k = np.asarray(keys, dtype=np.int64).astype(np.uint64)
+def shard_of(keys: npt.ArrayLike, shards: int, block: int = 1) -> IntArray:
+    """The shard (0 .. shards - 1) of each cell key: a hash of the block of ``block`` cells
+    a side that holds it (larger blocks keep neighbours on one worker: less halo)."""
+    if shards < 1 or block < 1:
+        raise ValueError(f"shards and block must be >= 1, got {shards} and {block}")
+    cells = np.asarray(keys, dtype=np.int64)
+    if block > 1:
+        cells = pack(np.floor_divide(unpack(cells), block))
+    k = cells.astype(np.uint64)
     return (_mix(k) % np.uint64(shards)).astype(np.int64)
 
 

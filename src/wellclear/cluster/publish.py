@@ -17,9 +17,10 @@ from wellclear.cluster.cells import CellGrid, check_speeds, route, shard_of
 class Router:
     """Cells of each report (see the module docstring)."""
 
-    def __init__(self, grid: CellGrid, max_speed_mps: float, shards: int) -> None:
+    def __init__(self, grid: CellGrid, max_speed_mps: float, shards: int, block: int = 1) -> None:
         self.grid = grid
         self.shards = int(shards)
+        self.block = int(block)
         self.max_speed_mps = float(max_speed_mps)
         self._last: dict[str, tuple[float, np.ndarray]] = {}
 
@@ -40,9 +41,8 @@ class Router:
             if held is None or t[k] >= held[0]:
                 self._last[a] = (float(t[k]), pos[k])
         row, cell = route(self.grid, pos, previous)
-        both = np.unique(np.stack([shard_of(cell, self.shards), row], axis=1), axis=0)
-        key, row = both[:, 0], both[:, 1]
-        order = np.lexsort((row, key))
-        row, key = row[order], key[order]
+        n = len(reports)
+        both = np.unique(shard_of(cell, self.shards, self.block) * n + row)
+        key, row = both // n, both % n
         cut = np.flatnonzero(np.diff(key)) + 1
         return {int(k[0]): r for k, r in zip(np.split(key, cut), np.split(row, cut), strict=True)}
