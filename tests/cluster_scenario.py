@@ -4,6 +4,8 @@ mid-conflict; and the single engine's alert events over it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -81,3 +83,49 @@ def single_engine_events(batches: list[pd.DataFrame], every: int = 1) -> pd.Data
 
 def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.sort_values(EVENT_KEY, kind="stable").reset_index(drop=True)
+
+
+def formation(
+    g: CellGrid, blind: Callable[[np.ndarray, int], bool], seconds: int = 600, seed: int = 3
+) -> list[pd.DataFrame]:
+    """A pair flying together 400 m apart (alerting from the first tick) whose leader (the
+    smaller id) crosses, after travelling farther than the halo, into a cell whose worker did not
+    hold the pair when its episode began (``blind(cells_at_start, cell_entered)``): that worker
+    must take the episode over. The follower stops reporting 30 s after the crossing, which
+    clears the episode (the event carries its start and extremes)."""
+    rng = np.random.default_rng(seed)
+    speed = TOP_SPEED * 0.95
+    t = np.arange(seconds, dtype=np.float64)
+    one = np.ones(seconds)
+    for _ in range(20_000):
+        lat0, lon0, trk0 = rng.uniform(-0.3, 0.3), rng.uniform(-180, 180), rng.uniform(0, 360)
+        lat, lon, trk = extrapolate(lat0 * one, lon0 * one, trk0 * one, speed * t)
+        home = g.home(g.points(lat, lon))
+        change = np.flatnonzero(home != home[0])
+        if not len(change) or not g.reach_m / speed + 30 < change[0] < seconds - 60:
+            continue
+        side_lat, side_lon, _ = extrapolate(lat, lon, (trk + 90.0) % 360.0, 400.0 * one)
+        _, start = g.halo(g.points([lat[0], side_lat[0]], [lon[0], side_lon[0]]))
+        if not blind(start, int(home[change[0]])):
+            continue
+        stop = int(change[0]) + 30
+        rows = [
+            pd.DataFrame(
+                {
+                    "id": f"f0{name}",
+                    "party": f"utm-{name}",
+                    "callsign": f"F0{name}",
+                    "t": T0 + t[:until],
+                    "lat": la[:until],
+                    "lon": lo[:until],
+                    "alt_m": 100.0,
+                    "gs_mps": speed,
+                    "trk_deg": trk[:until],
+                    "vs_mps": 0.0,
+                }
+            )
+            for name, la, lo, until in (("a", lat, lon, seconds), ("b", side_lat, side_lon, stop))
+        ]
+        reports = pd.concat(rows, ignore_index=True)
+        return [reports[reports["t"] == T0 + k].reset_index(drop=True) for k in range(seconds)]
+    raise AssertionError("no formation found that crosses into a blind worker's cell")

@@ -13,6 +13,7 @@ from cluster_scenario import (
     EVENT_VALUES,
     T0,
     TOP_SPEED,
+    formation,
     grid,
     scenario,
     settings,
@@ -20,6 +21,7 @@ from cluster_scenario import (
     sorted_events,
     ticks,
 )
+from wellclear.cluster.cells import CellGrid
 from wellclear.cluster.publish import Router
 from wellclear.cluster.state import MemoryStore
 from wellclear.cluster.worker import CellWorker, step_with
@@ -47,11 +49,12 @@ def run_cluster(
     shards: int = SHARDS,
     every: int = 1,
     worker: type[CellWorker] = CellWorker,
+    g: CellGrid | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """The events of workers ``names`` over the batches, each fed the reports of its shards,
     stepped tick by tick against one in-memory alert state store; and the number of pairs
     taken over."""
-    g = grid()
+    g = grid() if g is None else g
     router = Router(g, TOP_SPEED, shards)
     store = MemoryStore()
     workers = [worker(n, settings(), g, shards, names) for n in names]
@@ -89,3 +92,32 @@ def assert_same_events(got: pd.DataFrame, single: pd.DataFrame) -> None:
     # one episode keeps one id across its events, whichever worker reported them
     ids = got.groupby(["id_1", "id_2", "t_start"])["alert_id"].nunique()
     assert (ids == 1).all()
+
+
+class Forgetful(CellWorker):
+    """A worker that takes no episode over (the negative control)."""
+
+    def needs(self, now: float) -> dict[str, tuple[str, str]]:
+        return {}
+
+
+def test_an_episode_moves_with_its_pair_to_a_worker_that_never_saw_it_begin() -> None:
+    """A formation alerting from the first tick crosses into a cell of a worker that did not
+    hold it then (four workers, cells twice the halo, ticks every 5 s): the take-over keeps the
+    episode's start and id; without it the new owner reports an episode of its own."""
+    g = CellGrid(cell_m=2.0 * grid().reach_m, reach_m=grid().reach_m)
+    names = [f"w{k}" for k in range(4)]
+    probes = [CellWorker(n, settings(), g, SHARDS, names) for n in names]
+
+    def blind(start: np.ndarray, entered: int) -> bool:
+        new = next(w for w in probes if w.owns([entered])[0])
+        return not new.owns(start).any()
+
+    batches = formation(g, blind)
+    single = single_engine_events(batches, every=5)
+    got, taken = run_cluster(batches, names, every=5, g=g)
+    assert taken > 0
+    assert_same_events(got, single)
+    forgot, _ = run_cluster(batches, names, every=5, g=g, worker=Forgetful)
+    key = [*EVENT_KEY, "t_start"]
+    assert not forgot[key].reset_index(drop=True).equals(single[key])
