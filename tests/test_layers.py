@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": BASE | {"encounters", "airspace", "formats", "agreement"},
     "plans": BASE | {"airspace", "agreement"},
     "feeds": BASE | {"formats"},
+    "cluster": BASE | {"engine", "alerting", "detect"},
     "simulate": BASE | {"airspace"},
     "engine": BASE
     | {"detect", "alerting", "airspace", "formats", "snapshot", "snapshot_steps", "runtime"},

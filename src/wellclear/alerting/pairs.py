@@ -75,6 +75,21 @@ def alert_horizon_s(config: AlertingConfig) -> float:
     return min(config.lookahead_s, max(times, default=0.0))
 
 
+def search_cylinder(
+    config: AlertingConfig, closing_mps: float, vertical_closing_mps: float
+) -> tuple[float, float]:
+    """Horizontal and vertical size (m) of the cylinder of :func:`candidate_ordered_pairs` for
+    closing speeds up to ``closing_mps`` (sum of the two largest ground speeds) and
+    ``vertical_closing_mps`` (of the vertical speeds)."""
+    h, v, th, tv = _reach(config)
+    grow = 1.01
+    if any(isinstance(t.detector, WCV_TAUMOD_SUM) for a in config.alerters for t in a.levels):
+        grow = 2.0
+    horizontal = grow * (h + th * closing_mps) + 1000.0
+    vertical = grow * (v + tv * vertical_closing_mps) + 100.0
+    return horizontal, vertical
+
+
 def candidate_ordered_pairs(
     states: pd.DataFrame, config: AlertingConfig
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,16 +109,11 @@ def candidate_ordered_pairs(
     if n < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    h, v, th, tv = _reach(config)
-    grow = 1.01
-    if any(isinstance(t.detector, WCV_TAUMOD_SUM) for a in config.alerters for t in a.levels):
-        grow = 2.0
     gs = states["gs_mps"].to_numpy(float)
     vs = np.abs(states["vs_mps"].to_numpy(float))
     top2 = np.sort(gs)[-2:].sum()
     top2_vs = np.sort(vs)[-2:].sum()
-    horizontal = grow * (h + th * top2) + 1000.0
-    vertical = grow * (v + tv * top2_vs) + 100.0
+    horizontal, vertical = search_cylinder(config, float(top2), float(top2_vs))
     lookahead = alert_horizon_s(config) + 1.0
     traffic = Traffic.from_states(states)
     alt_lo, alt_hi = traffic.altitude_band(lookahead)
