@@ -53,6 +53,24 @@ def headon(t_start: float, seconds: int) -> pd.DataFrame:
     return frame
 
 
+def post_each_second(
+    client: Any, tick: Any, traffic: pd.DataFrame, tokens: dict[str, str]
+) -> Iterator[float]:
+    """Post ``traffic`` (with ``time`` and ``party`` columns) a second at a time, each party
+    with its own token through ``client`` (a TestClient), then run ``tick`` half a second
+    later; yields each second's time after its tick."""
+    for t, now in traffic.groupby("time"):
+        for party, part in now.groupby("party"):
+            r = client.post(
+                "/v1/states",
+                content=part.drop(columns=["party"]).to_json(orient="records"),
+                headers={"Authorization": f"Bearer {tokens[str(party)]}"},
+            )
+            assert r.status_code == 200, r.text
+        tick(float(t) + 0.5)
+        yield float(t)
+
+
 def free_port() -> int:
     """A TCP port free on the loopback interface now."""
     with socket.socket() as s:

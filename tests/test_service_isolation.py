@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service_helpers import T0, headon, numbers_in
+from service_helpers import T0, headon, numbers_in, post_each_second
 from wellclear.agreement import Agreement
 from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
@@ -59,16 +59,8 @@ def served(
     app = create_app(ServiceConfig(db=store_url, agreement=agreement, run_ticks=False))
     with TestClient(app) as client:
         live = app.state.live
-        for t, now in TRAFFIC.groupby("time"):
-            for party, part in now.groupby("party"):
-                r = client.post(
-                    "/v1/states",
-                    content=part.drop(columns=["party"]).to_json(orient="records"),
-                    headers={"Authorization": f"Bearer {tokens[str(party)]}"},
-                )
-                assert r.status_code == 200
-            live.tick(float(t) + 0.5)
-            if float(t) == T0 + 60:
+        for t in post_each_second(client, live.tick, TRAFFIC, tokens):
+            if t == T0 + 60:
                 assert live.open_alerts, "the head-on pair is alerting"
         assert live.record_incidents() == 1
         yield client, tokens, request.param

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service_helpers import T0, headon
+from service_helpers import T0, headon, post_each_second
 from wellclear.agreement import Agreement
 from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
@@ -31,15 +31,8 @@ def served(tmp_path: object) -> Iterator[tuple[TestClient, dict[str, str]]]:
     config = ServiceConfig(db=url, agreement=Agreement.builtin("syria2015"), run_ticks=False)
     app = create_app(config)
     with TestClient(app) as client:
-        for t, now in TRAFFIC.groupby("time"):
-            for party, part in now.groupby("party"):
-                r = client.post(
-                    "/v1/states",
-                    content=part.drop(columns=["party"]).to_json(orient="records"),
-                    headers={"Authorization": f"Bearer {tokens[str(party)]}"},
-                )
-                assert r.status_code == 200
-            app.state.live.tick(float(t) + 0.5)
+        for _ in post_each_second(client, app.state.live.tick, TRAFFIC, tokens):
+            pass
         yield client, tokens
 
 

@@ -150,17 +150,21 @@ def check_now(
             _block(ip[sel], int(v), "inside", distance_m=depth, no_qnh=vert[v][1][ip[sel]])
         )
 
-    # a lower bound on each aircraft's distance to every boundary: one further from all of
-    # them than it flies in the lookahead (or than the largest margin) can cross none
-    clear = index.clearance(lon, lat) if cfg.predict or cfg.proximity else None
     inside_set = set(zip(ip.tolist(), iv.tolist(), strict=True))
     h_set = set(zip(hp.tolist(), hv.tolist(), strict=True))
-    if cfg.predict and cfg.lookahead_s > 0:
-        blocks.extend(
-            _predict(states, index, at, cfg.lookahead_s, bound, inside_set, h_set, baro, geo, clear)
-        )
-    if cfg.proximity:
-        blocks.extend(_proximity(states, index, bound, active_now, h_set, gs, trk, clear))
+    predict = cfg.predict and cfg.lookahead_s > 0
+    if predict or cfg.proximity:
+        # a lower bound on each aircraft's distance to every boundary: one further from all
+        # of them than it flies in the lookahead (or than the largest margin) can cross none
+        clear = index.clearance(lon, lat)
+        if predict:
+            blocks.extend(
+                _predict(
+                    states, index, at, cfg.lookahead_s, bound, inside_set, h_set, baro, geo, clear
+                )
+            )
+        if cfg.proximity:
+            blocks.extend(_proximity(states, index, bound, active_now, h_set, gs, trk, clear))
     return _assemble(states, vols, blocks)
 
 
@@ -233,7 +237,7 @@ def _predict(
     h_set: set[tuple[int, int]],
     baro: FloatArray,
     geo: FloatArray,
-    clear: FloatArray | None,
+    clear: FloatArray,
 ) -> list[dict[str, npt.NDArray[np.generic]]]:
     lon = states["lon"].to_numpy(np.float64)
     lat = states["lat"].to_numpy(np.float64)
@@ -243,7 +247,7 @@ def _predict(
     dist = gs * lookahead
     steps = max(1, int(np.ceil(float(dist.max(initial=0.0)) / PATH_STEP_M)))
     # horizontal crossings of every boundary by each step of each path that can reach one
-    reach = dist > 0 if clear is None else (dist > 0) & ~(clear > dist)
+    reach = (dist > 0) & ~(clear > dist)
     moving = np.flatnonzero(reach)
     px, py = _path(lon[moving], lat[moving], trk[moving], dist[moving], steps)
     seg_m = np.repeat(np.arange(len(moving)), steps)
@@ -310,7 +314,7 @@ def _proximity(
     h_set: set[tuple[int, int]],
     gs: FloatArray,
     trk: FloatArray,
-    clear: FloatArray | None,
+    clear: FloatArray,
 ) -> list[dict[str, npt.NDArray[np.generic]]]:
     lon = states["lon"].to_numpy(np.float64)
     lat = states["lat"].to_numpy(np.float64)
@@ -318,7 +322,7 @@ def _proximity(
     if len(margins) == 0:
         return []
     radius = float(margins.max())
-    sub = np.arange(len(lon)) if clear is None else np.flatnonzero(~(clear > radius))
+    sub = np.flatnonzero(~(clear > radius))
     pi, vi, d, qlon, qlat = index.near_boundary(lon[sub], lat[sub], radius)
     pi = sub[pi]
     nv = len(margins)

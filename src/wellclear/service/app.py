@@ -34,7 +34,6 @@ from wellclear.service.disclosure import (
     records,
     view_event,
     view_incident,
-    view_picture,
 )
 from wellclear.service.live import Live
 from wellclear.service.routers import agreements, plans, web
@@ -153,14 +152,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.get("/v1/picture", tags=["picture"])
     def picture(who: Caller, live: LiveDep) -> dict[str, Any]:
         """The air picture at the last tick as the caller may see it."""
-        states = live.states
-        aircraft = (
-            view_picture(who, states, live.delayed_states(), live.config.agreement)
-            if len(states)
-            else []
-        )
-        t = live.info.t
-        return {"t": None if t is None else iso(t), "aircraft": aircraft}
+        view = live.picture(who)
+        return {"t": view["t"], "aircraft": view["aircraft"]}
 
     @app.get("/v1/alerts", tags=["alerts"])
     def alerts(who: Caller, live: LiveDep) -> dict[str, Any]:

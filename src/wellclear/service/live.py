@@ -33,6 +33,7 @@ from wellclear.agreement import Agreement
 from wellclear.engine.engine import Engine
 from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
+from wellclear.service.disclosure import view_picture
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
 from wellclear.store.records import (
@@ -47,6 +48,7 @@ from wellclear.store.records import (
     secret,
 )
 from wellclear.store.reports import append_keyed_batch, batches_after, keyed_answer, prune_batches
+from wellclear.timeutil import iso
 
 log = logging.getLogger("wellclear.service")
 
@@ -338,6 +340,19 @@ class Live:
     def delayed_states(self) -> pd.DataFrame | None:
         """The picture ``sharing.delay`` ago (the oldest kept), for the coarse level."""
         return self._history[0][1] if self._history else None
+
+    def picture(self, who: Principal) -> dict[str, Any]:
+        """The picture of the last tick as ``who`` may see it: ``t`` (ISO 8601 UTC, None
+        before the first tick), ``t_unix`` and ``aircraft``
+        (:func:`~wellclear.service.disclosure.view_picture`)."""
+        states = self.states
+        aircraft = (
+            view_picture(who, states, self.delayed_states(), self.config.agreement)
+            if len(states)
+            else []
+        )
+        t = self.info.t
+        return {"t": None if t is None else iso(t), "t_unix": t, "aircraft": aircraft}
 
     # -- incidents ------------------------------------------------------------------------
 

@@ -47,7 +47,6 @@ from wellclear.service.disclosure import view_picture
 from wellclear.service.live import Live
 from wellclear.states import complete_states
 from wellclear.store.models import Batch
-from wellclear.store.parties import Principal
 from wellclear.store.reports import decode
 from wellclear.timeutil import iso
 
@@ -145,17 +144,6 @@ def session(who: Caller, live: LiveDep) -> dict[str, Any]:
     }
 
 
-def _picture(who: Principal, live: Live) -> dict[str, Any]:
-    states = live.states
-    aircraft = (
-        view_picture(who, states, live.delayed_states(), live.config.agreement)
-        if len(states)
-        else []
-    )
-    t = live.info.t
-    return {"t": None if t is None else iso(t), "t_unix": t, "aircraft": aircraft}
-
-
 @router.get("/v1/web/picture/stream", tags=["web"])
 async def picture_stream(who: Caller, live: LiveDep, request: Request) -> StreamingResponse:
     """The caller's picture as Server-Sent Events, one ``picture`` event per tick (the
@@ -163,7 +151,7 @@ async def picture_stream(who: Caller, live: LiveDep, request: Request) -> Stream
 
     async def events() -> AsyncIterator[bytes]:
         seen = live.info.ticks
-        yield _sse(await asyncio.to_thread(_picture, who, live))
+        yield _sse(await asyncio.to_thread(live.picture, who))
         yield b": connected\n\n"
         idle = time.monotonic()
         while not await request.is_disconnected():
@@ -171,7 +159,7 @@ async def picture_stream(who: Caller, live: LiveDep, request: Request) -> Stream
             if live.info.ticks != seen:
                 seen = live.info.ticks
                 idle = time.monotonic()
-                yield _sse(await asyncio.to_thread(_picture, who, live))
+                yield _sse(await asyncio.to_thread(live.picture, who))
             elif time.monotonic() - idle > 15.0:
                 idle = time.monotonic()
                 yield b": keep-alive\n\n"
