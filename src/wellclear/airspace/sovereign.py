@@ -48,8 +48,11 @@ def encode_geometries(
     )
 
 
-@lru_cache(maxsize=1)
-def _load(path: Path = DATA_FILE) -> dict[str, tuple[str, float, MultiPolygon]]:
+@lru_cache(maxsize=2)
+def read_geometries(path: Path = DATA_FILE) -> dict[str, tuple[str, float, MultiPolygon]]:
+    """The geometries of a file written by :func:`encode_geometries`, by code: (name, breadth
+    NM, MultiPolygon); kept, so that the sovereign states and the report's land (two files)
+    are each read once."""
     with np.load(path) as z:
         coords = np.cumsum(z["coords"].astype(np.int64), axis=0) / 1e6
         offsets = (z["ring_offsets"], z["poly_offsets"], z["multi_offsets"])
@@ -62,7 +65,7 @@ def _load(path: Path = DATA_FILE) -> dict[str, tuple[str, float, MultiPolygon]]:
 
 def sovereign_codes() -> list[str]:
     """The adm0_a3 codes of the states in the built-in data."""
-    return sorted(_load())
+    return sorted(read_geometries())
 
 
 def sovereign_volume(iso: str) -> Volume:
@@ -70,7 +73,7 @@ def sovereign_volume(iso: str) -> Volume:
 
     It binds every party except the state's own aircraft and ``unknown`` traffic.
     """
-    data = _load()
+    data = read_geometries()
     code = iso.strip().upper()
     if code not in data:
         hint = suggest_codes(code)
@@ -99,7 +102,7 @@ def suggest_codes(text: str, most: int = 3) -> list[str]:
     """
     import difflib
 
-    data = _load()
+    data = read_geometries()
     t = text.strip().upper()
     if not t:
         return []

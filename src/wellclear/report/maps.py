@@ -35,9 +35,9 @@ MIN_HALF_M = 3000.0
 @lru_cache(maxsize=1)
 def land() -> BaseGeometry:
     """The land of the world (one MultiPolygon, lon/lat degrees)."""
-    from wellclear.airspace.sovereign import _load
+    from wellclear.airspace.sovereign import read_geometries
 
-    return _load(LAND_FILE)["LAND"][2]
+    return read_geometries(LAND_FILE)["LAND"][2]
 
 
 @dataclass(frozen=True)
