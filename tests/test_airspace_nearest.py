@@ -117,3 +117,34 @@ def test_points_that_are_not_finite() -> None:
     d, qlon, _ = idx.boundary_distance(0, np.array([np.nan, 0.0]), np.array([0.0, np.inf]))
     assert np.isnan(d).all() and np.isnan(qlon).all()
     assert np.isnan(idx.clearance(np.array([np.nan]), np.array([0.0]))).all()
+
+
+@pytest.mark.parametrize("name", sorted(RINGS))
+def test_inside_by_cell_is_the_point_by_point_answer(name: str) -> None:
+    """Points on a grid finer than the cells and at random, over each ring and round it (the
+    antimeridian, 75N, the equator), asked twice (the second from the cells kept)."""
+    idx = polygon_volume(RINGS[name])
+    x0, y0, x1, y1 = idx.volumes[0].geometry.bounds
+    rng = np.random.default_rng(3)
+    gx, gy = np.meshgrid(np.arange(x0 - 0.2, x1 + 0.2, 0.013), np.arange(y0 - 0.2, y1 + 0.2, 0.011))
+    lon = np.r_[gx.ravel(), rng.uniform(x0 - 0.3, x1 + 0.3, 2000)]
+    lat = np.r_[gy.ravel(), rng.uniform(y0 - 0.3, y1 + 0.3, 2000)]
+    lon = (lon + 180.0) % 360.0 - 180.0
+    want = idx.inside_pairs(lon, lat)
+    assert 0 < len(want[0]) < len(lon)
+    for _ in range(2):
+        got = idx.inside_pairs(lon, lat, by_cell=True)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_inside_by_cell_in_countries_that_share_borders() -> None:
+    """France and its neighbours (Natural Earth, bundled): shared borders, enclaves, coast."""
+    idx = VolumeIndex(load_zones("sovereign:FRA,BEL,CHE,DEU,ESP,ITA,LUX,AND,MCO"))
+    rng = np.random.default_rng(9)
+    lon = rng.uniform(-5.0, 10.0, 20_000)
+    lat = rng.uniform(41.0, 52.0, 20_000)
+    want = idx.inside_pairs(lon, lat)
+    got = idx.inside_pairs(lon, lat, by_cell=True)
+    np.testing.assert_array_equal(np.column_stack(got), np.column_stack(want))
+    assert len(np.unique(want[1])) >= 5

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from wellclear.alerting.config import preset
+from wellclear.engine.airspace_episodes import AirspaceBook
 from wellclear.engine.assess import level_names, name_levels
-from wellclear.engine.episodes import ALERT_EVENT_COLUMNS, AirspaceBook, AlertBook
+from wellclear.engine.episodes import ALERT_EVENT_COLUMNS, AlertBook
 
 T0 = 1_700_000_000.0
 NAMES = ["none", "preventive", "corrective", "warning"]

@@ -8,22 +8,27 @@ which the search widens for; near the poles a polar stereographic tree stands in
 segments are measured as chords in 3-D, which no frame distorts, and the final distance
 geodesically (WGS-84) to the nearest boundary point.
 
-Its boundary trees are built on first use (idempotently: a race builds one twice); it may be
-shared by threads for reading.
+Its boundary trees are built on first use (idempotently: a race builds one twice); the trees
+may be shared by threads for reading. The caches kept cell by cell for a live picture
+(``inside_pairs(by_cell=True)``, :meth:`VolumeIndex.boundary_distance`,
+:meth:`VolumeIndex.clearance`) grow in place and are not safe for concurrent calls: one index
+per engine, whose loop owns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from shapely import STRtree
 
+from wellclear.airspace.cellgrid import CellSlots, cell_centres, cell_keys
 from wellclear.airspace.geometry import (
     EARTH_RADIUS_M,
     GEOD,
@@ -32,7 +37,7 @@ from wellclear.airspace.geometry import (
     point_segment_xy,
     segment_params,
 )
-from wellclear.airspace.nearest import BoundaryClearance, NearestBoundary
+from wellclear.airspace.nearest import MAX_CELLS, BoundaryClearance, NearestBoundary
 from wellclear.airspace.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
@@ -136,6 +141,29 @@ class VolumeIndex:
         self._global: tuple[SegTree, IntArray] | None = None
         self._nearest: dict[int, NearestBoundary] = {}
         self._nearest_all: BoundaryClearance | None = None
+        self._binding: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
+        self._cell_slots = CellSlots()  # cells wholly off every boundary: their volumes
+        self._cell_off = np.zeros(1, dtype=np.int64)
+        self._cell_vol = np.zeros(0, dtype=np.intp)
+
+    def binding(
+        self, parties: npt.ArrayLike, party_state: Mapping[str, str], bind_unknown: bool = False
+    ) -> tuple[npt.NDArray[np.bool_], IntArray]:
+        """Whether each volume binds each party, ``(n_volumes, n_parties)``, and the party of
+        each row (its column there); the table is kept for the next call with these parties."""
+        codes, labels = pd.factorize(pd.Series(parties), use_na_sentinel=False)
+        uniq = tuple(str(u) for u in labels)
+        key = (uniq, tuple(sorted(party_state.items())), bind_unknown)
+        table = self._binding.get(key)
+        if table is None:
+            table = np.array(
+                [[v.binds_party(p, party_state, bind_unknown) for p in uniq] for v in self.volumes],
+                dtype=bool,
+            ).reshape(len(self.volumes), len(uniq))
+            if len(self._binding) >= 64:
+                self._binding.clear()
+            self._binding[key] = table
+        return table, np.asarray(codes, dtype=np.intp)
 
     def prepare_all(self) -> None:
         """Build every boundary tree now (else built on first use)."""
@@ -152,13 +180,16 @@ class VolumeIndex:
             self._global = (SegTree.build(s), vol)
         return self._global
 
+    def _boundaries(self) -> BoundaryClearance:
+        if self._nearest_all is None:
+            self._nearest_all = BoundaryClearance(self.all_segments()[0].segs)
+        return self._nearest_all
+
     def clearance(self, lon: FloatArray, lat: FloatArray) -> FloatArray:
         """A lower bound (m) on each point's distance to the nearest boundary of any volume
         (:meth:`wellclear.airspace.nearest.BoundaryClearance.clearance`): a point further than
         it can travel from every boundary cannot cross one."""
-        if self._nearest_all is None:
-            self._nearest_all = BoundaryClearance(self.all_segments()[0].segs)
-        return self._nearest_all.clearance(lon, lat)
+        return self._boundaries().clearance(lon, lat)
 
     def segments(self, vol: int) -> SegTree:
         """Boundary segments of volume ``vol`` and their tree."""
@@ -169,14 +200,56 @@ class VolumeIndex:
         return hit
 
     # -- inside ---------------------------------------------------------------------------
-    def inside_pairs(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, IntArray]:
-        """Pairs (point, volume) with the point horizontally inside the volume.
+    def inside_pairs(
+        self, lon: FloatArray, lat: FloatArray, *, by_cell: bool = False
+    ) -> tuple[IntArray, IntArray]:
+        """Pairs (point, volume) with the point horizontally inside the volume, sorted.
 
         Candidates come from the STRtree (or, for a few parts, from each part's bounding box),
         and each part tests its candidates with ``contains_xy`` on the prepared polygon.
+
+        ``by_cell`` (for a picture asked again and again over the same places): a point in a
+        cell of :mod:`wellclear.airspace.cellgrid` that no boundary of any volume meets (the
+        cell's lower bound on its distance to every boundary,
+        :meth:`~wellclear.airspace.nearest.BoundaryClearance.floors`, is above 0) is inside
+        exactly the volumes that hold the cell's centre: the cell is connected and meets no
+        boundary, so no polygon's inside changes across it. Those volumes are found once per
+        cell; only points in cells that a boundary may meet are tested one by one.
         """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
+        if not by_cell or not len(self.volumes):
+            return self._inside_exact(lon, lat)
+        keys = cell_keys(lon, lat)
+        interior = (self._boundaries().floors(keys) > 0) & (lon >= -180.0) & (lon < 180.0)
+        slot = self._cell_slots.get(keys)
+        new = np.unique(keys[interior & (slot < 0)])
+        if len(new):
+            if self._cell_slots.assigned + len(new) > MAX_CELLS:
+                self._cell_slots.clear()
+                self._cell_off = np.zeros(1, dtype=np.int64)
+                self._cell_vol = np.zeros(0, dtype=np.intp)
+                new = np.unique(keys[interior])
+            cp, cv = self._inside_exact(*cell_centres(new))
+            counts = np.bincount(cp, minlength=len(new))
+            self._cell_slots.set(new, len(self._cell_off) - 1 + np.arange(len(new)))
+            ends = self._cell_off[-1] + np.cumsum(counts)
+            self._cell_off = np.concatenate([self._cell_off, ends])
+            self._cell_vol = np.concatenate([self._cell_vol, cv])
+            slot = self._cell_slots.get(keys)
+        ip = np.flatnonzero(interior)
+        start, stop = self._cell_off[slot[ip]], self._cell_off[slot[ip] + 1]
+        counts = stop - start
+        pts = np.repeat(ip, counts)
+        at = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        rest = np.flatnonzero(~interior)
+        ep, ev = self._inside_exact(lon[rest], lat[rest])
+        nv = len(self.volumes)
+        key = np.sort(np.concatenate([pts * nv + self._cell_vol[at], rest[ep] * nv + ev]))
+        return (key // nv).astype(np.intp), (key % nv).astype(np.intp)
+
+    def _inside_exact(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, IntArray]:
+        """:meth:`inside_pairs` point by point."""
         pts_out: list[IntArray] = []
         parts_out: list[IntArray] = []
         if len(self.parts) <= _FEW_PARTS:

@@ -7,8 +7,8 @@ edge), and the distance from a point ``P`` of the sphere to a chord is the Eucli
 in R^3. No map projection is involved, so nothing changes at a pole or at the antimeridian.
 
 A live picture asks for the depth of the same aircraft inside the same volume every second,
-and an aircraft moves a few hundred metres between two asks. The sphere is cut into cells of
-:data:`CELL_DEG` of latitude and longitude; for each cell touched once, the segments that can
+and an aircraft moves a few hundred metres between two asks. The sphere is cut into the cells
+of :mod:`wellclear.airspace.cellgrid`; for each cell touched once, the segments that can
 be nearest to any point of the cell are found once and kept, so each later point costs only a
 look at its cell's few candidates.
 
@@ -33,7 +33,11 @@ nearest point is then found on each candidate edge itself (Newton's method on th
 parameter along the edge, from the chord's nearest point, against both ends).
 Finding ``f(C)`` and the candidates prunes whole runs of segments by a ball round
 each run (its endpoints' mean and largest distance from it): a segment of the run is at least
-``|C - m| - rho`` from ``C``, since a segment lies in the convex hull of its endpoints.
+``|C - m| - rho`` from ``C``, since a segment lies in the convex hull of its endpoints, and
+every point of it at most ``|C - m| + rho``. Runs are pruned in turn by groups of
+:data:`GROUP` consecutive runs, each in a ball holding its runs' balls. A part is skipped only
+when its lower bound exceeds an upper bound already met by some segment, so the minimum and the
+candidates are those of the full scan.
 """
 
 from __future__ import annotations
@@ -42,29 +46,28 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from wellclear.airspace.cellgrid import CellSlots, cell_geometry, cell_keys
 from wellclear.airspace.geometry import EARTH_RADIUS_M, lonlat_of_xyz, unit_xyz
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-CELL_DEG = 0.05
-"""Cell size (degrees of latitude and of longitude): 5.6 km north-south."""
-
-Chords = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-"""A boundary as the kernels take it: chord ends ``a``, ``b`` ``(N, 3)``, and the centres
-``(R, 3)`` and radii ``(R,)`` of the balls round runs of :data:`RUN` segments."""
+Chords = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+"""A boundary as the kernels take it: chord ends ``a``, ``b`` ``(N, 3)``, the centres
+``(R, 3)`` and radii ``(R,)`` of the balls round runs of :data:`RUN` segments, and those
+``(G, 3)``, ``(G,)`` of the balls round groups of :data:`GROUP` runs."""
 
 RUN = 16
-"""Consecutive segments pruned together (a run along a ring is spatially compact)."""
+"""Segments pruned together: consecutive in the Z-order of :class:`_Runs`, so compact."""
+
+GROUP = 16
+"""Consecutive runs pruned together before their runs are looked at."""
 
 DELTA = 4e-6
 """A bound on the distance between an edge and its chord, unit sphere (25 m: 4x margin)."""
 
 MAX_CELLS = 2_000_000
 """Cells kept per volume; past this the cache starts again (memory stays bounded)."""
-
-_NLAT = round(180.0 / CELL_DEG)
-_NLON = round(360.0 / CELL_DEG)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -84,29 +87,36 @@ def _chord(
 
 
 @numba.njit(cache=True, nogil=True)
+def _ball(c: FloatArray, m: FloatArray, k: int) -> float:
+    return np.sqrt((c[0] - m[k, 0]) ** 2 + (c[1] - m[k, 1]) ** 2 + (c[2] - m[k, 2]) ** 2)
+
+
+@numba.njit(cache=True, nogil=True)
 def _threshold(
     c: FloatArray,
     r: float,
     runs: Chords,
 ) -> float:
     """``f(C) + 2 r`` (see the module docstring) for the cell centred on ``c``."""
-    a, b, run_m, run_r = runs
+    a, b, run_m, run_r, grp_m, grp_r = runs
     n_runs = len(run_r)
     n = len(a)
-    lower = np.empty(n_runs)
+    lower = np.empty(len(grp_r))
     best = np.inf
-    for k in range(n_runs):
-        dc = np.sqrt(
-            (c[0] - run_m[k, 0]) ** 2 + (c[1] - run_m[k, 1]) ** 2 + (c[2] - run_m[k, 2]) ** 2
-        )
-        lower[k] = dc - run_r[k]
-        best = min(best, dc + run_r[k])  # every point of the run's segments is that close
-    for k in range(n_runs):
-        if lower[k] > best:
+    for g in range(len(grp_r)):
+        dc = _ball(c, grp_m, g)
+        lower[g] = dc - grp_r[g]
+        best = min(best, dc + grp_r[g])  # every point of the group's segments is that close
+    for g in range(len(grp_r)):
+        if lower[g] > best:
             continue
-        for i in range(k * RUN, min(n, (k + 1) * RUN)):
-            d = _chord(c[0], c[1], c[2], a, b, i)[0]
-            best = min(best, d)
+        for k in range(g * GROUP, min(n_runs, (g + 1) * GROUP)):
+            dc = _ball(c, run_m, k)
+            best = min(best, dc + run_r[k])
+            if dc - run_r[k] > best:
+                continue
+            for i in range(k * RUN, min(n, (k + 1) * RUN)):
+                best = min(best, _chord(c[0], c[1], c[2], a, b, i)[0])
     return best + 2.0 * r
 
 
@@ -118,20 +128,21 @@ def _candidates(
     out: IntArray,
 ) -> int:
     """Write the segments within ``limit`` of ``c`` into ``out`` (if given room); their count."""
-    a, b, run_m, run_r = runs
+    a, b, run_m, run_r, grp_m, grp_r = runs
     n = len(a)
+    n_runs = len(run_r)
     count = 0
-    for k in range(len(run_r)):
-        dc = np.sqrt(
-            (c[0] - run_m[k, 0]) ** 2 + (c[1] - run_m[k, 1]) ** 2 + (c[2] - run_m[k, 2]) ** 2
-        )
-        if dc - run_r[k] > limit:
+    for g in range(len(grp_r)):
+        if _ball(c, grp_m, g) - grp_r[g] > limit:
             continue
-        for i in range(k * RUN, min(n, (k + 1) * RUN)):
-            if _chord(c[0], c[1], c[2], a, b, i)[0] <= limit:
-                if count < len(out):
-                    out[count] = i
-                count += 1
+        for k in range(g * GROUP, min(n_runs, (g + 1) * GROUP)):
+            if _ball(c, run_m, k) - run_r[k] > limit:
+                continue
+            for i in range(k * RUN, min(n, (k + 1) * RUN)):
+                if _chord(c[0], c[1], c[2], a, b, i)[0] <= limit:
+                    if count < len(out):
+                        out[count] = i
+                    count += 1
     return count
 
 
@@ -227,6 +238,11 @@ def _nearest(
     n = len(cell)
     dist = np.full(n, np.nan)
     q = np.full((n, 3), np.nan)
+    widest = 0
+    for j in range(n):
+        if cell[j] >= 0:
+            widest = max(widest, offsets[cell[j] + 1] - offsets[cell[j]])
+    chord = np.empty(widest)
     for j in range(n):
         k = cell[j]
         if k < 0:
@@ -234,12 +250,14 @@ def _nearest(
         # the chords first: an edge whose chord is further than the nearest chord plus
         # 2 DELTA cannot hold the nearest point (each edge is within DELTA of its chord)
         near = np.inf
-        for s in range(offsets[k], offsets[k + 1]):
-            near = min(near, _chord(p[j, 0], p[j, 1], p[j, 2], a, b, cand[s])[0])
+        first = offsets[k]
+        for s in range(first, offsets[k + 1]):
+            chord[s - first] = _chord(p[j, 0], p[j, 1], p[j, 2], a, b, cand[s])[0]
+            near = min(near, chord[s - first])
         best = np.inf
-        for s in range(offsets[k], offsets[k + 1]):
+        for s in range(first, offsets[k + 1]):
             i = cand[s]
-            if _chord(p[j, 0], p[j, 1], p[j, 2], a, b, i)[0] > near + 2.0 * DELTA:
+            if chord[s - first] > near + 2.0 * DELTA:
                 continue
             ux, uy, uz = b[i, 0] - a[i, 0], b[i, 1] - a[i, 1], b[i, 2] - a[i, 2]
             den = ux * ux + uy * uy + uz * uz
@@ -255,27 +273,6 @@ def _nearest(
     return dist, q
 
 
-def _cell_keys(lon: FloatArray, lat: FloatArray) -> IntArray:
-    """Cell of each point (``-1`` where lon or lat is not finite)."""
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    ilat = np.clip(np.floor((np.where(ok, lat, 0.0) + 90.0) / CELL_DEG), 0, _NLAT - 1)
-    ilon = np.floor(((np.where(ok, lon, 0.0) + 180.0) % 360.0) / CELL_DEG) % _NLON
-    return np.where(ok, ilat.astype(np.int64) * _NLON + ilon.astype(np.int64), -1)
-
-
-def _cell_geometry(keys: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Centres (unit vectors) and radius bounds ``r`` of the cells ``keys``."""
-    ilat, ilon = keys // _NLON, keys % _NLON
-    lat0 = -90.0 + ilat * CELL_DEG
-    lat1 = np.minimum(lat0 + CELL_DEG, 90.0).astype(np.float64)
-    centre = unit_xyz((-180.0 + (ilon + 0.5) * CELL_DEG).astype(np.float64), (lat0 + lat1) / 2.0)
-    nearest_equator = np.where((lat0 <= 0.0) & (lat1 >= 0.0), 0.0, np.minimum(abs(lat0), abs(lat1)))
-    h = np.radians(lat1 - lat0)
-    w = np.radians(CELL_DEG)
-    radius = h / 2.0 + w / 2.0 * np.cos(np.radians(nearest_equator)) + 1e-12
-    return centre, radius
-
-
 class NearestBoundary:
     """The boundary segments ``(N, 4)`` (lon/lat pairs) of one volume, with the cell cache.
 
@@ -286,34 +283,34 @@ class NearestBoundary:
     def __init__(self, segs: FloatArray) -> None:
         runs = _Runs(segs)
         self.a, self.b, self.chords = runs.a, runs.b, runs.chords
-        self.edges = np.ascontiguousarray(np.radians(segs[:, :4]))
-        self._slot: dict[int, int] = {}
+        self.edges = np.ascontiguousarray(np.radians(runs.segs[:, :4]))
+        self._slots = CellSlots()
         self._offsets = np.zeros(1, dtype=np.int64)
         self._cand = np.zeros(0, dtype=np.int64)
 
     @property
     def cells(self) -> int:
         """Cells whose candidates are kept."""
-        return len(self._slot)
+        return self._slots.assigned
 
     def _ensure(self, keys: IntArray) -> IntArray:
         """The slot of each cell in ``keys`` (``-1`` stays ``-1``), computing new cells."""
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        if len(self._slot) + len(uniq) > MAX_CELLS:
-            self._slot.clear()
+        slot = self._slots.get(keys)
+        new = np.unique(keys[(slot < 0) & (keys >= 0)])
+        if not len(new):
+            return slot
+        if self._slots.assigned + len(new) > MAX_CELLS:
+            self._slots.clear()
             self._offsets = np.zeros(1, dtype=np.int64)
             self._cand = np.zeros(0, dtype=np.int64)
-        slot = np.array([self._slot.get(int(k), -1) for k in uniq], dtype=np.int64)
-        new = np.flatnonzero((slot < 0) & (uniq >= 0))
-        if len(new):
-            centres, radius = _cell_geometry(uniq[new])
-            off, cand = _cells(centres, radius, self.chords)
-            first = len(self._offsets) - 1
-            self._offsets = np.concatenate([self._offsets, self._offsets[-1] + off[1:]])
-            self._cand = np.concatenate([self._cand, cand])
-            slot[new] = first + np.arange(len(new))
-            self._slot.update(zip(uniq[new].tolist(), slot[new].tolist(), strict=True))
-        return slot[inverse]
+            new = np.unique(keys[keys >= 0])
+        centres, radius = cell_geometry(new)
+        off, cand = _cells(centres, radius, self.chords)
+        first = len(self._offsets) - 1
+        self._offsets = np.concatenate([self._offsets, self._offsets[-1] + off[1:]])
+        self._cand = np.concatenate([self._cand, cand])
+        self._slots.set(new, first + np.arange(len(new)))
+        return self._slots.get(keys)
 
     def nearest(self, lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Nearest boundary point (lon, lat) of each point; NaN where lon or lat is not finite."""
@@ -322,27 +319,58 @@ class NearestBoundary:
         if len(self.a) == 0:
             nan = np.full(len(lon), np.nan)
             return nan, nan.copy()
-        slot = self._ensure(_cell_keys(lon, lat))
+        slot = self._ensure(cell_keys(lon, lat))
         p = np.ascontiguousarray(unit_xyz(np.nan_to_num(lon), np.nan_to_num(lat)))
         _, q = _nearest(p, slot, self._offsets, self._cand, self.a, self.b, self.edges)
         qlon, qlat = lonlat_of_xyz(q)
         return np.asarray(qlon, dtype=np.float64), np.asarray(qlat, dtype=np.float64)
 
 
+def _morton(lon: FloatArray, lat: FloatArray) -> IntArray:
+    """A Z-order code of each point (16 bits of longitude and of latitude interleaved)."""
+    x = np.clip((lon + 180.0) / 360.0 * 65535.0, 0, 65535).astype(np.uint64)
+    y = np.clip((lat + 90.0) / 180.0 * 65535.0, 0, 65535).astype(np.uint64)
+    out = np.zeros(len(lon), dtype=np.uint64)
+    for bit in range(16):
+        out |= ((x >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit)
+        out |= ((y >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + 1)
+    return out.astype(np.int64)
+
+
 class _Runs:
-    """Segments as chords (unit vectors ``a``, ``b``) and the balls round runs of them."""
+    """Segments as chords (unit vectors ``a``, ``b``), the balls round runs of them and the
+    balls round groups of runs.
+
+    The segments are put in Z-order of their midpoints (:func:`_morton`), so that runs of
+    consecutive segments, and groups of consecutive runs, are compact; ``segs`` is them in that
+    order (the last one repeated to fill the last run: a repeated segment changes no
+    distance), which the kernels' segment indices refer to.
+    """
 
     def __init__(self, segs: FloatArray) -> None:
+        mid_lon, mid_lat = lonlat_of_xyz(
+            unit_xyz(segs[:, 0], segs[:, 1]) + unit_xyz(segs[:, 2], segs[:, 3])
+        )
+        segs = segs[np.argsort(_morton(np.asarray(mid_lon), np.asarray(mid_lat)), kind="stable")]
+        pad = -len(segs) % RUN
+        if pad:
+            segs = np.concatenate([segs, np.repeat(segs[-1:], pad, axis=0)])
+        self.segs = np.ascontiguousarray(segs)
+        n_runs = len(segs) // RUN
         self.a = np.ascontiguousarray(unit_xyz(segs[:, 0], segs[:, 1]))
         self.b = np.ascontiguousarray(unit_xyz(segs[:, 2], segs[:, 3]))
-        n_runs = -(-len(segs) // RUN)
-        ends = np.concatenate([self.a, self.b]).reshape(2, len(segs), 3).transpose(1, 0, 2)
-        pad = n_runs * RUN - len(segs)
-        ends = np.concatenate([ends, np.repeat(ends[-1:], pad, axis=0)]) if pad else ends
-        runs = ends.reshape(n_runs, 2 * RUN, 3)
-        self.run_m = np.ascontiguousarray(runs.mean(axis=1))
-        self.run_r = np.linalg.norm(runs - self.run_m[:, None, :], axis=2).max(axis=1)
-        self.chords: Chords = (self.a, self.b, self.run_m, self.run_r)
+        ends = np.concatenate([self.a, self.b], axis=1).reshape(n_runs, 2 * RUN, 3)
+        run_m = np.ascontiguousarray(ends.mean(axis=1))
+        run_r = np.linalg.norm(ends - run_m[:, None, :], axis=2).max(axis=1)
+        n_grp = -(-n_runs // GROUP)
+        grp = np.repeat(np.arange(n_grp), GROUP)[:n_runs]
+        grp_m = np.zeros((n_grp, 3))
+        np.add.at(grp_m, grp, run_m)
+        grp_m /= np.bincount(grp, minlength=n_grp)[:, None].clip(1)
+        grp_r = np.zeros(n_grp)
+        np.maximum.at(grp_r, grp, np.linalg.norm(run_m - grp_m[grp], axis=1) + run_r)
+        grp_r += 1e-12  # the sum above rounds: a ball a hair larger still holds its runs
+        self.chords: Chords = (self.a, self.b, run_m, run_r, np.ascontiguousarray(grp_m), grp_r)
 
 
 class BoundaryClearance:
@@ -352,7 +380,31 @@ class BoundaryClearance:
 
     def __init__(self, segs: FloatArray) -> None:
         self.runs = _Runs(segs)
-        self._floor: dict[int, float] = {}
+        self._slots = CellSlots()
+        self._floor = np.zeros(0)
+
+    def floors(self, keys: IntArray) -> FloatArray:
+        """A lower bound on the chord (unit sphere) from any point of each cell ``keys`` to
+        any boundary: ``f(C) - r - DELTA`` (the Lipschitz argument of the module docstring),
+        at least 0; ``inf`` with no boundary, NaN for a key ``-1``."""
+        keys = np.asarray(keys, dtype=np.int64)
+        if len(self.runs.a) == 0:
+            return np.where(keys >= 0, np.inf, np.nan)
+        slot = self._slots.get(keys)
+        new = np.unique(keys[(slot < 0) & (keys >= 0)])
+        if len(new):
+            if self._slots.assigned + len(new) > MAX_CELLS:
+                self._slots.clear()
+                self._floor = np.zeros(0)
+                new = np.unique(keys[keys >= 0])
+            centres, radius = cell_geometry(new)
+            floors = _floors(centres, radius, self.runs.chords)
+            self._slots.set(new, len(self._floor) + np.arange(len(new)))
+            self._floor = np.concatenate([self._floor, floors])
+            slot = self._slots.get(keys)
+        out = np.full(len(keys), np.nan)
+        out[slot >= 0] = self._floor[slot[slot >= 0]]
+        return out
 
     def clearance(self, lon: FloatArray, lat: FloatArray) -> FloatArray:
         """A lower bound (m) on each point's WGS-84 geodesic distance to every boundary.
@@ -361,20 +413,6 @@ class BoundaryClearance:
         geodesic differs from the sphere's arc by under 0.6 %) and 100 m; ``inf`` with no
         boundary, NaN where lon or lat is not finite.
         """
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        finite = np.isfinite(lon) & np.isfinite(lat)
-        if len(self.runs.a) == 0:
-            return np.where(finite, np.inf, np.nan)
-        keys = _cell_keys(lon, lat)
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        if len(self._floor) + len(uniq) > MAX_CELLS:
-            self._floor.clear()
-        new = np.array([k >= 0 and int(k) not in self._floor for k in uniq], dtype=bool)
-        if new.any():
-            centres, radius = _cell_geometry(uniq[new])
-            floors = _floors(centres, radius, self.runs.chords)
-            self._floor.update(zip(uniq[new].tolist(), floors.tolist(), strict=True))
-        chord = np.array([self._floor.get(int(k), np.nan) for k in uniq])[inverse]
+        chord = self.floors(cell_keys(np.asarray(lon, np.float64), np.asarray(lat, np.float64)))
         arc = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)) * EARTH_RADIUS_M
-        return np.where(finite, np.maximum(arc * 0.99 - 100.0, 0.0), np.nan)
+        return np.where(np.isfinite(chord), np.maximum(arc * 0.99 - 100.0, 0.0), chord)

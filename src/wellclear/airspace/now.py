@@ -47,6 +47,7 @@ NOW_COLUMNS = [c for c in AIRSPACE_NOW.names if c != "t_unix"]
 ``t_unix``, which :func:`wellclear.schemas.conform` adds (times here in unix seconds)."""
 
 PATH_STEP_M = 10_000.0
+_PRUNE_LAT = 80.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,25 @@ def bound_matrix(
         [[v.binds_party(p, party_state, bind_unknown) for p in uniq] for v in volumes], dtype=bool
     )
     return table.reshape(len(volumes), len(uniq))[:, inv]
+
+
+class _Bound:
+    """Whether volume ``v`` binds row ``p``, as ``bound[v, p]``: a table of volumes by
+    parties and each row's party (:meth:`VolumeIndex.binding`), not a volumes x rows matrix."""
+
+    def __init__(self, table: npt.NDArray[np.bool_], party: IntArray) -> None:
+        self.table, self.party = table, party
+
+    def __getitem__(self, at: tuple[IntArray | int, IntArray | int]) -> npt.NDArray[np.bool_]:
+        v, p = at
+        return np.asarray(self.table[v, self.party[p]])
+
+
+def _by_volume(vol: IntArray) -> list[tuple[int, IntArray]]:
+    """The positions of each volume's rows in ``vol``, volume by volume in order."""
+    order = np.argsort(vol, kind="stable")
+    cuts = np.flatnonzero(np.diff(vol[order])) + 1
+    return [(int(vol[g[0]]), g) for g in np.split(order, cuts) if len(g)]
 
 
 def _path(
@@ -133,25 +153,25 @@ def check_now(
     trk = np.nan_to_num(states["trk_deg"].to_numpy(np.float64))
     baro, geo = altitudes(states)
     vols = index.volumes
-    bound = bound_matrix(vols, states["party"], party_state, cfg.bind_unknown)
+    bound = _Bound(*index.binding(states["party"], party_state, cfg.bind_unknown))
     active_now = np.array([bool(v.active(np.array([at]))[0]) for v in vols], dtype=bool)
-    vert = [vertical_inside(v, baro, geo) for v in vols]
 
-    hp, hv = index.inside_pairs(lon, lat)
+    hp, hv = index.inside_pairs(lon, lat, by_cell=True)
     ok = bound[hv, hp] & active_now[hv]
-    vin = np.stack([x[0] for x in vert])[hv, hp] if vols else np.zeros(0, dtype=bool)
+    vin = np.zeros(len(hp), dtype=bool)
+    vq = np.zeros(len(hp), dtype=bool)
+    for v, sel in _by_volume(hv):
+        vin[sel], vq[sel] = vertical_inside(vols[v], baro[hp[sel]], geo[hp[sel]])
     inside = ok & vin
-    ip, iv = hp[inside], hv[inside]
+    ip, iv, iq = hp[inside], hv[inside], vq[inside]
     blocks: list[dict[str, npt.NDArray[np.generic]]] = []
-    for v in np.unique(iv):
-        sel = iv == v
-        depth, _, _ = index.boundary_distance(int(v), lon[ip[sel]], lat[ip[sel]])
-        blocks.append(
-            _block(ip[sel], int(v), "inside", distance_m=depth, no_qnh=vert[v][1][ip[sel]])
-        )
+    for v, sel in _by_volume(iv):
+        depth, _, _ = index.boundary_distance(v, lon[ip[sel]], lat[ip[sel]])
+        blocks.append(_block(ip[sel], v, "inside", distance_m=depth, no_qnh=iq[sel]))
 
-    inside_set = set(zip(ip.tolist(), iv.tolist(), strict=True))
-    h_set = set(zip(hp.tolist(), hv.tolist(), strict=True))
+    nv = max(1, len(vols))
+    inside_keys = ip.astype(np.int64) * nv + iv  # (aircraft, volume) as one sorted integer
+    h_keys = hp.astype(np.int64) * nv + hv
     predict = cfg.predict and cfg.lookahead_s > 0
     if predict or cfg.proximity:
         # a lower bound on each aircraft's distance to every boundary: one further from all
@@ -160,11 +180,11 @@ def check_now(
         if predict:
             blocks.extend(
                 _predict(
-                    states, index, at, cfg.lookahead_s, bound, inside_set, h_set, baro, geo, clear
+                    states, index, at, cfg.lookahead_s, bound, inside_keys, h_keys, baro, geo, clear
                 )
             )
         if cfg.proximity:
-            blocks.extend(_proximity(states, index, bound, active_now, h_set, gs, trk, clear))
+            blocks.extend(_proximity(states, index, bound, active_now, h_keys, gs, trk, clear))
     return _assemble(states, vols, blocks)
 
 
@@ -206,23 +226,22 @@ def _assemble(
     names = np.array([x.name for x in vols], dtype=object)
     kinds = np.array([x.kind for x in vols], dtype=object)
     events = np.array([x.event for x in vols], dtype=object)
+    texts = {
+        "id": states["id"].to_numpy(object)[p],
+        "callsign": states["callsign"].to_numpy(object)[p],
+        "party": states["party"].to_numpy(object)[p],
+        "volume": names[v],
+        "kind": kinds[v],
+        "status": cat["status"],
+        "event": events[v],
+    }
+    numbers = {c: states[c].to_numpy(np.float64)[p] for c in ("t", "lat", "lon", "alt_m")}
+    numbers |= {c: cat[c].astype(np.float64) for c in _BLOCK_FLOATS}
+    # texts as objects: a findings table is read back by the episodes at once, and a column
+    # of Python texts costs nothing to read there (pandas would make it Arrow text first)
     out = pd.DataFrame(
-        {
-            "id": states["id"].to_numpy(object)[p],
-            "callsign": states["callsign"].to_numpy(object)[p],
-            "party": states["party"].to_numpy(object)[p],
-            "volume": names[v],
-            "kind": kinds[v],
-            "status": cat["status"],
-            "event": events[v],
-            "t": states["t"].to_numpy(np.float64)[p],
-            "lat": states["lat"].to_numpy(np.float64)[p],
-            "lon": states["lon"].to_numpy(np.float64)[p],
-            "alt_m": states["alt_m"].to_numpy(np.float64)[p],
-        }
+        {c: pd.Series(a, dtype=object, copy=False) for c, a in texts.items()} | numbers
     )
-    for c in _BLOCK_FLOATS:
-        out[c] = cat[c].astype(np.float64)
     out["no_qnh"] = cat["no_qnh"].astype(bool)
     return out[NOW_COLUMNS]
 
@@ -232,9 +251,9 @@ def _predict(
     index: VolumeIndex,
     at: float,
     lookahead: float,
-    bound: npt.NDArray[np.bool_],
-    inside_set: set[tuple[int, int]],
-    h_set: set[tuple[int, int]],
+    bound: _Bound,
+    inside_keys: npt.NDArray[np.int64],
+    h_keys: npt.NDArray[np.int64],
     baro: FloatArray,
     geo: FloatArray,
     clear: FloatArray,
@@ -252,23 +271,36 @@ def _predict(
     px, py = _path(lon[moving], lat[moving], trk[moving], dist[moving], steps)
     seg_m = np.repeat(np.arange(len(moving)), steps)
     seg_k = np.tile(np.arange(steps), len(moving))
+    # a step further from every boundary than its own length (with room for a straight
+    # lon/lat step being a little longer than the great circle, away from the poles) can
+    # cross none
+    start_lon, start_lat = px[seg_m, seg_k], py[seg_m, seg_k]
+    step_m = dist[moving][seg_m] / steps
+    low = (np.abs(start_lat) <= _PRUNE_LAT) & (np.abs(py[seg_m, seg_k + 1]) <= _PRUNE_LAT)
+    far = low & (index.clearance(start_lon, start_lat) > 1.05 * step_m + 500.0)
+    seg_m, seg_k = seg_m[~far], seg_k[~far]
     ti, tv, f = index.crossings_all(
         px[seg_m, seg_k], py[seg_m, seg_k], px[seg_m, seg_k + 1], py[seg_m, seg_k + 1]
     )
     seg_ac = moving[seg_m]
     t_cross = (seg_k[ti] + f) / steps * lookahead
-    candidates: dict[tuple[int, int], list[float]] = {}
-    for a, v, tt in zip(seg_ac[ti].tolist(), tv.tolist(), t_cross.tolist(), strict=True):
-        candidates.setdefault((a, v), []).append(tt)
-    for key in h_set:
-        candidates.setdefault(key, [])
-    found: list[tuple[int, int, float, bool]] = []
     vols = index.volumes
-    for (a, v), times in candidates.items():
-        if (a, v) in inside_set or not bound[v, a]:
-            continue
+    nv = max(1, len(vols))
+    c_keys = seg_ac[ti].astype(np.int64) * nv + tv
+    order = np.lexsort((t_cross, c_keys))  # each pair's crossings in time order
+    c_keys, t_cross = c_keys[order], t_cross[order]
+    # the pairs to look at: crossing a side, or horizontally inside but not inside (above,
+    # below, not yet active), never one inside now nor one the volume does not bind
+    keys = np.union1d(c_keys, h_keys)
+    keys = keys[~np.isin(keys, inside_keys) & bound[keys % nv, keys // nv]]
+    lo = np.searchsorted(c_keys, keys, "left")
+    hi = np.searchsorted(c_keys, keys, "right")
+    h_in = np.isin(keys, h_keys)
+    found: list[tuple[int, int, float]] = []
+    for key, a_, b_, h in zip(keys.tolist(), lo.tolist(), hi.tolist(), h_in.tolist(), strict=True):
+        a, v = divmod(key, nv)
         vol = vols[v]
-        horiz = _intervals_from_toggles((a, v) in h_set, sorted(times), lookahead)
+        horiz = _intervals_from_toggles(h, t_cross[a_:b_].tolist(), lookahead)
         band = band_interval(vol, float(baro[a]), float(geo[a]), float(vs[a]), lookahead)
         if vol.windows is None:
             wins = [(0.0, lookahead)]
@@ -277,14 +309,15 @@ def _predict(
         t_in = _first_entry(horiz, band, wins)
         if t_in is None:
             continue
-        _, no_qnh = vertical_inside(vol, baro[a : a + 1], geo[a : a + 1])
-        found.append((a, v, t_in, bool(no_qnh[0])))
+        found.append((a, v, t_in))
     if not found:
         return []
     fa = np.array([f[0] for f in found], dtype=np.intp)
     fv = np.array([f[1] for f in found], dtype=np.intp)
     ft = np.array([f[2] for f in found])
-    fq = np.array([f[3] for f in found], dtype=bool)
+    fq = np.zeros(len(found), dtype=bool)
+    for v, sel in _by_volume(fv):
+        fq[sel] = vertical_inside(vols[v], baro[fa[sel]], geo[fa[sel]])[1]
     ex, ey, _ = GEOD.fwd(lon[fa], lat[fa], trk[fa], gs[fa] * ft)
     alt = states["alt_m"].to_numpy(np.float64)[fa] + vs[fa] * ft
     blocks = []
@@ -309,9 +342,9 @@ def _predict(
 def _proximity(
     states: pd.DataFrame,
     index: VolumeIndex,
-    bound: npt.NDArray[np.bool_],
+    bound: _Bound,
     active_now: npt.NDArray[np.bool_],
-    h_set: set[tuple[int, int]],
+    h_keys: npt.NDArray[np.int64],
     gs: FloatArray,
     trk: FloatArray,
     clear: FloatArray,
@@ -325,9 +358,7 @@ def _proximity(
     sub = np.flatnonzero(~(clear > radius))
     pi, vi, d, qlon, qlat = index.near_boundary(lon[sub], lat[sub], radius)
     pi = sub[pi]
-    nv = len(margins)
-    h_keys = np.array(sorted(p * nv + v for p, v in h_set), dtype=np.int64)
-    keep = (d <= margins[vi]) & ~np.isin(pi.astype(np.int64) * nv + vi, h_keys)
+    keep = (d <= margins[vi]) & ~np.isin(pi.astype(np.int64) * len(margins) + vi, h_keys)
     keep &= bound[vi, pi] & active_now[vi]
     pi, vi, d, qlon, qlat = pi[keep], vi[keep], d[keep], qlon[keep], qlat[keep]
     az, _, _ = GEOD.inv(lon[pi], lat[pi], qlon, qlat)

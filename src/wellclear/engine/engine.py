@@ -28,13 +28,9 @@ import pandas as pd
 import pyarrow as pa
 
 from wellclear.alerting.pairs import PairAlerter
+from wellclear.engine.airspace_episodes import AirspaceBook, empty_airspace_events
 from wellclear.engine.assess import Assessment, EngineSettings, assess_with, level_names
-from wellclear.engine.episodes import (
-    AirspaceBook,
-    AlertBook,
-    empty_airspace_events,
-    empty_alert_events,
-)
+from wellclear.engine.episodes import AlertBook, empty_alert_events
 from wellclear.engine.picture import AirPicture, Ingested, Source
 from wellclear.formats.states import InvalidPolicy
 
@@ -49,7 +45,7 @@ _PRUNE_AT_LEAST = 1000
 class StepResult:
     """One tick: the assessment (alert levels after hysteresis), the alert events
     (:data:`~wellclear.engine.episodes.ALERT_EVENT_COLUMNS`), the airspace events
-    (:data:`~wellclear.engine.episodes.AIRSPACE_EVENT_COLUMNS`) and the snapshot's counts
+    (:data:`~wellclear.engine.airspace_episodes.AIRSPACE_EVENT_COLUMNS`) and the snapshot's counts
     (aircraft used, stale, incomplete, on the ground)."""
 
     assessment: Assessment
