@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from wellclear.agreement.planning import Plans as Rules
-from wellclear.plans.conformance import monitor
+from wellclear.plans.conformance import Monitor
 from wellclear.plans.operations import Plans, parse_operation
 from wellclear.plans.volumes import overlap
 
@@ -143,9 +143,10 @@ def conformance(plans: Plans, tick_s: float = 1.0) -> bool:
         rows.append((f"a{k}", c.y, c.x, (v.alt_lo_m + v.alt_hi_m) / 2, v.t_start))
     states = pd.DataFrame(rows, columns=["id", "lat", "lon", "alt_m", "t"])
     times, cpu = [], []
+    watcher = Monitor()
     for _ in range(2):
         started, c = time.perf_counter(), time.process_time()
-        changed = monitor(ops, states, float(states["t"].median()), 100.0, 15.0)
+        changed = watcher.changes(ops, states, float(states["t"].median()), 100.0, 15.0)
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - c)
     share = times[-1] / tick_s

@@ -210,40 +210,62 @@ def test_conformance_margins_horizontal_and_vertical() -> None:
 
 
 def test_monitor_against_outside_one_operation_at_a_time() -> None:
+    """The vectorised monitor against the plain test, over ticks of one Monitor whose
+    operations change state (its table kept) and whose watched set changes (rebuilt): at and
+    beyond the windows, with aircraft missing from the picture, across the antimeridian and
+    near the poles."""
     import pandas as pd
 
-    from wellclear.plans.conformance import monitor, outside
+    from wellclear.plans.conformance import Monitor, outside
 
     rng = np.random.default_rng(3)
     ops, rows = [], []
-    for k in range(60):
-        lat, lon = rng.uniform(-60, 60), rng.uniform(-179.9, 179.9)
+    for k in range(80):
+        lat = rng.choice([rng.uniform(-60, 60), rng.uniform(84, 89.5), rng.uniform(-1, 1)])
+        lon = 179.98 if k % 7 == 0 else rng.uniform(-179.9, 179.9)
         o = op("red", *[box(lat + 0.02 * j, lon, 0.03, t1=600 + 600 * j) for j in range(3)])
-        o.aircraft = (f"a{k}", f"b{k}")
+        o.aircraft = (f"a{k}", f"b{k}", f"absent{k}")
         o.state = "Activated" if k % 2 else "Nonconforming"
         ops.append(o)
-        for a in o.aircraft:
+        for a in o.aircraft[:2]:
             rows.append(
                 (
                     a,
-                    lat + rng.uniform(-0.01, 0.08),
-                    lon + rng.uniform(-0.01, 0.04),
+                    min(lat + rng.uniform(-0.01, 0.08), 89.99),
+                    (lon + rng.uniform(-0.01, 0.04) + 180) % 360 - 180,
                     rng.uniform(-30, 150),
                 )
             )
+    ops[5].aircraft = ("absent",)  # no aircraft in the picture: never changes
     states = pd.DataFrame(rows, columns=["id", "lat", "lon", "alt_m"])
-    changes = {o.id: s for o, s in monitor(ops, states, T + 700, 100.0, 15.0)}
-    for o in ops:
-        mine = states[states["id"].isin(o.aircraft)]
-        off = outside(
-            o,
-            mine["lat"].to_numpy(),
-            mine["lon"].to_numpy(),
-            mine["alt_m"].to_numpy(),
-            T + 700,
-            100.0,
-            15.0,
-        ).any()
-        expected = {("Activated", True): "Nonconforming", ("Nonconforming", False): "Activated"}
-        assert changes.get(o.id) == expected.get((o.state, bool(off)))
-    assert 5 < len(changes) < 55  # both ways, not all
+    monitor = Monitor()
+    changed = 0
+    for tick, t in enumerate([T + 300, T + 700, T + 700, T + 1300, T + 5000]):
+        if tick == 3:
+            ops[1].state = "Contingent"  # leaves the watched set: the table is rebuilt
+        changes = {o.id: s for o, s in monitor.changes(ops, states, t, 100.0, 15.0)}
+        for o in ops:
+            mine = states[states["id"].isin(o.aircraft)]
+            off = outside(
+                o,
+                mine["lat"].to_numpy(),
+                mine["lon"].to_numpy(),
+                mine["alt_m"].to_numpy(),
+                t,
+                100.0,
+                15.0,
+            ).any()
+            expected = {("Activated", True): "Nonconforming", ("Nonconforming", False): "Activated"}
+            want = (
+                expected.get((o.state, bool(off)))
+                if o.state in ("Activated", "Nonconforming")
+                else None
+            )
+            assert changes.get(o.id) == (None if mine.empty else want), (tick, o.id)
+        assert ops[5].id not in changes
+        for o in ops:
+            o.state = changes.get(o.id, o.state)
+        changed += len(changes)
+        if tick == 1:
+            assert 5 < len(changes) < 75  # both ways, not all
+    assert changed > 20
