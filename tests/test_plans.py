@@ -216,7 +216,8 @@ def test_monitor_against_outside_one_operation_at_a_time() -> None:
     near the poles."""
     import pandas as pd
 
-    from wellclear.plans.conformance import Monitor, outside
+    from wellclear.plans.conformance import outside
+    from wellclear.plans.monitor import Monitor
 
     rng = np.random.default_rng(3)
     ops, rows = [], []
@@ -238,12 +239,16 @@ def test_monitor_against_outside_one_operation_at_a_time() -> None:
             )
     ops[5].aircraft = ("absent",)  # no aircraft in the picture: never changes
     states = pd.DataFrame(rows, columns=["id", "lat", "lon", "alt_m"])
-    monitor = Monitor()
+    monitor, told = Monitor(), Monitor()  # told: given the revision of the operations
     changed = 0
     for tick, t in enumerate([T + 300, T + 700, T + 700, T + 1300, T + 5000]):
         if tick == 3:
             ops[1].state = "Contingent"  # leaves the watched set: the table is rebuilt
         changes = {o.id: s for o, s in monitor.changes(ops, states, t, 100.0, 15.0)}
+        revision = 1 if tick < 3 else 2
+        assert {o.id: s for o, s in told.changes(ops, states, t, 100.0, 15.0, revision)} == (
+            changes
+        )
         for o in ops:
             mine = states[states["id"].isin(o.aircraft)]
             off = outside(

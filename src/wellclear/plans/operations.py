@@ -136,6 +136,8 @@ def _give_way(new: int, other: int | None) -> str:
 @dataclass
 class Plans:
     """Every party's operations, their index and conflicts; the agreement's rules and zones.
+    ``revision`` increases with every load, accepted filing and party's change of state (what
+    conformance monitoring rebuilds its table on, :class:`~wellclear.plans.conformance.Monitor`).
     Not thread-safe: the service serialises calls."""
 
     rules: PlanRules
@@ -144,6 +146,7 @@ class Plans:
     operations: dict[str, Operation] = field(default_factory=dict)
     conflicts: dict[str, list[Conflict]] = field(default_factory=dict)
     index: VolumeIndex = field(default_factory=VolumeIndex)
+    revision: int = 0
 
     def check(self, op: Operation) -> list[Conflict]:
         """The conflicts of ``op`` with the other parties' operations (not ended) and with
@@ -177,6 +180,7 @@ class Plans:
                 self.index.add(op.id, op.volumes)
         self.conflicts.update({k: list(v) for k, v in conflicts.items()})
         self.index.build()
+        self.revision += 1
 
     def file(self, op: Operation, now: float) -> Decision:
         """Check ``op`` and, unless the rules refuse it, keep it as Accepted with its
@@ -191,6 +195,7 @@ class Plans:
         self.operations[op.id] = op
         self.index.add(op.id, op.volumes)
         self.conflicts[op.id] = conflicts
+        self.revision += 1
         for c in conflicts:
             if c.other in self.operations:
                 self.conflicts.setdefault(c.other, []).append(c.flipped(op.priority, op.party))
@@ -213,6 +218,7 @@ class Plans:
             allowed = ", ".join(sorted(MOVES[op.state])) or "none"
             raise PlanError(f"operation {op_id}: {op.state} cannot become {state} ({allowed})")
         op.state = state
+        self.revision += 1
         if state == "Ended":
             self.index.remove(op_id)
             self.conflicts.pop(op_id, None)

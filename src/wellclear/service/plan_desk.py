@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from wellclear.agreement import Agreement
-from wellclear.plans.conformance import Monitor
+from wellclear.plans.monitor import Monitor
 from wellclear.plans.operations import Operation, Plans, parse_operation
 from wellclear.service.live import Live
 from wellclear.store.notices import Notice, last_notice_id, notices_after
@@ -95,6 +95,7 @@ class Desk:
                 t,
                 rules.margin_horizontal.m,
                 rules.margin_vertical.m,
+                self.plans.revision,
             ):
                 op.state = state
                 self.commit(op, [(op.party, {"t": iso(t), "operation": op.id, "state": state})])
