@@ -63,8 +63,12 @@ class Grown:
     def _get(
         self, footprint: BaseGeometry, margin_h_m: float
     ) -> tuple[BaseGeometry, BaseGeometry, Core]:
-        self.fill([footprint], margin_h_m)
-        return self._cache[(id(footprint), margin_h_m)]
+        key = (id(footprint), margin_h_m)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not footprint:
+            self.fill([footprint], margin_h_m)
+            hit = self._cache[key]
+        return hit
 
     def __len__(self) -> int:
         return len(self._cache)
