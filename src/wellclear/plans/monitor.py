@@ -141,7 +141,8 @@ class Monitor:
         if held is not None and held.key == key:
             held.revision, held.activated = revision, activated
             return held
-        self.grown.fill([v.footprint for op in watched for v in op.volumes], margins[0])
+        new = [op for op in watched if self._held(op, margins) is None]
+        self.grown.fill([v.footprint for op in new for v in op.volumes], margins[0])
         pieces = [self._piece(op, margins) for op in watched]
         self._pieces = {op.id: p for op, p in zip(watched, pieces, strict=True)}
         counts = [len(p.geoms) for p in pieces]
@@ -158,9 +159,15 @@ class Monitor:
         )
         return self._table
 
-    def _piece(self, op: Operation, margins: tuple[float, float]) -> _Piece:
+    def _held(self, op: Operation, margins: tuple[float, float]) -> _Piece | None:
         held = self._pieces.get(op.id)
         if held is not None and held.volumes is op.volumes and held.margins == margins:
+            return held
+        return None
+
+    def _piece(self, op: Operation, margins: tuple[float, float]) -> _Piece:
+        held = self._held(op, margins)
+        if held is not None:
             return held
         margin_h_m, margin_v_m = margins
         geoms = np.array([self.grown(v.footprint, margin_h_m) for v in op.volumes], dtype=object)
