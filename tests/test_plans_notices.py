@@ -1,9 +1,9 @@
 """Notices of planned operations through real ``wellclear serve`` processes killed with kill -9
 (SQLite and PostgreSQL): stored before they are pushed, so a subscriber reconnecting with
-``Last-Event-ID`` gets exactly what it missed, across the kill; and conformance monitoring runs
-from the start of the service: after the restart, an activated operation whose aircraft
-leaves its volume becomes Nonconforming (and back inside, Activated) with no request to
-``/v1/operations`` at all."""
+``Last-Event-ID`` gets exactly what it missed, across the kill, and one connected gets each new
+notice pushed; and conformance monitoring runs from the start of the service: after the
+restart, an activated operation whose aircraft leaves its volume becomes Nonconforming with no
+request to ``/v1/operations`` at all (the store says so)."""
 
 from __future__ import annotations
 
@@ -116,20 +116,21 @@ def test_notices_survive_kill_9_and_conformance_runs_from_the_start(store_url: s
             path = f"/v1/operations/{op_id}/state"
             assert russia.post(path, json={"state": "Activated"}).status_code == 200
             _until(lambda: _state(store_url, op_id) == "Nonconforming", russia, lat + 0.2)
+            _until(lambda: _state(store_url, op_id) == "Activated", russia, lat + 0.01)
             before = _missed(base, tokens["russia"], 0)
             usa_before = _missed(base, tokens["usa"], 0)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    assert [n["state"] for _, n in before] == ["Nonconforming"]
-    assert [n["operation"] for _, n in before] == [op_id]
+    assert [n["state"] for _, n in before] == ["Nonconforming", "Activated"]
+    assert {n["operation"] for _, n in before} == {op_id}
     assert len(usa_before) == 1 and usa_before[0][1]["conflict_with_new_operation"]
 
     proc = _serve(store_url, port)
     try:
         with httpx.Client(base_url=base, headers=auth["russia"], timeout=30) as russia:
             # no request to /v1/operations: the store alone says the state changed
-            _until(lambda: _state(store_url, op_id) == "Activated", russia, lat + 0.01)
+            _until(lambda: _state(store_url, op_id) == "Nonconforming", russia, lat + 0.2)
             last = before[-1][0]
             headers = {**auth["russia"], "Last-Event-ID": str(last)}
             with httpx.stream(
@@ -141,11 +142,11 @@ def test_notices_survive_kill_9_and_conformance_runs_from_the_start(store_url: s
                     if frame is None:
                         break
                     missed.append(frame)
-                assert [n["state"] for _, n in missed] == ["Activated"]
+                assert [n["state"] for _, n in missed] == ["Nonconforming"]
                 assert missed[0][0] > last
-                _report(russia, lat + 0.2)  # out again, while the stream is open: pushed
+                _report(russia, lat + 0.01)  # back inside, while the stream is open: pushed
                 pushed = next(frames)
-                assert pushed is not None and pushed[1]["state"] == "Nonconforming"
+                assert pushed is not None and pushed[1]["state"] == "Activated"
                 assert pushed[0] > missed[0][0]
         everything = _missed(base, tokens["russia"], 0)
         assert everything == [*before, *missed, pushed]

@@ -38,14 +38,6 @@ def add_notices(session: Session, rows: Sequence[tuple[str, dict[str, Any]]]) ->
     return [n.id for n in added]
 
 
-def store_notices(store: Store, rows: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
-    """Insert ``rows`` (recipient, notice) in one transaction; their ids, in order."""
-    if not rows:
-        return []
-    with store.sessions.begin() as session:
-        return add_notices(session, rows)
-
-
 def notices_after(
     store: Store, after: int = 0, party: str | None = None, limit: int = 10_000
 ) -> list[Notice]:
