@@ -20,12 +20,12 @@ from wellclear.plans.operations import Operation
 M_PER_DEG = 111_320.0
 
 
-Core = tuple[float, float, float]
+Core = tuple[float, ...]  # see :func:`core`
 
 
 @dataclass(eq=False)
 class Grown:
-    """Footprints grown by a margin (:func:`grow`), each with a circle inside it
+    """Footprints grown by a margin (:func:`grow`), each with an ellipse and a box inside it
     (:func:`core`), cached by footprint object, so that each tick grows only new ones. One per
     owner (the service keeps one on its operations desk); not shared between threads without
     the owner's lock."""
@@ -54,7 +54,7 @@ class Grown:
         grown = grow(np.array(todo, dtype=object), margin_h_m)
         cores = core(grown)
         for f, g, c in zip(todo, grown, cores.tolist(), strict=True):
-            self._cache[(id(f), margin_h_m)] = (f, g, (c[0], c[1], c[2]))
+            self._cache[(id(f), margin_h_m)] = (f, g, tuple(c))
 
     def _held(self, footprint: BaseGeometry, margin_h_m: float) -> bool:
         hit = self._cache.get((id(footprint), margin_h_m))
@@ -94,15 +94,31 @@ def _scaled(geometries: np.ndarray, xfact: np.ndarray) -> np.ndarray:
 
 
 def core(geometries: np.ndarray) -> np.ndarray:
-    """A circle inside each of ``geometries`` in its own (lon, lat) plane: rows of (x, y,
-    squared radius), the radius a little under the distance from its centroid to its boundary
-    (0 where the centroid is not inside). A point within it is inside the geometry for
-    ``shapely.contains_xy`` too: the cheap test that spares most positions of conforming
-    aircraft the polygon test."""
-    c = shapely.centroid(geometries)
-    r = shapely.distance(c, shapely.boundary(geometries)) * (1 - 1e-6)
-    r = np.where(shapely.contains(geometries, c), r, 0.0)
-    return np.column_stack([shapely.get_x(c), shapely.get_y(c), r * r])
+    """An ellipse and a box inside each of ``geometries``, in its own (lon, lat) plane: rows
+    of (x, y, squared radius, xfact, box x0, y0, x1, y1). The ellipse is a circle about the
+    centroid where longitudes are scaled by ``xfact`` (the cosine of the middle latitude, as in
+    :func:`grow`), its radius a little under the distance to the boundary there (0 where the
+    centroid is not inside); the box is the geometry's bounding box shrunk about the centroid
+    by the largest of a few factors whose box the geometry contains (an empty box, x0 > x1,
+    where none). A point within either is inside the geometry for ``shapely.contains_xy``
+    too: the cheap test that spares most positions of conforming aircraft the polygon test."""
+    x0, y0, x1, y1 = shapely.bounds(geometries).T
+    k = np.maximum(np.cos(np.radians((y0 + y1) / 2)), 1e-3)
+    flat = _scaled(geometries, k)
+    c = shapely.centroid(flat)
+    within = shapely.contains(flat, c)
+    r = np.where(within, shapely.distance(c, shapely.boundary(flat)) * (1 - 1e-6), 0.0)
+    cx, cy = shapely.get_x(c) / k, shapely.get_y(c)
+    box = np.tile([np.inf, np.inf, -np.inf, -np.inf], (len(geometries), 1))
+    todo = within.copy()
+    for f in (0.98, 0.9, 0.75, 0.5):  # the largest first; a box kept is never replaced
+        b = np.column_stack(
+            [cx - f * (cx - x0), cy - f * (cy - y0), cx + f * (x1 - cx), cy + f * (y1 - cy)]
+        )
+        fits = todo & shapely.contains(geometries, shapely.box(*b.T))
+        box[fits] = b[fits]
+        todo &= ~fits
+    return np.column_stack([cx, cy, r * r, k, box])
 
 
 def outside(

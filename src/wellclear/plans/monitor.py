@@ -3,10 +3,11 @@ vectorised: the test of :func:`~wellclear.plans.conformance.outside` for all of 
 
 The volumes of the watched operations are flattened into one table (per volume: its window,
 its band widened by the vertical margin, its footprint grown by the horizontal margin and
-prepared, a circle inside that footprint, its bounding box), built again from per-operation
-pieces only when the watched operations change. A tick then pairs each aircraft in the
-picture with the active volumes of its operation (numpy), settles most pairs by the band, the
-inner circle and the box, and hands only the rest to one ``shapely.contains_xy``.
+prepared, an ellipse and a box inside that footprint, its bounding box), built again from
+per-operation pieces only when the watched operations change. A tick then pairs each aircraft
+in the picture with the active volumes of its operation (numpy), settles most pairs by the
+band, the inner ellipse and box and the bounding box, and hands only the rest to one
+``shapely.contains_xy``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from wellclear.plans.operations import Operation
 from wellclear.plans.volumes import Volume4D
 
 WATCHED = ("Activated", "Nonconforming")
-# the rows of a table's numbers (one column per volume): window, band, inner circle (x, y,
-# squared radius), bounding box
-T0, T1, LO, HI, CX, CY, R2, X0, Y0, X1, Y1 = range(11)
+# the rows of a table's numbers (one column per volume): window, band, inner ellipse (x, y,
+# squared radius, x factor), inner box, bounding box (conformance.core)
+T0, T1, LO, HI, CX, CY, R2, K, BX0, BY0, BX1, BY1, X0, Y0, X1, Y1 = range(16)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class _Piece:
 
     volumes: list[Volume4D]
     margins: tuple[float, float]
-    numbers: np.ndarray  # (11, volumes)
+    numbers: np.ndarray  # (16, volumes)
     geoms: np.ndarray  # grown, prepared footprints
 
 
@@ -108,7 +109,9 @@ class Monitor:
         row = rows[entry]
         x, y, z = lon[row], lat[row], alt[row]
         near = (z >= q[LO, vol]) & (z <= q[HI, vol])
-        sure = near & ((x - q[CX, vol]) ** 2 + (y - q[CY, vol]) ** 2 < q[R2, vol])
+        sure = ((x - q[CX, vol]) * q[K, vol]) ** 2 + (y - q[CY, vol]) ** 2 < q[R2, vol]
+        sure |= (x > q[BX0, vol]) & (x < q[BX1, vol]) & (y > q[BY0, vol]) & (y < q[BY1, vol])
+        sure &= near
         inside = np.bincount(entry[sure], minlength=len(ac_op)) > 0
         near &= ~sure & ~inside[entry]
         near &= (x >= q[X0, vol]) & (x <= q[X1, vol]) & (y >= q[Y0, vol]) & (y <= q[Y1, vol])
@@ -151,7 +154,7 @@ class Monitor:
             revision,
             watched,
             np.repeat(np.arange(len(watched)), counts),
-            np.concatenate([p.numbers for p in pieces], axis=1) if pieces else np.empty((11, 0)),
+            np.concatenate([p.numbers for p in pieces], axis=1) if pieces else np.empty((16, 0)),
             np.concatenate([p.geoms for p in pieces]) if pieces else np.empty(0, object),
             pa.array([a for op in watched for a in op.aircraft], pa.string()),
             np.repeat(np.arange(len(watched)), [len(op.aircraft) for op in watched]),
@@ -171,12 +174,12 @@ class Monitor:
             return held
         margin_h_m, margin_v_m = margins
         geoms = np.array([self.grown(v.footprint, margin_h_m) for v in op.volumes], dtype=object)
-        numbers = np.empty((11, len(geoms)))
+        numbers = np.empty((16, len(geoms)))
         numbers[T0] = [v.t_start for v in op.volumes]
         numbers[T1] = [v.t_end for v in op.volumes]
         numbers[LO] = [v.alt_lo_m - margin_v_m for v in op.volumes]
         numbers[HI] = [v.alt_hi_m + margin_v_m for v in op.volumes]
-        numbers[CX : R2 + 1] = np.array(
+        numbers[CX : BY1 + 1] = np.array(
             [self.grown.core(v.footprint, margin_h_m) for v in op.volumes]
         ).T
         numbers[X0 : Y1 + 1] = shapely.bounds(geoms).T
