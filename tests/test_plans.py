@@ -274,3 +274,41 @@ def test_monitor_against_outside_one_operation_at_a_time() -> None:
         if tick == 1:
             assert 5 < len(changes) < 75  # both ways, not all
     assert changed > 20
+
+
+def test_the_inner_ellipse_and_box_hold_only_points_inside() -> None:
+    """What the monitor takes as surely inside (conformance.core) is inside for contains_xy,
+    on squares, circles and a non-convex footprint, at the equator, near a pole and across the
+    antimeridian; and it spares most inside points the polygon test."""
+    import shapely
+
+    from wellclear.plans.conformance import core, grow
+
+    shapes = [
+        box(0.0, 10.0, 0.05)["polygon"],
+        box(87.0, 20.0, 0.05)["polygon"],
+        [[10.0, 179.98], [10.0, -179.97], [10.05, -179.97], [10.05, 179.98]],
+        [[40, 5], [40, 5.1], [40.02, 5.1], [40.02, 5.02], [40.1, 5.02], [40.1, 5]],  # an L
+    ]
+    vols = [
+        {"polygon": s, "alt_lo_m": 0, "alt_hi_m": 100, "start": T, "end": T + 60} for s in shapes
+    ]
+    vols += [
+        {"circle": {"lat": lat, "lon": lon, "radius_m": 2000}} | band
+        for lat, lon in ((0.0, 0.0), (88.0, 10.0), (-45.0, 179.99))
+    ]
+    footprints = np.array([op("red", v).volumes[0].footprint for v in vols], dtype=object)
+    grown = grow(footprints, 100.0)
+    rng = np.random.default_rng(15)
+    spared = inside_total = 0
+    for g, (cx, cy, r2, k, bx0, by0, bx1, by1) in zip(grown, core(grown), strict=True):
+        x0, y0, x1, y1 = g.bounds
+        x = rng.uniform(x0, x1, 20_000)
+        y = rng.uniform(y0, y1, 20_000)
+        sure = ((x - cx) * k) ** 2 + (y - cy) ** 2 < r2
+        sure |= (x > bx0) & (x < bx1) & (y > by0) & (y < by1)
+        inside = shapely.contains_xy(g, x, y)
+        assert not (sure & ~inside).any()
+        spared += int(sure.sum())
+        inside_total += int(inside.sum())
+    assert spared > 0.8 * inside_total
