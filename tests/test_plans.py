@@ -290,9 +290,8 @@ def test_the_inner_ellipse_and_box_hold_only_points_inside() -> None:
         [[10.0, 179.98], [10.0, -179.97], [10.05, -179.97], [10.05, 179.98]],
         [[40, 5], [40, 5.1], [40.02, 5.1], [40.02, 5.02], [40.1, 5.02], [40.1, 5]],  # an L
     ]
-    vols = [
-        {"polygon": s, "alt_lo_m": 0, "alt_hi_m": 100, "start": T, "end": T + 60} for s in shapes
-    ]
+    band = {"alt_lo_m": 0, "alt_hi_m": 100, "start": T, "end": T + 60}
+    vols = [{"polygon": s} | band for s in shapes]
     vols += [
         {"circle": {"lat": lat, "lon": lon, "radius_m": 2000}} | band
         for lat, lon in ((0.0, 0.0), (88.0, 10.0), (-45.0, 179.99))
