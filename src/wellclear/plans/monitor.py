@@ -79,8 +79,8 @@ class Monitor:
         """The operations whose state changes at ``t``: (operation, new state), Activated <->
         Nonconforming, from the picture ``states`` (``id``, ``lat``, ``lon``, ``alt_m``; one
         row per aircraft, as the engine's picture has: of several, the first is taken). An
-        operation is off when one of its aircraft in
-        the picture is inside none of its volumes active at ``t``.
+        operation is off when one of its aircraft in the picture is inside none of its volumes
+        active at ``t``.
 
         ``revision``: a number the caller changes whenever an operation is added, leaves or
         enters the watched states otherwise than by these changes, or gets other volumes or
@@ -128,15 +128,8 @@ class Monitor:
         self, ops: Iterable[Operation], margins: tuple[float, float], revision: int | None
     ) -> _Table:
         held = self._table
-        if (
-            held is not None
-            and revision is not None
-            and (revision, margins)
-            == (
-                held.revision,
-                held.key[0],
-            )
-        ):
+        kept = held is not None and revision is not None and held.revision == revision
+        if held is not None and kept and held.key[0] == margins:
             return held
         watched = [op for op in ops if op.state in WATCHED]
         key = (margins, *((op.id, id(op.volumes), op.aircraft) for op in watched))
