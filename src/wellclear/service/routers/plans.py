@@ -140,7 +140,8 @@ def notices(
 ) -> dict[str, Any]:
     """Announcements, oldest first, each with its ``id``: conflicts from others' filings,
     Contingent operations that meet the caller's, its own operations' conformance (the cell
-    and observers: all, each with whom it went ``to``)."""
+    and observers: all, each with whom it went ``to``); at most 10,000 a page (the next:
+    ``after`` the last id)."""
     party = who.name if who.role == "party" else None
     return {"notices": [visible(who, n) for n in notices_after(desk.live.store, after, party)]}
 
