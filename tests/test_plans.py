@@ -311,3 +311,55 @@ def test_the_inner_ellipse_and_box_hold_only_points_inside() -> None:
         spared += int(sure.sum())
         inside_total += int(inside.sum())
     assert spared > 0.8 * inside_total
+
+
+def test_a_change_is_checked_as_a_filing_and_replaces_the_old_version() -> None:
+    plans = Plans(Rules(lower_priority="refuse"))
+    red = op("red", box(10.0, 20.0, 0.1), priority=2)
+    blue = op("blue", box(11.0, 20.0, 0.1), priority=1)
+    assert plans.file(red, T - 60).accepted and plans.file(blue, T - 60).accepted
+    assert plans.conflicts[red.id] == [] and plans.conflicts[blue.id] == []
+    # blue moves onto red's volume: refused (red has priority), the old version stays
+    onto = op("blue", box(10.05, 20.05, 0.1), priority=1)
+    refused = plans.change(blue.id, onto, T - 60)
+    assert not refused.accepted and "higher-priority" in refused.reason
+    assert plans.operations[blue.id] is blue and plans.conflicts[blue.id] == []
+    # red moves onto blue's: accepted, the conflict on both sides, same id and state
+    plans.move(red.id, "Activated")
+    revision = plans.revision
+    moved = op("red", box(11.05, 20.05, 0.1), priority=2)
+    assert plans.change(red.id, moved, T - 60).accepted
+    assert plans.revision > revision
+    assert (moved.id, moved.state) == (red.id, "Activated")
+    assert [c.other for c in plans.conflicts[red.id]] == [blue.id]
+    assert [c.other for c in plans.conflicts[blue.id]] == [red.id]
+    # the old volumes are out of the index: a filing there meets nothing
+    assert plans.check(op("green", box(10.02, 20.02, 0.01))) == []
+    assert len(plans.check(op("green", box(11.06, 20.06, 0.01)))) == 2
+    # and away again: the conflict is forgotten on both sides
+    away = op("red", box(30.0, 20.0, 0.1), priority=2)
+    assert plans.change(red.id, away, T - 60).accepted
+    assert plans.conflicts[red.id] == [] and plans.conflicts[blue.id] == []
+    plans.move(red.id, "Ended")
+    with pytest.raises(PlanError, match="Ended, it cannot change"):
+        plans.change(red.id, op("red", box(30.0, 20.0, 0.1)), T - 60)
+
+
+def test_the_index_replaces_a_key_and_forgets_it_across_rebuilds() -> None:
+    from wellclear.plans.index import VolumeIndex
+    from wellclear.plans.volumes import parse_volume
+
+    index = VolumeIndex(rebuild_after=2)
+    first = [parse_volume(box(0.0, 0.0, 1.0), "v")]
+    second = [parse_volume(box(5.0, 5.0, 1.0), "v")]
+    probe = {k: parse_volume(box(lat, lat, 0.1), "p") for k, lat in (("a", 0.5), ("b", 5.5))}
+    index.add("x", first)
+    index.build()
+    index.add("x", second)  # replaces
+    for k in range(3):  # past rebuild_after: rebuilt with the live slots only
+        index.add(f"filler{k}", [parse_volume(box(50.0 + k, 0.0, 0.1), "v")])
+    assert index.candidates(probe["a"]) == []
+    assert [k for k, _ in index.candidates(probe["b"])] == ["x"]
+    index.remove("x")
+    index.build()
+    assert index.candidates(probe["b"]) == []

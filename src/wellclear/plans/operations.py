@@ -188,10 +188,29 @@ class Plans:
         notice = self.rules.notice
         if notice is not None and op.t_start - now < notice.s:
             return Decision(op, False, (), f"filed with less notice than {notice.text}")
+        return self._keep(op)
+
+    def change(self, op_id: str, new: Operation, now: float) -> Decision:
+        """A party's new version of its operation ``op_id`` (new volumes, priority, aircraft
+        or mission; its id and state kept), checked as a filing is (the notice only while it
+        is Accepted); unless the rules refuse it (the old version then stays), it replaces
+        the old, whose conflicts are forgotten on both sides."""
+        old = self.operations[op_id]
+        if old.state == "Ended":
+            raise PlanError(f"operation {op_id}: Ended, it cannot change")
+        new.id, new.state = op_id, old.state
+        notice = self.rules.notice
+        if old.state == "Accepted" and notice is not None and new.t_start - now < notice.s:
+            return Decision(new, False, (), f"changed with less notice than {notice.text}")
+        return self._keep(new, replacing=True)
+
+    def _keep(self, op: Operation, replacing: bool = False) -> Decision:
         conflicts = self.check(op)
         reason = self._refusal(op, conflicts)
         if reason:
             return Decision(op, False, tuple(conflicts), reason)
+        if replacing:
+            self._forget(op.id)
         self.operations[op.id] = op
         self.index.add(op.id, op.volumes)
         self.conflicts[op.id] = conflicts
@@ -200,6 +219,12 @@ class Plans:
             if c.other in self.operations:
                 self.conflicts.setdefault(c.other, []).append(c.flipped(op.priority, op.party))
         return Decision(op, True, tuple(conflicts))
+
+    def _forget(self, op_id: str) -> None:
+        """``op_id``'s conflicts, on both sides."""
+        self.conflicts.pop(op_id, None)
+        for cs in self.conflicts.values():
+            cs[:] = [c for c in cs if c.other != op_id]
 
     def _refusal(self, op: Operation, conflicts: list[Conflict]) -> str:
         for c in conflicts:
@@ -221,9 +246,7 @@ class Plans:
         self.revision += 1
         if state == "Ended":
             self.index.remove(op_id)
-            self.conflicts.pop(op_id, None)
-            for cs in self.conflicts.values():
-                cs[:] = [c for c in cs if c.other != op_id]
+            self._forget(op_id)
         return op
 
     def concerned(self, op_id: str) -> set[str]:

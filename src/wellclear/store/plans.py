@@ -31,8 +31,9 @@ def put_operation(
         row = session.get(Operation, op_id)
         if row is None:
             party_id = session.scalars(select(Party.id).where(Party.name == party)).one()
-            row = Operation(id=op_id, party_id=party_id, payload=json.dumps(filed))
+            row = Operation(id=op_id, party_id=party_id)
             session.add(row)
+        row.payload = json.dumps(filed)
         row.state, row.priority = state, priority
         row.t_start, row.t_end = span
         row.agreement_version, row.updated_t = version, now()

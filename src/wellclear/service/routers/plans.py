@@ -20,9 +20,16 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from wellclear.plans.operations import Conflict, Operation, footprint_json, parse_operation
+from wellclear.plans.operations import (
+    Conflict,
+    Decision,
+    Operation,
+    footprint_json,
+    parse_operation,
+)
 from wellclear.plans.volumes import PlanError
 from wellclear.service.deps import Caller, LiveDep
+from wellclear.service.live import Live
 from wellclear.service.plan_desk import Desk, notice_stream, visible
 from wellclear.store.notices import notices_after
 from wellclear.store.parties import Principal
@@ -91,28 +98,42 @@ def file_operation(
     body: dict[str, Any], who: Caller, live: LiveDep, desk: DeskDep
 ) -> dict[str, Any]:
     """File an operation (``volumes``, ``priority``, ``aircraft``, ``mission``)."""
+    op = _parsed(body, who, live)
+    with desk.lock:
+        desk.follow(live.config.agreement)  # the version the engine runs on decides
+        decision = desk.plans.file(op, time.time())
+        return _decided(who, desk, decision)
+
+
+def _parsed(body: dict[str, Any], who: Principal, live: Live) -> Operation:
+    """The operation a party files or changes to (403 for the cell and observers, 422 with
+    the field for a bad one), under the agreement version the engine runs on."""
     if who.role != "party":
-        raise HTTPException(403, "only a party files operations")
+        raise HTTPException(403, "only a party files or changes operations")
     try:
         op = parse_operation(body, who.name)
     except PlanError as err:
         raise HTTPException(422, str(err)) from None
     op.version = live.version
-    with desk.lock:
-        desk.follow(live.config.agreement)  # the version the engine runs on decides
-        decision = desk.plans.file(op, time.time())
-        if not decision.accepted:
-            raise HTTPException(
-                409,
-                {
-                    "refused": decision.reason,
-                    "conflicts": [_conflict(who, c) for c in decision.conflicts],
-                },
-            )
-        told = sorted({c.other_party for c in decision.conflicts if c.other_party})
-        notice = {"t": iso(time.time()), "conflict_with_new_operation": True}
-        desk.commit(op, [(party, notice) for party in told])
-        return _view(who, op, desk.plans.conflicts.get(op.id, []))
+    return op
+
+
+def _decided(who: Principal, desk: Desk, decision: Decision) -> dict[str, Any]:
+    """The answer to a filing or a change (under the desk's lock): 409 with the conflicts
+    where refused; else the operation stored, the other parties it meets told."""
+    op = decision.operation
+    if not decision.accepted:
+        raise HTTPException(
+            409,
+            {
+                "refused": decision.reason,
+                "conflicts": [_conflict(who, c) for c in decision.conflicts],
+            },
+        )
+    told = sorted({c.other_party for c in decision.conflicts if c.other_party})
+    notice = {"t": iso(time.time()), "conflict_with_new_operation": True}
+    desk.commit(op, [(party, notice) for party in told])
+    return _view(who, op, desk.plans.conflicts.get(op.id, []))
 
 
 def _own(who: Principal, desk: Desk, operation_id: str) -> Operation:
@@ -168,6 +189,24 @@ def get_operation(operation_id: str, who: Caller, desk: DeskDep) -> dict[str, An
     with desk.lock:
         op = _own(who, desk, operation_id)
         return _view(who, op, desk.plans.conflicts.get(op.id, []))
+
+
+@router.put("/{operation_id}")
+def change_operation(
+    operation_id: str, body: dict[str, Any], who: Caller, live: LiveDep, desk: DeskDep
+) -> dict[str, Any]:
+    """A new version of one of the caller's operations (not Ended): checked as a filing is,
+    409 where the agreement's rules refuse it (the old version stays); the parties it now
+    meets are told, as for a filing."""
+    new = _parsed(body, who, live)
+    with desk.lock:
+        _own(who, desk, operation_id)
+        desk.follow(live.config.agreement)
+        try:
+            decision = desk.plans.change(operation_id, new, time.time())
+        except PlanError as err:
+            raise HTTPException(409, str(err)) from None
+        return _decided(who, desk, decision)
 
 
 @router.post("/{operation_id}/state")
