@@ -5,18 +5,22 @@ refused."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from service_helpers import T0, headon
 from wellclear.agreement import Agreement
 from wellclear.agreement.history import History
 from wellclear.agreement.signing import generate, public_b64, sign
 from wellclear.agreement.workflow import signed, unsigned
+from wellclear.cli import app as cli_app
+from wellclear.cli import commands as _commands  # noqa: F401  (registers the commands)
 from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
 from wellclear.store import open_store
@@ -121,6 +125,19 @@ def test_workflow_through_the_api_switches_the_engine(tmp_path: Path) -> None:
         r = client.post("/v1/agreements/steps", json={"step": changed}, headers=auth["usa"])
         assert r.status_code == 409 and "signature refused" in r.text
 
+        # a document changed after it was signed (the step signs its canonical form's hash)
+        history = History.from_json(
+            client.get("/v1/agreements/history", headers=auth["usa"]).json(), "api"
+        )
+        s3 = history.add("draft", "usa", KEYS["usa"], document(3, "do365"))
+        tampered = document(3, "do365").replace("do365", "cylinder")
+        r = client.post(
+            "/v1/agreements/steps",
+            json={"step": asdict(s3), "document": tampered},
+            headers=auth["usa"],
+        )
+        assert r.status_code == 409 and "the document of version 3 was changed" in r.text, r.text
+
         r = step(client, tokens["russia"], "suspend", "russia", KEYS["russia"], reason="Shayrat")
         assert r.status_code == 200
         fly(1)
@@ -136,6 +153,16 @@ def test_workflow_through_the_api_switches_the_engine(tmp_path: Path) -> None:
         assert [v["status"] for v in view["versions"]] == ["countered", "suspended"]
         offline = client.get("/v1/agreements/history", headers=auth["cell"]).json()
     assert History.from_json(offline, "downloaded").verify().steps == 6
+    # and with the command line, offline, as a party would check what it downloaded
+    hist = tmp_path / "downloaded.json"
+    hist.write_text(json.dumps(offline))
+    result = CliRunner().invoke(cli_app, ["agreement", "verify", str(hist)])
+    assert result.exit_code == 0 and "verified, 6 steps; withdrawn by usa" in result.stdout
+    first = next(iter(offline["documents"]))
+    offline["documents"][first] = offline["documents"][first].replace("do365", "cylinder")
+    hist.write_text(json.dumps(offline))
+    result = CliRunner().invoke(cli_app, ["agreement", "verify", str(hist)])
+    assert result.exit_code == 2 and "step 1 (draft of version 1 by russia)" in result.stderr
     # a restart runs on the stored history's last version in force, not the one given at start
     app = create_app(ServiceConfig(db=url, agreement=start, run_ticks=False))
     with TestClient(app) as client:

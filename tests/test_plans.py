@@ -210,40 +210,156 @@ def test_conformance_margins_horizontal_and_vertical() -> None:
 
 
 def test_monitor_against_outside_one_operation_at_a_time() -> None:
+    """The vectorised monitor against the plain test, over ticks of one Monitor whose
+    operations change state (its table kept) and whose watched set changes (rebuilt): at and
+    beyond the windows, with aircraft missing from the picture, across the antimeridian and
+    near the poles."""
     import pandas as pd
 
-    from wellclear.plans.conformance import monitor, outside
+    from wellclear.plans.conformance import outside
+    from wellclear.plans.monitor import Monitor
 
     rng = np.random.default_rng(3)
     ops, rows = [], []
-    for k in range(60):
-        lat, lon = rng.uniform(-60, 60), rng.uniform(-179.9, 179.9)
+    for k in range(80):
+        lat = rng.choice([rng.uniform(-60, 60), rng.uniform(84, 89.5), rng.uniform(-1, 1)])
+        lon = 179.98 if k % 7 == 0 else rng.uniform(-179.9, 179.9)
         o = op("red", *[box(lat + 0.02 * j, lon, 0.03, t1=600 + 600 * j) for j in range(3)])
-        o.aircraft = (f"a{k}", f"b{k}")
+        o.aircraft = (f"a{k}", f"b{k}", f"absent{k}")
         o.state = "Activated" if k % 2 else "Nonconforming"
         ops.append(o)
-        for a in o.aircraft:
+        for a in o.aircraft[:2]:
             rows.append(
                 (
                     a,
-                    lat + rng.uniform(-0.01, 0.08),
-                    lon + rng.uniform(-0.01, 0.04),
+                    min(lat + rng.uniform(-0.01, 0.08), 89.99),
+                    (lon + rng.uniform(-0.01, 0.04) + 180) % 360 - 180,
                     rng.uniform(-30, 150),
                 )
             )
+    ops[5].aircraft = ("absent",)  # no aircraft in the picture: never changes
     states = pd.DataFrame(rows, columns=["id", "lat", "lon", "alt_m"])
-    changes = {o.id: s for o, s in monitor(ops, states, T + 700, 100.0, 15.0)}
-    for o in ops:
-        mine = states[states["id"].isin(o.aircraft)]
-        off = outside(
-            o,
-            mine["lat"].to_numpy(),
-            mine["lon"].to_numpy(),
-            mine["alt_m"].to_numpy(),
-            T + 700,
-            100.0,
-            15.0,
-        ).any()
-        expected = {("Activated", True): "Nonconforming", ("Nonconforming", False): "Activated"}
-        assert changes.get(o.id) == expected.get((o.state, bool(off)))
-    assert 5 < len(changes) < 55  # both ways, not all
+    monitor, told = Monitor(), Monitor()  # told: given the revision of the operations
+    changed = 0
+    for tick, t in enumerate([T + 300, T + 700, T + 700, T + 1300, T + 5000]):
+        if tick == 3:
+            ops[1].state = "Contingent"  # leaves the watched set: the table is rebuilt
+        changes = {o.id: s for o, s in monitor.changes(ops, states, t, 100.0, 15.0)}
+        revision = 1 if tick < 3 else 2
+        assert {o.id: s for o, s in told.changes(ops, states, t, 100.0, 15.0, revision)} == (
+            changes
+        )
+        for o in ops:
+            mine = states[states["id"].isin(o.aircraft)]
+            off = outside(
+                o,
+                mine["lat"].to_numpy(),
+                mine["lon"].to_numpy(),
+                mine["alt_m"].to_numpy(),
+                t,
+                100.0,
+                15.0,
+            ).any()
+            expected = {("Activated", True): "Nonconforming", ("Nonconforming", False): "Activated"}
+            want = (
+                expected.get((o.state, bool(off)))
+                if o.state in ("Activated", "Nonconforming")
+                else None
+            )
+            assert changes.get(o.id) == (None if mine.empty else want), (tick, o.id)
+        assert ops[5].id not in changes
+        for o in ops:
+            o.state = changes.get(o.id, o.state)
+        changed += len(changes)
+        if tick == 1:
+            assert 5 < len(changes) < 75  # both ways, not all
+    assert changed > 20
+
+
+def test_the_inner_ellipse_and_box_hold_only_points_inside() -> None:
+    """What the monitor takes as surely inside (conformance.core) is inside for contains_xy,
+    on squares, circles and a non-convex footprint, at the equator, near a pole and across the
+    antimeridian; and it spares most inside points the polygon test."""
+    import shapely
+
+    from wellclear.plans.conformance import core, grow
+
+    shapes = [
+        box(0.0, 10.0, 0.05)["polygon"],
+        box(87.0, 20.0, 0.05)["polygon"],
+        [[10.0, 179.98], [10.0, -179.97], [10.05, -179.97], [10.05, 179.98]],
+        [[40, 5], [40, 5.1], [40.02, 5.1], [40.02, 5.02], [40.1, 5.02], [40.1, 5]],  # an L
+    ]
+    band = {"alt_lo_m": 0, "alt_hi_m": 100, "start": T, "end": T + 60}
+    vols = [{"polygon": s} | band for s in shapes]
+    vols += [
+        {"circle": {"lat": lat, "lon": lon, "radius_m": 2000}} | band
+        for lat, lon in ((0.0, 0.0), (88.0, 10.0), (-45.0, 179.99))
+    ]
+    footprints = np.array([op("red", v).volumes[0].footprint for v in vols], dtype=object)
+    grown = grow(footprints, 100.0)
+    rng = np.random.default_rng(15)
+    spared = inside_total = 0
+    for g, (cx, cy, r2, k, bx0, by0, bx1, by1) in zip(grown, core(grown), strict=True):
+        x0, y0, x1, y1 = g.bounds
+        x = rng.uniform(x0, x1, 20_000)
+        y = rng.uniform(y0, y1, 20_000)
+        sure = ((x - cx) * k) ** 2 + (y - cy) ** 2 < r2
+        sure |= (x > bx0) & (x < bx1) & (y > by0) & (y < by1)
+        inside = shapely.contains_xy(g, x, y)
+        assert not (sure & ~inside).any()
+        spared += int(sure.sum())
+        inside_total += int(inside.sum())
+    assert spared > 0.8 * inside_total
+
+
+def test_a_change_is_checked_as_a_filing_and_replaces_the_old_version() -> None:
+    plans = Plans(Rules(lower_priority="refuse"))
+    red = op("red", box(10.0, 20.0, 0.1), priority=2)
+    blue = op("blue", box(11.0, 20.0, 0.1), priority=1)
+    assert plans.file(red, T - 60).accepted and plans.file(blue, T - 60).accepted
+    assert plans.conflicts[red.id] == [] and plans.conflicts[blue.id] == []
+    # blue moves onto red's volume: refused (red has priority), the old version stays
+    onto = op("blue", box(10.05, 20.05, 0.1), priority=1)
+    refused = plans.change(blue.id, onto, T - 60)
+    assert not refused.accepted and "higher-priority" in refused.reason
+    assert plans.operations[blue.id] is blue and plans.conflicts[blue.id] == []
+    # red moves onto blue's: accepted, the conflict on both sides, same id and state
+    plans.move(red.id, "Activated")
+    revision = plans.revision
+    moved = op("red", box(11.05, 20.05, 0.1), priority=2)
+    assert plans.change(red.id, moved, T - 60).accepted
+    assert plans.revision > revision
+    assert (moved.id, moved.state) == (red.id, "Activated")
+    assert [c.other for c in plans.conflicts[red.id]] == [blue.id]
+    assert [c.other for c in plans.conflicts[blue.id]] == [red.id]
+    # the old volumes are out of the index: a filing there meets nothing
+    assert plans.check(op("green", box(10.02, 20.02, 0.01))) == []
+    assert len(plans.check(op("green", box(11.06, 20.06, 0.01)))) == 2
+    # and away again: the conflict is forgotten on both sides
+    away = op("red", box(30.0, 20.0, 0.1), priority=2)
+    assert plans.change(red.id, away, T - 60).accepted
+    assert plans.conflicts[red.id] == [] and plans.conflicts[blue.id] == []
+    plans.move(red.id, "Ended")
+    with pytest.raises(PlanError, match="Ended, it cannot change"):
+        plans.change(red.id, op("red", box(30.0, 20.0, 0.1)), T - 60)
+
+
+def test_the_index_replaces_a_key_and_forgets_it_across_rebuilds() -> None:
+    from wellclear.plans.index import VolumeIndex
+    from wellclear.plans.volumes import parse_volume
+
+    index = VolumeIndex(rebuild_after=2)
+    first = [parse_volume(box(0.0, 0.0, 1.0), "v")]
+    second = [parse_volume(box(5.0, 5.0, 1.0), "v")]
+    probe = {k: parse_volume(box(lat, lat, 0.1), "p") for k, lat in (("a", 0.5), ("b", 5.5))}
+    index.add("x", first)
+    index.build()
+    index.add("x", second)  # replaces
+    for k in range(3):  # past rebuild_after: rebuilt with the live slots only
+        index.add(f"filler{k}", [parse_volume(box(50.0 + k, 0.0, 0.1), "v")])
+    assert index.candidates(probe["a"]) == []
+    assert [k for k, _ in index.candidates(probe["b"])] == ["x"]
+    index.remove("x")
+    index.build()
+    assert index.candidates(probe["b"]) == []

@@ -22,6 +22,7 @@ from wellclear.service.app import create_app
 from wellclear.service.config import ServiceConfig
 from wellclear.store import open_store
 from wellclear.store.parties import add_party
+from wellclear.store.plans import operations
 
 PARTIES = ("russia", "usa", "turkey")
 START = 4_102_444_800.0  # 2100-01-01: always in the future of the filing
@@ -262,3 +263,43 @@ def test_states_contingent_notice_and_conformance(
     assert "tanker" not in client.get("/v1/operations/notices", headers=auth["russia"]).text
     mine_notes = client.get("/v1/operations/notices", headers=auth["russia"]).json()["notices"]
     assert [n["state"] for n in mine_notes if "state" in n] == ["Nonconforming", "Activated"]
+
+
+def test_a_change_through_the_api(
+    service: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    """PUT /v1/operations/{id}: only its party; checked as a filing (refused: the old version
+    stays); the party it now meets is told and sees the new common volume, not the old."""
+    client, auth = service
+    theirs = {"volumes": [square(36.0, 37.0, 0.2)], "priority": 1, "mission": "tanker"}
+    mine = {"volumes": [square(30.0, 37.0, 0.2)], "priority": 2, "mission": "mine"}
+    usa = client.post("/v1/operations", json=theirs, headers=auth["usa"]).json()["id"]
+    ru = client.post("/v1/operations", json=mine, headers=auth["russia"]).json()["id"]
+    assert client.put(f"/v1/operations/{ru}", json=mine, headers=auth["usa"]).status_code == 404
+    assert client.put(f"/v1/operations/{ru}", json=mine, headers=auth["cell"]).status_code == 403
+    bad = client.put(f"/v1/operations/{ru}", json={"volumes": []}, headers=auth["russia"])
+    assert bad.status_code == 422
+    # usa, lower priority, onto russia's: refused, its old version stays
+    onto = theirs | {"volumes": [square(30.1, 37.1, 0.2)]}
+    r = client.put(f"/v1/operations/{usa}", json=onto, headers=auth["usa"])
+    assert r.status_code == 409 and "higher-priority" in r.text
+    kept = client.get(f"/v1/operations/{usa}", headers=auth["usa"]).json()
+    assert kept["volumes"][0]["polygon"][0] == [36.0, 37.0] and kept["conflicts"] == []
+    # russia moves onto usa's: accepted (priority 2), usa told and shown the common volume
+    moved = mine | {"volumes": [square(36.1, 37.1, 0.2)]}
+    r = client.put(f"/v1/operations/{ru}", json=moved, headers=auth["russia"])
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == ru and [c["give_way"] for c in r.json()["conflicts"]] == ["other"]
+    store = client.app.state.live.store  # type: ignore[attr-defined]
+    stored = {i: b for i, _p, _s, b in operations(store)}  # what a restart loads: the new one
+    assert stored[ru]["volumes"][0]["polygon"] == moved["volumes"][0]["polygon"]
+    notes = client.get("/v1/operations/notices", headers=auth["usa"]).json()["notices"]
+    assert [n.get("conflict_with_new_operation") for n in notes] == [True]
+    (c,) = client.get(f"/v1/operations/{usa}", headers=auth["usa"]).json()["conflicts"]
+    assert shapely.geometry.shape(c["footprint"]).bounds == pytest.approx((37.1, 36.1, 37.2, 36.2))
+    assert "mine" not in client.get("/v1/operations", headers=auth["usa"]).text
+    # and away again: the conflict is gone from both views
+    assert client.put(f"/v1/operations/{ru}", json=mine, headers=auth["russia"]).status_code == 200
+    for party, op_id in (("usa", usa), ("russia", ru)):
+        view = client.get(f"/v1/operations/{op_id}", headers=auth[party]).json()
+        assert view["conflicts"] == [], party

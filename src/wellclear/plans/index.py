@@ -17,20 +17,22 @@ REBUILD_AFTER = 1024
 
 @dataclass
 class VolumeIndex:
-    """Volumes of operations by key (``add``, ``remove``), queried by :meth:`candidates`.
-    Not thread-safe: its owner serialises calls."""
+    """Volumes of operations by key (``add``, which replaces what the key had, and
+    ``remove``), queried by :meth:`candidates`. Not thread-safe: its owner serialises calls."""
 
     rebuild_after: int = REBUILD_AFTER
     _keys: list[str] = field(default_factory=list)
     _volumes: list[Volume4D] = field(default_factory=list)
-    _removed: set[str] = field(default_factory=set)
+    _slots: dict[str, list[int]] = field(default_factory=dict)  # each key's live slots
+    _dead: set[int] = field(default_factory=set)  # slots removed since the last rebuild
     _tree: shapely.STRtree | None = None
     _built: int = 0
     _bands: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))
     _recent: tuple[np.ndarray, np.ndarray] | None = None  # bands, bounds of those after _built
 
     def add(self, key: str, volumes: list[Volume4D]) -> None:
-        self._removed.discard(key)
+        self.remove(key)
+        self._slots[key] = list(range(len(self._keys), len(self._keys) + len(volumes)))
         for v in volumes:
             self._keys.append(key)
             self._volumes.append(v)
@@ -45,13 +47,16 @@ class VolumeIndex:
     def remove(self, key: str) -> None:
         """The operation's volumes leave the index (at once for queries; their slots at the
         next rebuild)."""
-        self._removed.add(key)
+        self._dead.update(self._slots.pop(key, ()))
 
     def _rebuild(self) -> None:
-        keep = [i for i, k in enumerate(self._keys) if k not in self._removed]
+        keep = [i for i in range(len(self._keys)) if i not in self._dead]
         self._keys = [self._keys[i] for i in keep]
         self._volumes = [self._volumes[i] for i in keep]
-        self._removed.clear()
+        self._dead.clear()
+        self._slots = {}
+        for i, k in enumerate(self._keys):
+            self._slots.setdefault(k, []).append(i)
         self._tree = shapely.STRtree([v.footprint for v in self._volumes])
         self._built = len(self._volumes)
         self._bands = _bands(self._volumes)
@@ -73,9 +78,7 @@ class VolumeIndex:
             box = (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
             box &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
             hits.extend((self._built + np.flatnonzero(box & _meets(bands, volume))).tolist())
-        return [
-            (self._keys[i], self._volumes[i]) for i in hits if self._keys[i] not in self._removed
-        ]
+        return [(self._keys[i], self._volumes[i]) for i in hits if i not in self._dead]
 
 
 def _bands(volumes: list[Volume4D]) -> np.ndarray:

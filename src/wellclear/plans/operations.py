@@ -136,6 +136,8 @@ def _give_way(new: int, other: int | None) -> str:
 @dataclass
 class Plans:
     """Every party's operations, their index and conflicts; the agreement's rules and zones.
+    ``revision`` increases with every load, accepted filing and party's change of state (what
+    conformance monitoring rebuilds its table on, :class:`~wellclear.plans.conformance.Monitor`).
     Not thread-safe: the service serialises calls."""
 
     rules: PlanRules
@@ -144,6 +146,7 @@ class Plans:
     operations: dict[str, Operation] = field(default_factory=dict)
     conflicts: dict[str, list[Conflict]] = field(default_factory=dict)
     index: VolumeIndex = field(default_factory=VolumeIndex)
+    revision: int = 0
 
     def check(self, op: Operation) -> list[Conflict]:
         """The conflicts of ``op`` with the other parties' operations (not ended) and with
@@ -177,6 +180,7 @@ class Plans:
                 self.index.add(op.id, op.volumes)
         self.conflicts.update({k: list(v) for k, v in conflicts.items()})
         self.index.build()
+        self.revision += 1
 
     def file(self, op: Operation, now: float) -> Decision:
         """Check ``op`` and, unless the rules refuse it, keep it as Accepted with its
@@ -184,17 +188,43 @@ class Plans:
         notice = self.rules.notice
         if notice is not None and op.t_start - now < notice.s:
             return Decision(op, False, (), f"filed with less notice than {notice.text}")
+        return self._keep(op)
+
+    def change(self, op_id: str, new: Operation, now: float) -> Decision:
+        """A party's new version of its operation ``op_id`` (new volumes, priority, aircraft
+        or mission; its id and state kept), checked as a filing is (the notice only while it
+        is Accepted); unless the rules refuse it (the old version then stays), it replaces
+        the old, whose conflicts are forgotten on both sides."""
+        old = self.operations[op_id]
+        if old.state == "Ended":
+            raise PlanError(f"operation {op_id}: Ended, it cannot change")
+        new.id, new.state = op_id, old.state
+        notice = self.rules.notice
+        if old.state == "Accepted" and notice is not None and new.t_start - now < notice.s:
+            return Decision(new, False, (), f"changed with less notice than {notice.text}")
+        return self._keep(new, replacing=True)
+
+    def _keep(self, op: Operation, replacing: bool = False) -> Decision:
         conflicts = self.check(op)
         reason = self._refusal(op, conflicts)
         if reason:
             return Decision(op, False, tuple(conflicts), reason)
+        if replacing:
+            self._forget(op.id)
         self.operations[op.id] = op
         self.index.add(op.id, op.volumes)
         self.conflicts[op.id] = conflicts
+        self.revision += 1
         for c in conflicts:
             if c.other in self.operations:
                 self.conflicts.setdefault(c.other, []).append(c.flipped(op.priority, op.party))
         return Decision(op, True, tuple(conflicts))
+
+    def _forget(self, op_id: str) -> None:
+        """``op_id``'s conflicts, on both sides."""
+        self.conflicts.pop(op_id, None)
+        for cs in self.conflicts.values():
+            cs[:] = [c for c in cs if c.other != op_id]
 
     def _refusal(self, op: Operation, conflicts: list[Conflict]) -> str:
         for c in conflicts:
@@ -213,11 +243,10 @@ class Plans:
             allowed = ", ".join(sorted(MOVES[op.state])) or "none"
             raise PlanError(f"operation {op_id}: {op.state} cannot become {state} ({allowed})")
         op.state = state
+        self.revision += 1
         if state == "Ended":
             self.index.remove(op_id)
-            self.conflicts.pop(op_id, None)
-            for cs in self.conflicts.values():
-                cs[:] = [c for c in cs if c.other != op_id]
+            self._forget(op_id)
         return op
 
     def concerned(self, op_id: str) -> set[str]:

@@ -36,6 +36,7 @@ from wellclear.service.disclosure import (
     view_incident,
 )
 from wellclear.service.live import Live
+from wellclear.service.plan_desk import open_desk
 from wellclear.service.routers import agreements, plans, web
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
@@ -55,6 +56,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         store = await asyncio.to_thread(open_store, config.db)
         live = await asyncio.to_thread(Live, config, store)
         app.state.live = live
+        app.state.plans = await asyncio.to_thread(open_desk, live)  # conformance from the start
         tasks = (
             [asyncio.create_task(live.run()), asyncio.create_task(live.run_incidents())]
             if config.run_ticks

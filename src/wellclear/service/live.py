@@ -95,6 +95,7 @@ class Live:
         self._lock = threading.Lock()  # batches: stored and queued in id order
         self._tick_lock = threading.Lock()  # one tick at a time
         self._incident_lock = threading.Lock()
+        self.agreement_lock = threading.Lock()  # one workflow step at a time (its router)
         self._pending: list[tuple[int, pd.DataFrame]] = []
         self.subscribers: set[Subscriber] = set()
         self.open_alerts: dict[str, dict[str, Any]] = {}

@@ -199,3 +199,18 @@ class Operation(Base):
     agreement_version: Mapped[str] = mapped_column(String(64))
     updated_t: Mapped[float] = mapped_column(Float)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class PlanNotice(Base):
+    """One notice of the planned operations to one recipient (a party's name, or ``cell``):
+    a conflict from another's filing, a Contingent operation that meets the recipient's, an
+    operation's conformance. Stored before it is pushed; ``id`` increases in the order notices
+    are stored, so each recipient's stream is in increasing ids (``Last-Event-ID``)."""
+
+    __tablename__ = "plan_notices"
+    __table_args__ = (Index("ix_plan_notices_party_id", "party", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party: Mapped[str] = mapped_column(String(64))
+    t: Mapped[float] = mapped_column(Float)
+    payload: Mapped[str] = mapped_column(Text)

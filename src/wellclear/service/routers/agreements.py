@@ -10,7 +10,6 @@ common to the parties that sign it: every caller may read them.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from typing import Any
 
@@ -25,7 +24,6 @@ from wellclear.service.deps import Caller, LiveDep
 from wellclear.store.agreements import append_step
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
-_lock = threading.Lock()  # one step at a time per process (the store's key refuses the rest)
 
 
 class StepBody(BaseModel):
@@ -72,7 +70,7 @@ def post_step(body: StepBody, who: Caller, live: LiveDep) -> dict[str, Any]:
         raise HTTPException(422, str(err)) from None
     if step.party != who.name:
         raise HTTPException(403, f"step by {step.party!r}: a party signs its own steps only")
-    with _lock:
+    with live.agreement_lock:  # one step at a time per service (the store's key refuses the rest)
         history, _ = stored(live.store, live.config.agreement.base)
         if body.document is not None:
             history.documents[step.digest] = body.document

@@ -5,103 +5,45 @@ parties' operations and the zones that bind it (:mod:`wellclear.plans.operations
 with its conflicts, or 409 where the agreement's priority rules refuse it. A party sees its own
 operations and, of another's, only what meets its own: the common footprint, altitude band and
 time window and the other's priority (never its id, party, mission, other volumes or
-aircraft). The cell and observers see every operation. Contingent operations and
-nonconformance are announced in ``GET /v1/operations/notices``.
+aircraft). The cell and observers see every operation. Conflicts from others' filings,
+Contingent operations and nonconformance are announced as notices, stored before they are
+pushed (:mod:`~wellclear.service.plan_desk`): ``GET /v1/operations/notices`` (``?after=ID``)
+and ``GET /v1/operations/notices/stream`` (Server-Sent Events, ``Last-Event-ID``).
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from wellclear.plans.conformance import monitor
-from wellclear.plans.operations import Conflict, Operation, Plans, footprint_json, parse_operation
+from wellclear.plans.operations import (
+    Conflict,
+    Decision,
+    Operation,
+    footprint_json,
+    parse_operation,
+)
 from wellclear.plans.volumes import PlanError
 from wellclear.service.deps import Caller, LiveDep
 from wellclear.service.live import Live
+from wellclear.service.plan_desk import Desk, notice_stream, visible
+from wellclear.store.notices import notices_after
 from wellclear.store.parties import Principal
-from wellclear.store.plans import operations, put_operation
 from wellclear.timeutil import iso
 
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
-@dataclass
-class Desk:
-    """The service's operations (one per app, on ``app.state.plans``) and its notices."""
-
-    plans: Plans
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (party, notice)
-    digest: str = ""  # of the agreement whose rules and zones ``plans`` holds
-
-    def notify(self, parties: set[str], notice: dict[str, Any]) -> None:
-        self.notices.extend((p, notice) for p in sorted(parties))
-
-
 def _desk(request: Request) -> Desk:
-    app = request.app
-    desk: Desk | None = getattr(app.state, "plans", None)
-    if desk is None:
-        live: Live = app.state.live
-        a = live.config.agreement
-        desk = Desk(Plans(a.plans, a.zones(), a.party_state()), digest=a.digest())
-        stored = []
-        for op_id, party, state, filed in operations(live.store):
-            op = parse_operation(filed, party, f"stored operation {op_id}")
-            op.id, op.state = op_id, state
-            stored.append(op)
-        desk.plans.load(stored, {})
-        for op in stored:  # the conflicts again, as they stand among what is stored
-            if op.state != "Ended":
-                desk.plans.conflicts[op.id] = desk.plans.check(op)
-        app.state.plans = desk
-        live.after_tick.append(lambda states, t: _monitor(live, desk, states, t))
+    desk: Desk = request.app.state.plans
     return desk
 
 
 DeskDep = Annotated[Desk, Depends(_desk)]
-
-
-def _monitor(live: Live, desk: Desk, states: Any, t: float) -> None:
-    """Conformance at each tick: Activated <-> Nonconforming, the party and the cell told."""
-    rules = live.config.agreement.plans
-    with desk.lock:
-        ops = list(desk.plans.operations.values())
-        for op, state in monitor(
-            ops, states, t, rules.margin_horizontal.m, rules.margin_vertical.m
-        ):
-            op.state = state
-            _store(live, op)
-            desk.notify({op.party}, {"t": iso(t), "operation": op.id, "state": state})
-
-
-def _store(live: Live, op: Operation) -> None:
-    filed = {
-        "volumes": [
-            dict(v.shape)
-            | {"alt_lo_m": v.alt_lo_m, "alt_hi_m": v.alt_hi_m, "start": v.t_start, "end": v.t_end}
-            for v in op.volumes
-        ],
-        "priority": op.priority,
-        "aircraft": list(op.aircraft),
-        "mission": op.mission,
-    }
-    put_operation(
-        live.store,
-        op.id,
-        op.party,
-        op.state,
-        op.priority,
-        (op.t_start, op.t_end),
-        live.version,
-        filed,
-    )
 
 
 def _conflict(who: Principal, c: Conflict) -> dict[str, Any]:
@@ -156,31 +98,42 @@ def file_operation(
     body: dict[str, Any], who: Caller, live: LiveDep, desk: DeskDep
 ) -> dict[str, Any]:
     """File an operation (``volumes``, ``priority``, ``aircraft``, ``mission``)."""
+    op = _parsed(body, who, live)
+    with desk.lock:
+        desk.follow(live.config.agreement)  # the version the engine runs on decides
+        decision = desk.plans.file(op, time.time())
+        return _decided(who, desk, decision)
+
+
+def _parsed(body: dict[str, Any], who: Principal, live: Live) -> Operation:
+    """The operation a party files or changes to (403 for the cell and observers, 422 with
+    the field for a bad one), under the agreement version the engine runs on."""
     if who.role != "party":
-        raise HTTPException(403, "only a party files operations")
+        raise HTTPException(403, "only a party files or changes operations")
     try:
         op = parse_operation(body, who.name)
     except PlanError as err:
         raise HTTPException(422, str(err)) from None
     op.version = live.version
-    with desk.lock:
-        a = live.config.agreement  # the version the engine runs on decides
-        if a.digest() != desk.digest:
-            desk.plans.rules, desk.plans.zones = a.plans, a.zones()
-            desk.plans.party_state, desk.digest = a.party_state(), a.digest()
-        decision = desk.plans.file(op, time.time())
-        if not decision.accepted:
-            raise HTTPException(
-                409,
-                {
-                    "refused": decision.reason,
-                    "conflicts": [_conflict(who, c) for c in decision.conflicts],
-                },
-            )
-        _store(live, op)
-        told = {c.other_party for c in decision.conflicts if c.other_party}
-        desk.notify(told, {"t": iso(time.time()), "conflict_with_new_operation": True})
-        return _view(who, op, desk.plans.conflicts.get(op.id, []))
+    return op
+
+
+def _decided(who: Principal, desk: Desk, decision: Decision) -> dict[str, Any]:
+    """The answer to a filing or a change (under the desk's lock): 409 with the conflicts
+    where refused; else the operation stored, the other parties it meets told."""
+    op = decision.operation
+    if not decision.accepted:
+        raise HTTPException(
+            409,
+            {
+                "refused": decision.reason,
+                "conflicts": [_conflict(who, c) for c in decision.conflicts],
+            },
+        )
+    told = sorted({c.other_party for c in decision.conflicts if c.other_party})
+    notice = {"t": iso(time.time()), "conflict_with_new_operation": True}
+    desk.commit(op, [(party, notice) for party in told])
+    return _view(who, op, desk.plans.conflicts.get(op.id, []))
 
 
 def _own(who: Principal, desk: Desk, operation_id: str) -> Operation:
@@ -201,12 +154,33 @@ def list_operations(who: Caller, desk: DeskDep) -> dict[str, Any]:
 
 
 @router.get("/notices")
-def notices(who: Caller, desk: DeskDep) -> dict[str, Any]:
-    """Announcements: conflicts from others' filings, Contingent operations that meet the
-    caller's, its own operations' conformance (the cell: all)."""
-    with desk.lock:
-        mine = [n for p, n in desk.notices if who.role != "party" or p == who.name]
-    return {"notices": mine}
+def notices(
+    who: Caller,
+    desk: DeskDep,
+    after: Annotated[int, Query(ge=0, description="only notices with a greater id")] = 0,
+) -> dict[str, Any]:
+    """Announcements, oldest first, each with its ``id``: conflicts from others' filings,
+    Contingent operations that meet the caller's, its own operations' conformance (the cell
+    and observers: all, each with whom it went ``to``); at most 10,000 a page (the next:
+    ``after`` the last id)."""
+    party = who.name if who.role == "party" else None
+    return {"notices": [visible(who, n) for n in notices_after(desk.live.store, after, party)]}
+
+
+@router.get("/notices/stream")
+async def notices_stream(
+    who: Caller,
+    desk: DeskDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """The caller's notices as Server-Sent Events (``id`` = the notice's id, increasing;
+    ``Last-Event-ID`` replays what came after it, from the store)."""
+    try:
+        after = int(last_event_id) if last_event_id else None
+    except ValueError:
+        raise HTTPException(400, f"Last-Event-ID {last_event_id!r}: not a number") from None
+
+    return StreamingResponse(notice_stream(desk, who, after), media_type="text/event-stream")
 
 
 @router.get("/{operation_id}")
@@ -217,9 +191,27 @@ def get_operation(operation_id: str, who: Caller, desk: DeskDep) -> dict[str, An
         return _view(who, op, desk.plans.conflicts.get(op.id, []))
 
 
+@router.put("/{operation_id}")
+def change_operation(
+    operation_id: str, body: dict[str, Any], who: Caller, live: LiveDep, desk: DeskDep
+) -> dict[str, Any]:
+    """A new version of one of the caller's operations (not Ended): checked as a filing is,
+    409 where the agreement's rules refuse it (the old version stays); the parties it now
+    meets are told, as for a filing."""
+    new = _parsed(body, who, live)
+    with desk.lock:
+        _own(who, desk, operation_id)
+        desk.follow(live.config.agreement)
+        try:
+            decision = desk.plans.change(operation_id, new, time.time())
+        except PlanError as err:
+            raise HTTPException(409, str(err)) from None
+        return _decided(who, desk, decision)
+
+
 @router.post("/{operation_id}/state")
 def move_operation(
-    operation_id: str, body: StateBody, who: Caller, live: LiveDep, desk: DeskDep
+    operation_id: str, body: StateBody, who: Caller, desk: DeskDep
 ) -> dict[str, Any]:
     """Activate, declare Contingent (announced to every party whose operations it meets) or
     end one of the caller's operations."""
@@ -232,21 +224,15 @@ def move_operation(
             desk.plans.move(op.id, body.state)
         except PlanError as err:
             raise HTTPException(409, str(err)) from None
-        _store(live, op)
+        told: list[tuple[str, dict[str, Any]]] = []
         if body.state == "Contingent":
             windows = [_conflict(who, c) for c in desk.plans.conflicts.get(op.id, [])]
-            for party in concerned:
-                desk.notify(
-                    {party},
-                    {
-                        "t": iso(time.time()),
-                        "contingent": [
-                            {k: w[k] for k in ("footprint", "alt_lo_m", "alt_hi_m", "start", "end")}
-                            for w in windows
-                        ],
-                    },
-                )
-            desk.notify(
-                {"cell"}, {"t": iso(time.time()), "operation": op.id, "state": "Contingent"}
-            )
+            met = [
+                {k: w[k] for k in ("footprint", "alt_lo_m", "alt_hi_m", "start", "end")}
+                for w in windows
+            ]
+            now = iso(time.time())
+            told = [(party, {"t": now, "contingent": met}) for party in sorted(concerned)]
+            told.append(("cell", {"t": now, "operation": op.id, "state": "Contingent"}))
+        desk.commit(op, told)
         return _view(who, op, desk.plans.conflicts.get(op.id, []))
