@@ -21,34 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wellclear.feeds.bits import carry_slots
 from wellclear.formats.feeds import FeedResult
 from wellclear.formats.modes import Frames, decode_frames
 from wellclear.formats.sbs import parse_sbs
 
-_POSITION_TC = set(range(9, 19)) | {20, 21, 22}
 _SBS_CARRIED = {"1", "4", "5", "6", "7"}
-
-
-def carry_slot(frame: str) -> tuple[str, int] | None:
-    """(ICAO address, slot) of an ADS-B frame worth carrying: 0/1 airborne position of even/odd
-    CPR format, 2 airborne velocity, 3 identification; None for the others.
-
-    Bits (1-based, of the 112): DF 1-5, AA 9-32, TC 33-37, CPR format F 54 (DO-260B 2.2.3.2.3).
-    """
-    if len(frame) != 28:
-        return None
-    df = int(frame[0:2], 16) >> 3
-    if df not in (17, 18):
-        return None
-    tc = int(frame[8:10], 16) >> 3
-    icao = frame[2:8].lower()
-    if tc in _POSITION_TC:
-        return icao, (int(frame[13], 16) >> 2) & 1
-    if tc == 19:
-        return icao, 2
-    if 1 <= tc <= 4:
-        return icao, 3
-    return None
 
 
 @dataclass
@@ -58,7 +36,7 @@ class ModeSMerger:
     source: str
     reference: tuple[float, float] | None = None
     max_age_s: float = 10.0
-    _carry: dict[tuple[str, int], tuple[float, str]] = field(default_factory=dict)
+    _carry: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
 
     def decode(self, t: np.ndarray, hexes: list[str], line: np.ndarray) -> FeedResult:
         """States of the frames (times ``t`` unix s, message numbers ``line`` > 0)."""
@@ -81,10 +59,13 @@ class ModeSMerger:
         result.counts = {k: v for k, v in result.counts.items() if k in ("frames", "not_decoded")}
         result.counts["frames"] = len(hexes)
         result.counts["positions"] = len(result.frame)
-        for when, frame in zip(t.tolist(), hexes, strict=True):
-            slot = carry_slot(frame)
-            if slot is not None:
-                self._carry[slot] = (when, frame.lower())
+        lowered = frames.hex[n0:]
+        address, slot = carry_slots(list(lowered))
+        rows = np.flatnonzero(slot >= 0)
+        key = address[rows] * 4 + slot[rows]
+        _, last = np.unique(key[::-1], return_index=True)  # the latest frame of each slot
+        for i in rows[len(rows) - 1 - last].tolist():
+            self._carry[(int(address[i]), int(slot[i]))] = (float(t[i]), str(lowered[i]))
         return result
 
 
