@@ -29,7 +29,11 @@ def feed_command(
             "aircraft belong to which party; others go to 'unknown'. Needs the cell's token.",
         ),
     ] = None,
-    batch: Annotated[float, typer.Option("--batch", help="Seconds per batch.")] = 1.0,
+    batch: Annotated[
+        float | None,
+        typer.Option("--batch", help="Seconds per batch [default: SBS 0.1, Mode S 1]."),
+    ] = None,
+    decoders: Annotated[int, typer.Option("--decoders", help="Mode S decoding processes.")] = 1,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
     ] = None,
@@ -64,13 +68,16 @@ def feed_command(
         if reference is not None:
             lat, _, lon = reference.partition(",")
             ref = (float(lat), float(lon))
-        if batch <= 0 or report <= 0 or retry_cap <= 0:
+        if (batch is not None and batch <= 0) or report <= 0 or retry_cap <= 0:
             raise ValueError("--batch, --report and --retry-cap must be positive")
+        if decoders < 1:
+            raise ValueError(f"--decoders {decoders}: expected at least 1")
     except (DecodeError, ValueError, OSError) as err:
         raise fail(str(err)) from None
     options = {
         "party_map": rules,
         "batch_s": batch,
+        "decoders": decoders,
         "max_future_s": max_future,
         "max_past_s": max_past,
         "reference": ref,

@@ -1,15 +1,12 @@
-"""Messages merged per aircraft into states, batch after batch, as one decoding of the whole
-stream would merge them.
+"""Mode S messages merged per aircraft into states, batch after batch, as one decoding of the
+whole stream would merge them (SBS lines are merged one at a time: :mod:`.sbsstream`).
 
-Each batch is decoded by the readers' own decoders (:func:`wellclear.formats.modes.
-decode_frames`, rs1090's stateful CPR within a call; :func:`wellclear.formats.sbs.parse_sbs`),
-with, in front of it, the messages it may need from before: per aircraft the latest airborne
-position of each CPR parity (so that a position pairs with one of the previous batch: global
-decoding, then local from it), the latest velocity and the latest identification (Mode S);
-the latest message of each transmission type a position takes something from (SBS: 1
-identification, 4 velocity, 5/6/7 altitude; positions, whole in themselves, are not carried).
-Rows that come from those carried messages are left out of the batch's states (they were
-states of an earlier batch).
+Each batch is decoded by the readers' own decoder (:func:`wellclear.formats.modes.
+decode_frames`, rs1090's stateful CPR within a call), with, in front of it, the messages it
+may need from before: per aircraft the latest airborne position of each CPR parity (so that a
+position pairs with one of the previous batch: global decoding, then local from it), the
+latest velocity and the latest identification. Rows that come from those carried messages are
+left out of the batch's states (they were states of an earlier batch).
 
 A merger belongs to one feed task and is not safe for concurrent use.
 """
@@ -19,14 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from wellclear.feeds.bits import carry_slots
 from wellclear.formats.feeds import FeedResult
 from wellclear.formats.modes import Frames, decode_frames
-from wellclear.formats.sbs import parse_sbs
-
-_SBS_CARRIED = {"1", "4", "5", "6", "7"}
 
 
 @dataclass
@@ -66,39 +59,4 @@ class ModeSMerger:
         _, last = np.unique(key[::-1], return_index=True)  # the latest frame of each slot
         for i in rows[len(rows) - 1 - last].tolist():
             self._carry[(int(address[i]), int(slot[i]))] = (float(t[i]), str(lowered[i]))
-        return result
-
-
-@dataclass
-class SbsMerger:
-    """SBS lines of one feed, decoded batch by batch with what each aircraft carried."""
-
-    source: str
-    tz: str = "UTC"
-    max_age_s: float = 10.0
-    _carry: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def decode(self, lines: list[str]) -> FeedResult:
-        """States of the lines (numbered from 1 in the batch; rejects name those numbers)."""
-        carried = list(self._carry.values())
-        n0 = len(carried)
-        result = parse_sbs(
-            carried + lines, source=self.source, tz=self.tz, max_age_s=self.max_age_s
-        )
-        states = result.frame
-        keep = states["line"].to_numpy() > n0
-        result.states = states[keep].assign(line=states["line"][keep] - n0).reset_index(drop=True)
-        rejects = result.rejects
-        if len(rejects):
-            lines_no = pd.to_numeric(rejects["line"]).to_numpy()
-            rejects = rejects[lines_no > n0].copy()
-            rejects["line"] = pd.to_numeric(rejects["line"]) - n0
-        result.rejects = rejects.reset_index(drop=True)
-        for text in lines:
-            cells = text.split(",", 5)
-            if len(cells) > 4 and cells[0] == "MSG" and cells[1].strip() in _SBS_CARRIED:
-                self._carry[(cells[4].strip().lower(), cells[1].strip())] = text
-        if len(self._carry) > 50_000:  # aircraft long gone: keep the newest half
-            items = list(self._carry.items())
-            self._carry = dict(items[len(items) // 2 :])
         return result

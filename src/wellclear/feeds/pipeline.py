@@ -21,8 +21,13 @@ counted, not sent. Every message is counted: read, decoded into a state, or reje
 (bytes outside a Beast message, unknown types, frames cut by the next one or by a disconnect,
 lines that are not SBS, frames rs1090 does not accept ...).
 
-The reading task and the batching task share :class:`Counters` and the pending buffer; both run
-on one event loop (no locks), decoding in a worker thread one batch at a time.
+SBS lines are parsed and merged as they arrive (:class:`~wellclear.feeds.sbsstream.
+SbsStream`), and a batch, every 0.1 s by default, is what they made since the last; Mode S
+frames are decoded a batch (1 s by default) at a time, in a worker thread, by one merger or by
+``decoders`` processes (:class:`~wellclear.feeds.pool.DecoderPool`).
+
+The reading task and the batching task share :class:`Counters`, the pending buffer and the SBS
+stream; both run on one event loop (no locks); only Mode S decoding leaves it.
 """
 
 from __future__ import annotations
@@ -39,14 +44,20 @@ import numpy as np
 import pandas as pd
 
 from wellclear.feeds.framing import BeastFramer, LineFramer
-from wellclear.feeds.merge import ModeSMerger, SbsMerger
+from wellclear.feeds.merge import ModeSMerger
 from wellclear.feeds.partymap import Rule, assign_parties
+from wellclear.feeds.pool import DecoderPool
+from wellclear.feeds.sbsstream import SbsStream
 from wellclear.feeds.sender import Sender
 from wellclear.feeds.tcp import Backoff, Link, connect_chunks
 from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
 from wellclear.formats.feeds import FeedResult
 
 KINDS = ("sbs", "beast", "raw")
+BATCH_S = {"sbs": 0.1, "beast": 1.0, "raw": 1.0}
+"""Default seconds between batches: SBS lines are merged as they arrive, so a batch costs
+little and a short period keeps the latency low; Mode S batches are decoded by rs1090 with
+each aircraft's carried messages in front, which a longer period amortises."""
 SENT_COLUMNS = ("id", "callsign", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")
 
 
@@ -106,6 +117,8 @@ class Counters:
     max_lag_s: float = 0.0
     added_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     """The last batches': from cutting the batch to its acknowledgement (decode, send, store)."""
+    lags_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    """The last batches': from the arrival of their oldest message to their acknowledgement."""
 
     def line(self, link: Link, sender: Sender) -> str:
         why = ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items()) if v) or "none"
@@ -128,7 +141,10 @@ class Feed:
     source: Source
     sender: Sender
     party_map: list[Rule] | None = None
-    batch_s: float = 1.0
+    batch_s: float | None = None
+    """Seconds between batches; None: :data:`BATCH_S` of the source's kind."""
+    decoders: int = 1
+    """Mode S decoding processes (:class:`DecoderPool` when more than 1)."""
     max_future_s: float = 5.0
     max_past_s: float = 120.0
     reference: tuple[float, float] | None = None
@@ -138,10 +154,22 @@ class Feed:
     clock: BeastClock = field(default_factory=BeastClock)
     _pending: list[tuple[float, Any]] = field(default_factory=list)
     _oldest: float = 0.0  # arrival of the oldest pending message
+    _stream: SbsStream | None = None  # SBS: lines merged as they arrive
+    _unsent: bool = False  # SBS: lines fed to the stream since the last take
 
-    def _merger(self) -> ModeSMerger | SbsMerger:
+    def __post_init__(self) -> None:
+        if self.source.kind == "sbs":
+            self._stream = SbsStream(str(self.source))
+
+    @property
+    def period_s(self) -> float:
+        return BATCH_S[self.source.kind] if self.batch_s is None else self.batch_s
+
+    def _merger(self) -> ModeSMerger | DecoderPool:
         name = str(self.source)
-        return SbsMerger(name) if self.source.kind == "sbs" else ModeSMerger(name, self.reference)
+        if self.decoders > 1:
+            return DecoderPool(name, self.decoders, self.reference)
+        return ModeSMerger(name, self.reference)
 
     async def read(self) -> None:
         """Read the source for ever, framing what arrives into :attr:`_pending`."""
@@ -153,7 +181,7 @@ class Feed:
             self.source.host, self.source.port, self.backoff, self.link
         ):
             now = time.time()
-            if not self._pending:
+            if not (self._pending or self._unsent):
                 self._oldest = now
             if chunk is None:
                 if framer.cut():
@@ -177,31 +205,43 @@ class Feed:
                     self.counters.messages += framer.overlong
                     framer.overlong = 0
                 self.counters.messages += len(lines)
-                self._pending.extend((now, line) for line in lines)
+                if self._stream is not None:
+                    self._stream.feed(lines)
+                    self._unsent = self._unsent or bool(lines)
+                else:
+                    self._pending.extend((now, line) for line in lines)
 
-    def decode(self, merger: ModeSMerger | SbsMerger, batch: list[tuple[float, Any]]) -> FeedResult:
-        """The states of a batch of framed messages (counting the rejected ones)."""
+    def take_sbs(self) -> FeedResult:
+        """The states of the SBS lines read since the last take (counting the rejected)."""
+        assert self._stream is not None, "not an SBS feed"
+        self._unsent = False
+        return self._count_rejects(self._stream.take())
+
+    def decode(
+        self, merger: ModeSMerger | DecoderPool, batch: list[tuple[float, Any]]
+    ) -> FeedResult:
+        """The states of a batch of framed Mode S messages (counting the rejected ones)."""
         rejected = self.counters.rejected
-        if isinstance(merger, SbsMerger):
-            result = merger.decode([m for _, m in batch])
-        else:
-            if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
-                arrival = max(a for a, _ in batch)
-                times = self.clock.times([item[0] for _, item in batch], arrival)
-                batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
-            t, hexes = [], []
-            for when, item in batch:
-                text = item.strip().lstrip("*").rstrip(";").lower()
-                if len(text) in (14, 28) and all(c in "0123456789abcdef" for c in text):
-                    t.append(when)
-                    hexes.append(text)
-                elif item.strip():
-                    rejected["not a Mode S frame"] += 1
-            line = np.arange(1, len(hexes) + 1, dtype=np.int64)
-            result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
-            rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
+        if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
+            arrival = max(a for a, _ in batch)
+            times = self.clock.times([item[0] for _, item in batch], arrival)
+            batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
+        t, hexes = [], []
+        for when, item in batch:
+            text = item.strip().lstrip("*").rstrip(";").lower()
+            if len(text) in (14, 28) and all(c in "0123456789abcdef" for c in text):
+                t.append(when)
+                hexes.append(text)
+            elif item.strip():
+                rejected["not a Mode S frame"] += 1
+        line = np.arange(1, len(hexes) + 1, dtype=np.int64)
+        result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
+        rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
+        return self._count_rejects(result)
+
+    def _count_rejects(self, result: FeedResult) -> FeedResult:
         for column in result.rejects["column"] if len(result.rejects) else []:
-            rejected[f"bad {column}"] += 1  # the reader's field: message_type, fields, lat...
+            self.counters.rejected[f"bad {column}"] += 1  # the reader's field: fields, lat...
         return result
 
     def records(self, states: pd.DataFrame) -> list[dict[str, Any]]:
@@ -224,27 +264,50 @@ class Feed:
         return records
 
     async def batches(self, stop: asyncio.Event) -> None:
-        """Every ``batch_s``: decode what was read, send it, until ``stop`` (then once more)."""
-        merger = self._merger()
-        while True:
-            stopping = stop.is_set()
-            if not stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.batch_s)
-            batch, self._pending, oldest = self._pending, [], self._oldest
-            cut = time.time()
-            if batch:
-                result = await asyncio.to_thread(self.decode, merger, batch)
-                records = self.records(result.frame)
+        """Every :attr:`period_s` (a fixed timer; at once when behind it): take or decode what
+        was read and send it, until ``stop`` (then once more). A batch is made while the one
+        before it is still being acknowledged, and sent once that one is (in order)."""
+        merger = None if self._stream is not None else self._merger()
+        inflight: asyncio.Task[None] | None = None
+        due = time.monotonic()
+        try:
+            while True:
+                stopping = stop.is_set()
+                if not stopping:
+                    due = max(due + self.period_s, time.monotonic())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), due - time.monotonic())
+                oldest, cut = self._oldest, time.time()
+                result = None
+                if merger is None:
+                    result = self.take_sbs() if self._unsent else None
+                else:
+                    batch, self._pending = self._pending, []
+                    if batch:
+                        result = await asyncio.to_thread(self.decode, merger, batch)
+                records = [] if result is None else self.records(result.frame)
                 self.counters.states += len(records)
                 if records:
-                    await self.sender.send(records)
-                    self.counters.batches += 1
-                    self.counters.added_s.append(time.time() - cut)
-                    self.counters.lag_s = time.time() - oldest
-                    self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
-            if stopping:
-                return
+                    if inflight is not None:
+                        await inflight
+                    inflight = asyncio.create_task(self._post(records, oldest, cut))
+                if stopping:
+                    if inflight is not None:
+                        await inflight
+                    return
+        finally:
+            if inflight is not None and not inflight.done():
+                inflight.cancel()
+            if isinstance(merger, DecoderPool):
+                merger.close()
+
+    async def _post(self, records: list[dict[str, Any]], oldest: float, cut: float) -> None:
+        await self.sender.send(records)
+        self.counters.batches += 1
+        self.counters.added_s.append(time.time() - cut)
+        self.counters.lag_s = time.time() - oldest
+        self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
+        self.counters.lags_s.append(self.counters.lag_s)
 
 
 def _decoded(result: FeedResult) -> int:
