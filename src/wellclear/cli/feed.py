@@ -17,7 +17,11 @@ from wellclear.cli.detect import fail
 @app.command("feed")
 def feed_command(
     source: Annotated[
-        str, typer.Argument(help="sbs://HOST:PORT, beast://HOST:PORT or raw://HOST:PORT.")
+        str,
+        typer.Argument(
+            help="sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, aircraft-json:PATH_OR_URL "
+            "or opensky:LAMIN,LOMIN,LAMAX,LOMAX (both polled every --batch seconds)."
+        ),
     ],
     server: Annotated[str, typer.Option("--server", help="The service, http://HOST:PORT.")],
     token: Annotated[str, typer.Option("--token", help="The feed's party (or cell) token.")],
@@ -31,9 +35,17 @@ def feed_command(
     ] = None,
     batch: Annotated[
         float | None,
-        typer.Option("--batch", help="Seconds per batch [default: SBS 0.1, Mode S 1]."),
+        typer.Option(
+            "--batch",
+            help="Seconds per batch or poll [default: SBS 0.1, Mode S 1, aircraft-json 1, "
+            "opensky 10].",
+        ),
     ] = None,
     decoders: Annotated[int, typer.Option("--decoders", help="Mode S decoding processes.")] = 1,
+    opensky_url: Annotated[
+        str | None,
+        typer.Option("--opensky-url", help="The states/all endpoint [default: OpenSky's]."),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
     ] = None,
@@ -78,6 +90,7 @@ def feed_command(
         "party_map": rules,
         "batch_s": batch,
         "decoders": decoders,
+        **({} if opensky_url is None else {"opensky_url": opensky_url}),
         "max_future_s": max_future,
         "max_past_s": max_past,
         "reference": ref,

@@ -6,6 +6,8 @@ Sources (``wellclear feed SOURCE``):
 ``sbs://HOST:PORT``        SBS-1/BaseStation text (dump1090/readsb port 30003)
 ``beast://HOST:PORT``      Beast binary (port 30005)
 ``raw://HOST:PORT``        raw ``*HEX;`` frames, one a line (port 30002)
+``aircraft-json:PATH|URL``  readsb/dump1090 ``aircraft.json``, polled (:mod:`.poll`)
+``opensky:BBOX``           OpenSky REST ``states/all`` in ``LAMIN,LOMIN,LAMAX,LOMAX``, polled
 =========================  ===================================================================
 
 Times: SBS lines carry their own; raw frames are stamped with the time they arrived; Beast
@@ -40,12 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import numpy as np
 import pandas as pd
 
 from wellclear.feeds.framing import BeastFramer, LineFramer
 from wellclear.feeds.merge import ModeSMerger
 from wellclear.feeds.partymap import Rule, assign_parties
+from wellclear.feeds.poll import OPENSKY_URL, PERIOD_S, POLLED, Poller, PollError
 from wellclear.feeds.pool import DecoderPool
 from wellclear.feeds.sbsstream import SbsStream
 from wellclear.feeds.sender import Sender
@@ -64,19 +68,28 @@ SENT_COLUMNS = ("id", "callsign", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg
 @dataclass(frozen=True)
 class Source:
     kind: str
-    host: str
-    port: int
+    host: str = ""
+    port: int = 0
+    target: str = ""
+    """A polled source's path, URL or box."""
 
     def __str__(self) -> str:
+        if self.kind in POLLED:
+            return f"{self.kind}:{self.target}"
         return f"{self.kind}://{self.host}:{self.port}"
 
 
 def parse_source(text: str) -> Source:
     """The source of ``wellclear feed SOURCE``; ``ValueError`` naming the forms it accepts."""
+    kind, colon, rest = text.partition(":")
+    if colon and kind in POLLED:
+        Poller(kind, rest)  # checks the path or box
+        return Source(kind, target=rest)
     parts = urlsplit(text)
     if parts.scheme not in KINDS or not parts.hostname or parts.port is None:
         raise ValueError(
-            f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT or raw://HOST:PORT"
+            f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, "
+            "aircraft-json:PATH_OR_URL or opensky:LAMIN,LOMIN,LAMAX,LOMAX"
         )
     return Source(parts.scheme, parts.hostname, parts.port)
 
@@ -117,6 +130,8 @@ class Counters:
     max_lag_s: float = 0.0
     added_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     """The last batches': from cutting the batch to its acknowledgement (decode, send, store)."""
+    unchanged: int = 0
+    """Polled sources: reports not sent again (their position time had been sent)."""
     lags_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     """The last batches': from the arrival of their oldest message to their acknowledgement."""
 
@@ -130,6 +145,7 @@ class Counters:
             f"reports rejected by the server {sent.rejected_by_server}: "
             f"{sent.last_rejected or 'none'}), lag {self.lag_s:.3f} s "
             f"(max {self.max_lag_s:.3f}), connections {link.connected}, drops {link.drops}"
+            + (f", unchanged {self.unchanged}" if self.unchanged else "")
         )
 
 
@@ -145,6 +161,7 @@ class Feed:
     """Seconds between batches; None: :data:`BATCH_S` of the source's kind."""
     decoders: int = 1
     """Mode S decoding processes (:class:`DecoderPool` when more than 1)."""
+    opensky_url: str = OPENSKY_URL
     max_future_s: float = 5.0
     max_past_s: float = 120.0
     reference: tuple[float, float] | None = None
@@ -156,14 +173,19 @@ class Feed:
     _oldest: float = 0.0  # arrival of the oldest pending message
     _stream: SbsStream | None = None  # SBS: lines merged as they arrive
     _unsent: bool = False  # SBS: lines fed to the stream since the last take
+    _poller: Poller | None = None  # polled sources: a poll each period instead of a reader
 
     def __post_init__(self) -> None:
         if self.source.kind == "sbs":
             self._stream = SbsStream(str(self.source))
+        if self.source.kind in POLLED:
+            self._poller = Poller(self.source.kind, self.source.target, self.opensky_url)
 
     @property
     def period_s(self) -> float:
-        return BATCH_S[self.source.kind] if self.batch_s is None else self.batch_s
+        if self.batch_s is not None:
+            return self.batch_s
+        return PERIOD_S[self.source.kind] if self._poller else BATCH_S[self.source.kind]
 
     def _merger(self) -> ModeSMerger | DecoderPool:
         name = str(self.source)
@@ -172,7 +194,10 @@ class Feed:
         return ModeSMerger(name, self.reference)
 
     async def read(self) -> None:
-        """Read the source for ever, framing what arrives into :attr:`_pending`."""
+        """Read the source for ever, framing what arrives into :attr:`_pending` (a polled
+        source has nothing to read between polls: :meth:`batches` polls it)."""
+        if self._poller is not None:
+            return
         framer: LineFramer | BeastFramer = (
             BeastFramer() if self.source.kind == "beast" else LineFramer()
         )
@@ -267,7 +292,9 @@ class Feed:
         """Every :attr:`period_s` (a fixed timer; at once when behind it): take or decode what
         was read and send it, until ``stop`` (then once more). A batch is made while the one
         before it is still being acknowledged, and sent once that one is (in order)."""
-        merger = None if self._stream is not None else self._merger()
+        polled = self._poller is not None
+        merger = None if self._stream is not None or polled else self._merger()
+        client = httpx.AsyncClient(timeout=self.sender.timeout_s) if polled else None
         inflight: asyncio.Task[None] | None = None
         due = time.monotonic()
         try:
@@ -279,7 +306,12 @@ class Feed:
                         await asyncio.wait_for(stop.wait(), due - time.monotonic())
                 oldest, cut = self._oldest, time.time()
                 result = None
-                if merger is None:
+                if client is not None:
+                    oldest = cut
+                    result = await self._poll(client)
+                    if result is None:  # failed: the next poll after a backoff wait
+                        due += self.backoff.next()
+                elif merger is None:
                     result = self.take_sbs() if self._unsent else None
                 else:
                     batch, self._pending = self._pending, []
@@ -300,6 +332,36 @@ class Feed:
                 inflight.cancel()
             if isinstance(merger, DecoderPool):
                 merger.close()
+            if client is not None:
+                await client.aclose()
+
+    async def _poll(self, client: httpx.AsyncClient) -> FeedResult | None:
+        """One poll of a polled source: its changed reports as states (None: it failed)."""
+        assert self._poller is not None
+        link = self.link
+        link.attempts += 1
+        try:
+            reports, rejects, read = await self._poller.poll(client)
+        except PollError as err:
+            if not link.last_error:
+                link.say(f"poll failed: {err}")
+            link.drops += 1
+            link.last_error = str(err)
+            return None
+        if link.last_error or not link.connected:
+            link.say(f"polled {self.source}")
+        link.connected += 1
+        link.last_error = ""
+        self.backoff.reset()
+        self.counters.messages += read
+        self.counters.unchanged = self._poller.unchanged
+        self.counters.rejected["no position"] = self._poller.no_position
+        self._count_rejects(FeedResult(reports, rejects, [], {}))
+        if reports.empty:
+            return None
+        baro = reports["alt_baro_m"].to_numpy(np.float64)
+        geo = reports["alt_geo_m"].to_numpy(np.float64)
+        return FeedResult(reports.assign(alt_m=np.where(np.isnan(baro), geo, baro)), rejects)
 
     async def _post(self, records: list[dict[str, Any]], oldest: float, cut: float) -> None:
         await self.sender.send(records)
