@@ -8,6 +8,8 @@ Sources (``wellclear feed SOURCE``):
 ``raw://HOST:PORT``        raw ``*HEX;`` frames, one a line (port 30002)
 ``aircraft-json:PATH|URL``  readsb/dump1090 ``aircraft.json``, polled (:mod:`.poll`)
 ``opensky:BBOX``           OpenSky REST ``states/all`` in ``LAMIN,LOMIN,LAMAX,LOMAX``, polled
+``asterix:FILE``           ASTERIX CAT021/CAT062 recording, followed as it grows
+``asterix-udp://HOST:PORT``  ASTERIX datagrams received on that address (:mod:`.asterixfeed`)
 =========================  ===================================================================
 
 Times: SBS lines carry their own; raw frames are stamped with the time they arrived; Beast
@@ -46,6 +48,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from wellclear.feeds.asterixfeed import ASTERIX, AsterixSource
 from wellclear.feeds.framing import BeastFramer, LineFramer
 from wellclear.feeds.merge import ModeSMerger
 from wellclear.feeds.partymap import Rule, assign_parties
@@ -57,8 +60,8 @@ from wellclear.feeds.tcp import Backoff, Link, connect_chunks
 from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
 from wellclear.formats.feeds import FeedResult
 
-KINDS = ("sbs", "beast", "raw")
-BATCH_S = {"sbs": 0.1, "beast": 1.0, "raw": 1.0}
+KINDS = ("sbs", "beast", "raw", "asterix-udp")
+BATCH_S = {"sbs": 0.1, "beast": 1.0, "raw": 1.0, "asterix-udp": 0.1, "asterix": 1.0}
 """Default seconds between batches: SBS lines are merged as they arrive, so a batch costs
 little and a short period keeps the latency low; Mode S batches are decoded by rs1090 with
 each aircraft's carried messages in front, which a longer period amortises."""
@@ -74,7 +77,7 @@ class Source:
     """A polled source's path, URL or box."""
 
     def __str__(self) -> str:
-        if self.kind in POLLED:
+        if self.kind in (*POLLED, "asterix"):
             return f"{self.kind}:{self.target}"
         return f"{self.kind}://{self.host}:{self.port}"
 
@@ -85,11 +88,16 @@ def parse_source(text: str) -> Source:
     if colon and kind in POLLED:
         Poller(kind, rest)  # checks the path or box
         return Source(kind, target=rest)
+    if colon and kind == "asterix":
+        if not rest:
+            raise ValueError("asterix: expected a FILE after the colon")
+        return Source(kind, target=rest)
     parts = urlsplit(text)
     if parts.scheme not in KINDS or not parts.hostname or parts.port is None:
         raise ValueError(
             f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, "
-            "aircraft-json:PATH_OR_URL or opensky:LAMIN,LOMIN,LAMAX,LOMAX"
+            "aircraft-json:PATH_OR_URL, opensky:LAMIN,LOMIN,LAMAX,LOMAX, asterix:FILE or "
+            "asterix-udp://HOST:PORT"
         )
     return Source(parts.scheme, parts.hostname, parts.port)
 
@@ -173,19 +181,22 @@ class Feed:
     _oldest: float = 0.0  # arrival of the oldest pending message
     _stream: SbsStream | None = None  # SBS: lines merged as they arrive
     _unsent: bool = False  # SBS: lines fed to the stream since the last take
-    _poller: Poller | None = None  # polled sources: a poll each period instead of a reader
+    _poller: Poller | AsterixSource | None = None  # polled: a poll each period, no reader
 
     def __post_init__(self) -> None:
         if self.source.kind == "sbs":
             self._stream = SbsStream(str(self.source))
         if self.source.kind in POLLED:
             self._poller = Poller(self.source.kind, self.source.target, self.opensky_url)
+        if self.source.kind in ASTERIX:
+            src = self.source
+            self._poller = AsterixSource(src.kind, src.target, src.host, src.port)
 
     @property
     def period_s(self) -> float:
         if self.batch_s is not None:
             return self.batch_s
-        return PERIOD_S[self.source.kind] if self._poller else BATCH_S[self.source.kind]
+        return PERIOD_S.get(self.source.kind) or BATCH_S[self.source.kind]
 
     def _merger(self) -> ModeSMerger | DecoderPool:
         name = str(self.source)
@@ -196,6 +207,8 @@ class Feed:
     async def read(self) -> None:
         """Read the source for ever, framing what arrives into :attr:`_pending` (a polled
         source has nothing to read between polls: :meth:`batches` polls it)."""
+        if isinstance(self._poller, AsterixSource):
+            await self._poller.read()
         if self._poller is not None:
             return
         framer: LineFramer | BeastFramer = (
