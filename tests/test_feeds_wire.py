@@ -180,7 +180,8 @@ def test_a_garbage_peer_that_closes_mid_line(kind: str) -> None:
 def test_sources_and_party_map(tmp_path: Path) -> None:
     assert str(parse_source("beast://receiver:30005")) == "beast://receiver:30005"
     with pytest.raises(ValueError, match="expected sbs://HOST:PORT"):
-        parse_source("asterix:cat021.bin")
+        parse_source("tcp://receiver:30005")
+    assert str(parse_source("asterix:cat021.bin")) == "asterix:cat021.bin"
     path = tmp_path / "parties.csv"
     path.write_text("# rules\nrussia,icao-range,150000-157fff\nturkey,callsign-prefix,thy\n")
     rules = load_party_map(path)

@@ -19,8 +19,9 @@ def feed_command(
     source: Annotated[
         str,
         typer.Argument(
-            help="sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, aircraft-json:PATH_OR_URL "
-            "or opensky:LAMIN,LOMIN,LAMAX,LOMAX (both polled every --batch seconds)."
+            help="sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, aircraft-json:PATH_OR_URL, "
+            "opensky:LAMIN,LOMIN,LAMAX,LOMAX (both polled every --batch seconds), asterix:FILE "
+            "or asterix-udp://HOST:PORT."
         ),
     ],
     server: Annotated[str, typer.Option("--server", help="The service, http://HOST:PORT.")],

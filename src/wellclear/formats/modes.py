@@ -189,11 +189,9 @@ def _messages(frames: Frames, reference: tuple[float, float] | None) -> pd.DataF
             i += 1
         rows.append(i)
         i += 1
-    # only the fields used below, read from the records (a frame built from all of rs1090's
-    # ~70 fields cost as much as the decoding itself)
-    table = pd.DataFrame(
-        {c: pd.Series([m.get(c) for m in decoded], dtype=object) for c in MESSAGE_FIELDS}
-    )
+    # only the fields used below (a frame of all of rs1090's ~70 fields cost as much as the
+    # decoding itself); a field no message has is all missing
+    table = pd.DataFrame.from_records(decoded, columns=list(MESSAGE_FIELDS))
     picked = order[np.asarray(rows, dtype=np.int64)]
     table["t"] = frames.t[picked]
     table["line"] = frames.line[picked]
