@@ -94,20 +94,24 @@ def traffic(n_frames: int, seed: int = 16) -> tuple[list[str], np.ndarray]:
 def feed_decoding(
     data: bytes, t: np.ndarray, decoder: ModeSMerger | DecoderPool
 ) -> tuple[int, int, float, float]:
-    """(frames, states, seconds, CPU seconds of this process) of the Beast stream framed and
-    decoded 1 s at a time."""
+    """(frames, states, seconds, CPU seconds of this process) of the Beast stream framed
+    (:class:`BeastFramer`) and decoded by the feed's own path (:meth:`Feed.decode`: the
+    receiver's clock, the decoder), 1 s of data a batch, each arriving as its last frame's
+    time says."""
     began, cpu = time.perf_counter(), time.process_time()
+    feed = Feed(Source("beast", "bench", 0), Sender("http://unused", "unused"))
     framer = BeastFramer()
-    frames: list[str] = []
+    pending: list[tuple[int, str]] = []
     for k in range(0, len(data), 65536):
-        frames += [m[2].hex() for m in framer.feed(data[k : k + 65536])[0]]
+        pending += [(m[1], m[2].hex()) for m in framer.feed(data[k : k + 65536])[0]]
     second = np.floor(t - t[0]).astype(np.int64)
     starts = np.flatnonzero(np.r_[True, np.diff(second) > 0])
     ends = np.r_[starts[1:], len(t)]
     states = 0
     for a, b in zip(starts, ends, strict=True):
-        states += len(decoder.decode(t[a:b], frames[a:b], np.arange(1, b - a + 1)).states)
-    return len(frames), states, time.perf_counter() - began, time.process_time() - cpu
+        arrival = float(t[b - 1])
+        states += len(feed.decode(decoder, [(arrival, m) for m in pending[a:b]]).states)
+    return len(pending), states, time.perf_counter() - began, time.process_time() - cpu
 
 
 Row = tuple[str, float, float, float]  # path, messages/s, seconds, CPU seconds (this process)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
 from wellclear.formats.feeds import FeedResult
 
 KINDS = ("sbs", "beast", "raw", "asterix-udp")
+_RAW_FRAME = re.compile(r"\s*\*?([0-9a-fA-F]{28}|[0-9a-fA-F]{14});?\s*")
+"""A raw output line: ``*HEX;`` (or the bare hex) of a 56- or 112-bit frame."""
 BATCH_S = {"sbs": 0.1, "beast": 1.0, "raw": 1.0, "asterix-udp": 0.1, "asterix": 1.0}
 """Default seconds between batches: SBS lines are merged as they arrive, so a batch costs
 little and a short period keeps the latency low; Mode S batches are decoded by rs1090 with
@@ -264,14 +267,17 @@ class Feed:
             arrival = max(a for a, _ in batch)
             times = self.clock.times([item[0] for _, item in batch], arrival)
             batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
-        t, hexes = [], []
-        for when, item in batch:
-            text = item.strip().lstrip("*").rstrip(";").lower()
-            if len(text) in (14, 28) and all(c in "0123456789abcdef" for c in text):
-                t.append(when)
-                hexes.append(text)
-            elif item.strip():
-                rejected["not a Mode S frame"] += 1
+        if self.source.kind == "beast":  # the framer's Mode S messages: 7 or 14 bytes, hex
+            t, hexes = [when for when, _ in batch], [item for _, item in batch]
+        else:
+            t, hexes = [], []
+            for when, item in batch:
+                found = _RAW_FRAME.fullmatch(item)
+                if found:
+                    t.append(when)
+                    hexes.append(found.group(1).lower())
+                elif item.strip():
+                    rejected["not a Mode S frame"] += 1
         line = np.arange(1, len(hexes) + 1, dtype=np.int64)
         result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
         rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
