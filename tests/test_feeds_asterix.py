@@ -17,11 +17,13 @@ import asterix.generated as gen
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from service_helpers import free_port, serve
+from wellclear.feeds.asterixfeed import parse_radar
 from wellclear.feeds.pipeline import Feed, parse_source
 from wellclear.feeds.sender import Sender
-from wellclear.formats.asterix import _on_day, decode_asterix
+from wellclear.formats.asterix import EARTH_M, _on_day, decode_asterix
 from wellclear.store import open_store
 from wellclear.store.parties import add_party
 from wellclear.store.reports import batches_after
@@ -63,10 +65,22 @@ def _cat062(k: int, tod: float, track: int) -> bytes:
     return bytes(C62.create([C62.cv_record.create(items)]).unparse().to_bytes())
 
 
-def _cat048() -> bytes:
-    rec = C48.cv_record.create(
-        {"010": (("SAC", 1), ("SIC", 4)), "040": (("RHO", (10.0, "NM")), ("THETA", (45.0, "°")))}
-    )
+def _cat048(k: int = 0, tod: float = 0.0, radar: tuple[float, float, float] | None = None) -> bytes:
+    """A plot of ``CHOSEN[k]`` as the radar at ``radar`` (SAC 1, SIC 4) sees it: slant range
+    and azimuth from the geodesic (pyproj) and the sphere's triangle; 10 NM at 45 deg if none."""
+    rho_nm, theta = 10.0, 45.0
+    a, lat, lon, fl, gs, trk, _, name = CHOSEN[k]
+    if radar is not None:
+        az, _, ground = Geod(ellps="WGS84").inv(radar[1], radar[0], lon, lat)
+        r1, r2 = EARTH_M + radar[2], EARTH_M + fl * 100 * FT_M
+        slant = math.sqrt(r1 * r1 + r2 * r2 - 2 * r1 * r2 * math.cos(ground / EARTH_M))
+        rho_nm, theta = slant / 1852.0, az % 360.0
+    rec = C48.cv_record.create({
+        "010": (("SAC", 1), ("SIC", 4)), "140": (tod, "s"),
+        "040": (("RHO", (rho_nm, "NM")), ("THETA", (theta, "°"))),
+        "090": (0, 0, ("FL", (fl, "FL"))),
+        "220": a, "240": name, "200": (("GSP", (gs / 3600.0, "NM/s")), ("HDG", (trk, "°"))),
+    })  # fmt: skip
     return bytes(C48.create([rec]).unparse().to_bytes())
 
 
@@ -104,9 +118,34 @@ def test_decoding_the_chosen_values_anywhere_on_earth() -> None:
     )
     tracks = states[states["source_type"] == "track"]
     _check(tracks, tod, {"4ca2d6": 0, "00100300501": 1, "3c6586": 2, "00100300503": 3})
-    assert result.counts["other_categories"] == 2  # CAT048 and CAT034
+    assert result.counts["other_categories"] == 1  # CAT034
+    assert result.counts["no_radar"] == 1  # a CAT048 plot of a radar not given
     assert result.rejects[["column"]].values.tolist() == [["block"]]
     assert "CAT021" in result.rejects["reason"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("k", "radar"),
+    [(0, (48.5, 179.0, 100.0)), (1, (49.5, 179.5, 0.0)), (2, (89.0, -135.0, 50.0)),
+     (3, (0.5, -0.5, 20.0))],
+)  # fmt: skip
+def test_cat048_plots_placed_from_their_radar(k: int, radar: tuple[float, float, float]) -> None:
+    now = time.time()
+    tod = now % 86400 + k
+    result, _ = decode_asterix(
+        _cat048(k, tod, radar), source="x", near_s=now, radars={(1, 4): radar}
+    )
+    row = result.states.iloc[0]
+    _, lat, lon, fl, gs, trk, _, name = CHOSEN[k]
+    assert (row["trk_deg"] - trk + 180) % 360 - 180 == pytest.approx(0, abs=0.5)
+    # RHO 1/256 NM and THETA 360/2**16 deg: ~7 m and ~20 m at 100 NM
+    d_m = Geod(ellps="WGS84").inv(lon, lat, row["lon"], row["lat"])[2]
+    assert d_m < 40.0, (row["lat"], row["lon"])
+    assert row["id"] == f"{CHOSEN[k][0]:06x}" and row["callsign"] == name
+    assert row["alt_baro_m"] == pytest.approx(fl * 100 * FT_M, abs=0.25 * 100 * FT_M)
+    assert row["gs_mps"] == pytest.approx(gs * 1852 / 3600, abs=0.5)
+    assert row["t"] % 86400 == pytest.approx(tod % 86400, abs=1 / 128)
+    assert row["source_type"] == "radar"
 
 
 def test_times_of_day_on_the_nearest_day() -> None:
@@ -173,3 +212,10 @@ def test_asterix_file_and_udp_into_the_service(tmp_path: Path) -> None:
     assert by_udp.counters.rejected["bad block"] == 1  # the cut datagram, named
     assert by_file.counters.rejected["bad block"] == 0
     assert np.all(stored["t"].to_numpy() > 0)
+
+
+def test_radars_named_when_wrong() -> None:
+    assert parse_radar("1/4=48.5,179,100") == ((1, 4), (48.5, 179.0, 100.0))
+    for bad in ("1/4", "1=48,2,0", "1/4=48,2", "300/4=48,2,0", "1/4=95,2,0"):
+        with pytest.raises(ValueError, match="--radar"):
+            parse_radar(bad)

@@ -43,6 +43,10 @@ def feed_command(
         ),
     ] = None,
     decoders: Annotated[int, typer.Option("--decoders", help="Mode S decoding processes.")] = 1,
+    radar: Annotated[
+        list[str] | None,
+        typer.Option("--radar", help="ASTERIX CAT048: a radar, SAC/SIC=LAT,LON,HEIGHT_M."),
+    ] = None,
     opensky_url: Annotated[
         str | None,
         typer.Option("--opensky-url", help="The states/all endpoint [default: OpenSky's]."),
@@ -70,6 +74,7 @@ def feed_command(
 ) -> None:
     """Read a receiver's feed, merge its messages per aircraft into states and post them in
     batches, each retried until acknowledged; counters on stderr periodically and at exit."""
+    from wellclear.feeds.asterixfeed import parse_radar
     from wellclear.feeds.partymap import load_party_map
     from wellclear.feeds.pipeline import parse_source
     from wellclear.formats.errors import DecodeError
@@ -83,6 +88,7 @@ def feed_command(
             ref = (float(lat), float(lon))
         if (batch is not None and batch <= 0) or report <= 0 or retry_cap <= 0:
             raise ValueError("--batch, --report and --retry-cap must be positive")
+        radars = dict(parse_radar(text) for text in radar or [])
         if decoders < 1:
             raise ValueError(f"--decoders {decoders}: expected at least 1")
     except (DecodeError, ValueError, OSError) as err:
@@ -91,6 +97,7 @@ def feed_command(
         "party_map": rules,
         "batch_s": batch,
         "decoders": decoders,
+        "radars": radars,
         **({} if opensky_url is None else {"opensky_url": opensky_url}),
         "max_future_s": max_future,
         "max_past_s": max_past,

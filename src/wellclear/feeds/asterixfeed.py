@@ -1,6 +1,7 @@
 """ASTERIX feeds: ``asterix:FILE`` (a recording followed as it grows) and
 ``asterix-udp://HOST:PORT`` (datagrams received on that address, as surveillance networks
-send them), decoded by :func:`wellclear.formats.asterix.decode_asterix` (libasterix).
+send them), decoded by :func:`wellclear.formats.asterix.decode_asterix` (libasterix); CAT048
+plots are placed from the radars given (``--radar SAC/SIC=LAT,LON,HEIGHT_M``).
 
 A file is read from where the last poll stopped, and a data block cut by the end of what was
 written waits for the rest; a datagram carries whole data blocks, so one that ends inside a
@@ -21,7 +22,7 @@ import httpx
 import pandas as pd
 
 from wellclear.feeds.poll import PollError
-from wellclear.formats.asterix import decode_asterix
+from wellclear.formats.asterix import Radars, decode_asterix
 from wellclear.formats.feeds import FeedResult
 from wellclear.formats.result import concat_rejects, make_rejects
 
@@ -44,6 +45,7 @@ class AsterixSource:
     path: str = ""
     host: str = ""
     port: int = 0
+    radars: Radars = field(default_factory=dict)
     unchanged: int = 0  # (every record is new: the counters of the polled sources)
     no_position: int = 0
     _offset: int = 0
@@ -88,7 +90,7 @@ class AsterixSource:
         return states.reset_index(drop=True), rejects, records
 
     def _decode(self, data: bytes, name: str, near: float, whole: bool) -> FeedResult:
-        result, end = decode_asterix(data, source=name, near_s=near)
+        result, end = decode_asterix(data, source=name, near_s=near, radars=self.radars)
         if whole and end < len(data):
             cut = make_rejects(name, [end + 1], ["block"], ["datagram ends inside a block"],
                                [data[end:].hex()])  # fmt: skip
@@ -96,6 +98,20 @@ class AsterixSource:
         elif not whole:
             self._tail = data[end:]
         return result
+
+
+def parse_radar(text: str) -> tuple[tuple[int, int], tuple[float, float, float]]:
+    """``SAC/SIC=LAT,LON,HEIGHT_M`` (``--radar``): a radar's codes and position; ``ValueError``
+    naming the form."""
+    try:
+        codes, place = text.split("=")
+        sac, sic = (int(c) for c in codes.split("/"))
+        lat, lon, height = (float(v) for v in place.split(","))
+    except ValueError:
+        raise ValueError(f"--radar {text!r}: expected SAC/SIC=LAT,LON,HEIGHT_M") from None
+    if not (0 <= sac <= 255 and 0 <= sic <= 255 and abs(lat) <= 90 and abs(lon) <= 180):
+        raise ValueError(f"--radar {text!r}: SAC, SIC 0-255, latitude +-90, longitude +-180")
+    return (sac, sic), (lat, lon, height)
 
 
 def _read_from(path: str, offset: int) -> bytes:

@@ -58,6 +58,7 @@ from wellclear.feeds.pool import DecoderPool
 from wellclear.feeds.sbsstream import SbsStream
 from wellclear.feeds.sender import Sender
 from wellclear.feeds.tcp import Backoff, Link, connect_chunks
+from wellclear.formats.asterix import Radars
 from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
 from wellclear.formats.feeds import FeedResult
 
@@ -173,6 +174,8 @@ class Feed:
     decoders: int = 1
     """Mode S decoding processes (:class:`DecoderPool` when more than 1)."""
     opensky_url: str = OPENSKY_URL
+    radars: Radars = field(default_factory=dict)
+    """ASTERIX CAT048: (SAC, SIC) -> the radar's (lat, lon, height m)."""
     max_future_s: float = 5.0
     max_past_s: float = 120.0
     reference: tuple[float, float] | None = None
@@ -193,7 +196,7 @@ class Feed:
             self._poller = Poller(self.source.kind, self.source.target, self.opensky_url)
         if self.source.kind in ASTERIX:
             src = self.source
-            self._poller = AsterixSource(src.kind, src.target, src.host, src.port)
+            self._poller = AsterixSource(src.kind, src.target, src.host, src.port, self.radars)
 
     @property
     def period_s(self) -> float:

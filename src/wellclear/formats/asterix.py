@@ -1,6 +1,6 @@
-"""EUROCONTROL ASTERIX surveillance data into states: CAT021 (ADS-B target reports) and CAT062
-(SDPS system tracks), decoded with libasterix (MIT; the items and units of the category
-specifications, editions :data:`EDITIONS`), never by hand.
+"""EUROCONTROL ASTERIX surveillance data into states: CAT021 (ADS-B target reports), CAT062
+(SDPS system tracks) and CAT048 (monoradar target reports), decoded with libasterix (MIT; the
+items and units of the category specifications, editions :data:`EDITIONS`), never by hand.
 
 Wire layout (ASTERIX Part 1, 4.2): a stream of data blocks, each ``CAT`` (1 byte), ``LEN``
 (2 bytes, big-endian, the block's length including these 3) and records; each record an FSPEC
@@ -30,12 +30,23 @@ Items read (the state's field from each):
  062    185 velocity (Cartesian)     ``gs_mps`` = |(VX, VY)|, ``trk_deg`` = atan2(VX, VY)
  062    220 rate of climb/descent    ``vs_mps`` (ft/min)
  062    380 ID / 245 identification  ``callsign``
+ 048    010 SAC/SIC                  the radar, whose position (lat, lon, height) is given
+ 048    220 aircraft address         ``id``, else ``SSSIIITTTTT`` (SAC, SIC, 161 track number)
+ 048    140 time of day              ``t``
+ 048    040 measured position polar  ``lat``, ``lon``: RHO (slant range, NM) and THETA (azimuth
+                                     from true north) from the radar, the slant range turned into
+                                     a ground distance on a sphere of radius 6,371 km with the
+                                     target at its flight level (the radar's height if none),
+                                     then along the WGS-84 geodesic (pyproj)
+ 048    090 flight level             ``alt_baro_m``
+ 048    200 track velocity polar     ``gs_mps`` (GSP NM/s), ``trk_deg`` (HDG)
+ 048    240 aircraft identification  ``callsign``
 ======  ===========================  ===========================================================
 
 Times are seconds of the UTC day: each is put on the day that brings it nearest ``near_s`` (the
-receiving clock). A record without a position gives no state (counted); CAT048 (monoradar
-target reports, polar from the radar) needs each radar's position and is counted as not
-decoded, as are other categories. A block that libasterix cannot read is rejected whole
+receiving clock). A record without a position gives no state (counted), as does a CAT048
+record of a radar whose position is not given (counted as ``no_radar``); other categories are
+counted. A block that libasterix cannot read is rejected whole
 (``line`` its offset in the data, ``column`` ``block``) with its reason.
 """
 
@@ -50,9 +61,13 @@ import pandas as pd
 from wellclear.formats.feeds import FeedResult, finish_states, make_rejects
 from wellclear.units import FPM_MPS, FT_M
 
-EDITIONS = {21: "Cat_021_2_7", 62: "Cat_062_1_21"}
+EDITIONS = {21: "Cat_021_2_7", 62: "Cat_062_1_21", 48: "Cat_048_1_32"}
 NM_M = 1852.0
 DAY_S = 86400.0
+EARTH_M = 6_371_000.0
+
+Radars = dict[tuple[int, int], tuple[float, float, float]]
+"""(SAC, SIC) -> the radar's (lat deg, lon deg, height m)."""
 
 
 def _q(record: Any, item: str, unit: str, sub: str | None = None) -> float:
@@ -89,6 +104,14 @@ def _uint(record: Any, item: str, sub: str | None = None) -> int | None:
         return int(found.as_uint())
     part = found.variation.get_item(sub)
     return None if part is None else int(part.as_uint())
+
+
+def _ident(record: Any, address: int | None, track_item: str) -> str:
+    """The aircraft's address (hex), else ``SSSIIITTTTT``: SAC, SIC and track number."""
+    if address is not None:
+        return f"{address:06x}"
+    sac, sic = _uint(record, "010", "SAC") or 0, _uint(record, "010", "SIC") or 0
+    return f"{sac:03d}{sic:03d}{_uint(record, track_item) or 0:05d}"
 
 
 def _on_day(tod: float, near_s: float) -> float:
@@ -128,11 +151,7 @@ def _cat021(r: Any, near_s: float) -> dict[str, Any]:
 
 def _cat062(r: Any, near_s: float) -> dict[str, Any]:
     address = _uint(r, "380", "ADR") if r.get_item("380") is not None else None
-    if address is None:
-        sac, sic = _uint(r, "010", "SAC") or 0, _uint(r, "010", "SIC") or 0
-        ident = f"{sac:03d}{sic:03d}{_uint(r, '040') or 0:05d}"
-    else:
-        ident = f"{address:06x}"
+    ident = _ident(r, address, "040")
     vx, vy = _q(r, "185", "m/s", "VX"), _q(r, "185", "m/s", "VY")
     name = _text(r, "380", "ID") if r.get_item("380") is not None else ""
     tod = _q(r, "070", "s")
@@ -147,6 +166,46 @@ def _cat062(r: Any, near_s: float) -> dict[str, Any]:
         "trk_deg": math.degrees(math.atan2(vx, vy)) % 360.0,
         "vs_mps": _q(r, "220", "ft/min") * FPM_MPS,
         "callsign": name or _text(r, "245", "CHR"),
+    }
+
+
+def ground_range_m(slant_m: float, radar_h_m: float, target_h_m: float) -> float:
+    """The distance along a sphere of radius :data:`EARTH_M` between the points below a radar
+    and a target ``slant_m`` apart (law of cosines on the triangle with the centre)."""
+    a, b = EARTH_M + radar_h_m, EARTH_M + target_h_m
+    cos = (a * a + b * b - slant_m * slant_m) / (2.0 * a * b)
+    return EARTH_M * math.acos(min(1.0, max(-1.0, cos)))
+
+
+def _cat048(r: Any, near_s: float, radars: Radars) -> dict[str, Any] | None:
+    sac, sic = _uint(r, "010", "SAC") or 0, _uint(r, "010", "SIC") or 0
+    radar = radars.get((sac, sic))
+    if radar is None:
+        return None
+    from pyproj import Geod
+
+    alt_m = _q(r, "090", "FL", "FL") * 100.0 * FT_M
+    rho, theta = _q(r, "040", "NM", "RHO") * NM_M, _q(r, "040", "°", "THETA")
+    lat = lon = math.nan
+    if not math.isnan(rho):
+        ground = ground_range_m(rho, radar[2], radar[2] if math.isnan(alt_m) else alt_m)
+        lon, lat, _ = Geod(ellps="WGS84").fwd(radar[1], radar[0], theta, ground)
+    address = _uint(r, "220")
+    ident = (
+        f"{address:06x}" if address is not None else f"{sac:03d}{sic:03d}{_uint(r, '161') or 0:05d}"
+    )
+    tod = _q(r, "140", "s")
+    return {
+        "id": ident,
+        "t": _on_day(tod, near_s) if not math.isnan(tod) else math.nan,
+        "lat": lat,
+        "lon": lon,
+        "alt_baro_m": alt_m,
+        "alt_geo_m": math.nan,
+        "gs_mps": _q(r, "200", "NM/s", "GSP") * NM_M,
+        "trk_deg": _q(r, "200", "°", "HDG") % 360.0,
+        "vs_mps": math.nan,
+        "callsign": _text(r, "240"),
     }
 
 
@@ -168,7 +227,9 @@ def split_blocks(data: bytes) -> tuple[list[tuple[int, bytes]], int]:
     return blocks, pos
 
 
-def decode_asterix(data: bytes, *, source: str, near_s: float) -> tuple[FeedResult, int]:
+def decode_asterix(
+    data: bytes, *, source: str, near_s: float, radars: Radars | None = None
+) -> tuple[FeedResult, int]:
     """States of the complete data blocks in ``data`` and the length they took (the rest is
     an unfinished block); see the module docstring."""
     from asterix import generated
@@ -178,9 +239,10 @@ def decode_asterix(data: bytes, *, source: str, near_s: float) -> tuple[FeedResu
     rows: list[dict[str, Any]] = []
     bad: list[tuple[int, str, str, str]] = []
     counts = {"blocks": len(blocks), "records": 0, "no_position": 0, "other_categories": 0}
+    counts["no_radar"] = 0
     for offset, block in blocks:
         category = block[0]
-        if category not in READERS:
+        if category not in EDITIONS:
             counts["other_categories"] += 1
             continue
         spec = getattr(generated, EDITIONS[category])
@@ -193,7 +255,14 @@ def decode_asterix(data: bytes, *, source: str, near_s: float) -> tuple[FeedResu
             continue
         for record in records:
             counts["records"] += 1
-            row = READERS[category](record, near_s)
+            if category == 48:
+                found = _cat048(record, near_s, radars or {})
+                if found is None:
+                    counts["no_radar"] += 1
+                    continue
+                row = found
+            else:
+                row = READERS[category](record, near_s)
             if math.isnan(row["lat"]) or math.isnan(row["lon"]) or math.isnan(row["t"]):
                 counts["no_position"] += 1
                 continue
@@ -201,7 +270,8 @@ def decode_asterix(data: bytes, *, source: str, near_s: float) -> tuple[FeedResu
     frame = pd.DataFrame.from_records(rows) if rows else _empty()
     frame["onground"] = False
     frame["source"] = source
-    frame["source_type"] = np.where(frame["category"] == 21, "adsb", "track").astype(object)
+    kind = np.where(frame["category"] == 21, "adsb", "track")
+    frame["source_type"] = np.where(frame["category"] == 48, "radar", kind).astype(object)
     rejects = make_rejects(source, *(np.array([b[k] for b in bad], dtype=object) for k in range(4)))
     counts["positions"] = len(frame)
     return FeedResult(finish_states(frame.drop(columns=["category"])), rejects, [], counts), end
