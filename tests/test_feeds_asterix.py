@@ -24,6 +24,8 @@ from wellclear.feeds.asterixfeed import parse_radar
 from wellclear.feeds.pipeline import Feed, parse_source
 from wellclear.feeds.sender import Sender
 from wellclear.formats.asterix import EARTH_M, _on_day, decode_asterix
+from wellclear.formats.errors import DecodeError
+from wellclear.formats.states import read_reports
 from wellclear.store import open_store
 from wellclear.store.parties import add_party
 from wellclear.store.reports import batches_after
@@ -219,3 +221,18 @@ def test_radars_named_when_wrong() -> None:
     for bad in ("1/4", "1=48,2,0", "1/4=48,2", "300/4=48,2,0", "1/4=95,2,0"):
         with pytest.raises(ValueError, match="--radar"):
             parse_radar(bad)
+
+
+def test_a_recording_read_by_the_readers(tmp_path: Path) -> None:
+    """``.ast`` files take the one road of every input (detect, scan, replay)."""
+    path = tmp_path / "rec.ast"
+    t0 = 1_720_000_000.0
+    tod = t0 % 86400
+    data = b"".join(_cat021(k, tod + k) for k in range(4))
+    path.write_bytes(data + _cat021(0, tod)[:-2])  # the recorder stopped inside a block
+    result = read_reports(path, invalid="skip", t0=t0)
+    _check(result.frame, tod, {f"{c[0]:06x}": k for k, c in enumerate(CHOSEN)})
+    assert result.rejects["reason"].tolist() == ["the file ends inside a block"]
+    assert int(result.rejects["line"].iloc[0]) == len(data) + 1
+    with pytest.raises(DecodeError, match=f"{path}.*block"):
+        read_reports(path, t0=t0)

@@ -53,12 +53,21 @@ counted. A block that libasterix cannot read is rejected whole
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from wellclear.formats.feeds import FeedResult, finish_states, make_rejects
+from wellclear.formats.errors import DecodeError
+from wellclear.formats.feeds import (
+    FeedResult,
+    InvalidPolicy,
+    finish_states,
+    make_rejects,
+    raise_first,
+)
+from wellclear.formats.result import concat_rejects
 from wellclear.units import FPM_MPS, FT_M
 
 EDITIONS = {21: "Cat_021_2_7", 62: "Cat_062_1_21", 48: "Cat_048_1_32"}
@@ -275,6 +284,35 @@ def decode_asterix(
     rejects = make_rejects(source, *(np.array([b[k] for b in bad], dtype=object) for k in range(4)))
     counts["positions"] = len(frame)
     return FeedResult(finish_states(frame.drop(columns=["category"])), rejects, [], counts), end
+
+
+class AsterixError(DecodeError):
+    """An ASTERIX recording that cannot be read whole."""
+
+
+def read_asterix(
+    path: str | Path,
+    *,
+    t0: float | None = None,
+    radars: Radars | None = None,
+    invalid: InvalidPolicy = "error",
+) -> FeedResult:
+    """Read an ASTERIX recording (data blocks back to back) into states. Times of day are put
+    on the UTC day nearest ``t0`` (unix s), by default the file's modification time (a
+    recorder writes as it receives). A file that ends inside a block has that block rejected;
+    with ``invalid="error"`` the first rejected block raises :class:`AsterixError` (file,
+    offset as ``line``, field ``block``)."""
+    source = str(path)
+    data = Path(path).read_bytes()
+    near = Path(path).stat().st_mtime if t0 is None else t0
+    result, end = decode_asterix(data, source=source, near_s=near, radars=radars)
+    if end < len(data):
+        cut = make_rejects(source, [end + 1], ["block"], ["the file ends inside a block"],
+                           [data[end:].hex()])  # fmt: skip
+        result.rejects = concat_rejects([result.rejects, cut])
+    if invalid == "error":
+        raise_first(result.rejects, AsterixError)
+    return result
 
 
 def _empty() -> pd.DataFrame:
