@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import socket
 import time
 from pathlib import Path
@@ -236,3 +237,28 @@ def test_a_recording_read_by_the_readers(tmp_path: Path) -> None:
     assert int(result.rejects["line"].iloc[0]) == len(data) + 1
     with pytest.raises(DecodeError, match=f"{path}.*block"):
         read_reports(path, t0=t0)
+
+
+def test_corrupt_data_is_counted_or_rejected_never_a_crash() -> None:
+    rng = random.Random(16)
+    good = b"".join(_cat021(k, 1000.0 + k) for k in range(4))
+    good += b"".join(_cat062(k, 1000.0 + k, 5) for k in range(4)) + _cat048(
+        0, 1000.0, (48.5, 179.0, 100.0)
+    )
+    radars = {(1, 4): (48.5, 179.0, 100.0)}
+    rejected = 0
+    for i in range(400):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if i % 2:
+            data = bytearray([rng.choice([21, 62, 48])]) + bytearray(
+                rng.randbytes(rng.randint(0, 60))
+            )
+        result, end = decode_asterix(bytes(data), source="f", near_s=1e9, radars=radars)
+        c = result.counts
+        assert c["positions"] + c["no_position"] + c["no_radar"] == c["records"]
+        assert len(result.states) == c["positions"] and 0 <= end <= len(data)
+        assert result.rejects["reason"].str.len().gt(0).all()
+        rejected += len(result.rejects)
+    assert rejected > 50  # corrupt blocks named, not skipped
