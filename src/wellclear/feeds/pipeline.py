@@ -170,7 +170,7 @@ class Feed:
     sender: Sender
     party_map: list[Rule] | None = None
     batch_s: float | None = None
-    """Seconds between batches; None: :data:`BATCH_S` of the source's kind."""
+    """Seconds between batches (polls); None: :data:`BATCH_S` (:data:`PERIOD_S`) of its kind."""
     decoders: int = 1
     """Mode S decoding processes (:class:`DecoderPool` when more than 1)."""
     opensky_url: str = OPENSKY_URL
