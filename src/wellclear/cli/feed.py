@@ -38,8 +38,8 @@ def feed_command(
         float | None,
         typer.Option(
             "--batch",
-            help="Seconds per batch or poll [default: SBS 0.1, Mode S 1, aircraft-json 1, "
-            "opensky 10].",
+            help="Seconds per batch or poll (default: SBS 0.1, Mode S 1, aircraft-json 1, "
+            "opensky 10, ASTERIX file 1, UDP 0.1).",
         ),
     ] = None,
     decoders: Annotated[int, typer.Option("--decoders", help="Mode S decoding processes.")] = 1,
@@ -49,7 +49,7 @@ def feed_command(
     ] = None,
     opensky_url: Annotated[
         str | None,
-        typer.Option("--opensky-url", help="The states/all endpoint [default: OpenSky's]."),
+        typer.Option("--opensky-url", help="The states/all endpoint (default: OpenSky's)."),
     ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
