@@ -7,7 +7,7 @@
    each) in this process, and with ``--decoders`` worker processes (:class:`DecoderPool`),
    against rs1090's ``decode`` of the same frames in one call (the baseline, run in the same
    process). Target (issue 16): >= 100,000 messages/s.
-2. Latency: a TCP peer sends ``--aircraft`` SBS positions (MSG,3) and velocities (MSG,4) every
+2. Latency: a TCP peer (a process of its own) sends ``--aircraft`` SBS positions (MSG,3) and velocities (MSG,4) every
    second for ``--seconds``, in 20 parts 50 ms apart (each line with its part's time);
    ``wellclear feed``'s pipeline (in this process) reads and merges them line by line
    (:class:`SbsStream`), batches them (1 s, then the SBS default 0.1 s) and posts them to a
@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import multiprocessing
 import socket
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -166,23 +166,30 @@ def sbs_part(n: int, part: int, now: dt.datetime) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def peer(n: int, seconds: float, stop: threading.Event) -> int:
-    """A receiver of ``n`` aircraft at 1 Hz: every second in :data:`SLICES` parts, evenly."""
+def _send_seconds(listener: socket.socket, n: int, seconds: float) -> None:
+    conn, _ = listener.accept()
+    start = time.time()
+    with conn:
+        step = 0
+        while time.time() < start + seconds:
+            conn.sendall(sbs_part(n, step % SLICES, dt.datetime.now(dt.UTC)))
+            step += 1
+            time.sleep(max(0.0, start + step / SLICES - time.time()))
+    listener.close()
+
+
+def peer(n: int, seconds: float) -> tuple[int, multiprocessing.process.BaseProcess]:
+    """A receiver of ``n`` aircraft at 1 Hz, every second in :data:`SLICES` parts, evenly: a
+    process of its own (as a receiver is), so that making its lines takes nothing from the
+    feed's process."""
     listener = socket.create_server(("127.0.0.1", 0))
-
-    def run() -> None:
-        conn, _ = listener.accept()
-        start = time.time()
-        with conn:
-            step = 0
-            while time.time() < start + seconds and not stop.is_set():
-                conn.sendall(sbs_part(n, step % SLICES, dt.datetime.now(dt.UTC)))
-                step += 1
-                time.sleep(max(0.0, start + step / SLICES - time.time()))
-        listener.close()
-
-    threading.Thread(target=run, daemon=True).start()
-    return int(listener.getsockname()[1])
+    proc = multiprocessing.get_context("fork").Process(
+        target=_send_seconds, args=(listener, n, seconds), daemon=True
+    )
+    proc.start()
+    port = int(listener.getsockname()[1])
+    listener.close()  # the child has its own copy
+    return port, proc
 
 
 def records_of(n: int, now: float) -> list[dict[str, object]]:
@@ -198,8 +205,7 @@ def records_of(n: int, now: float) -> list[dict[str, object]]:
 async def latency(
     n: int, seconds: float, batch_s: float | None, url: str, token: str
 ) -> list[tuple[str, float, float]]:
-    stop = threading.Event()
-    port = peer(n, seconds, stop)
+    port, sender_proc = peer(n, seconds)
     async with Sender(url, token) as sender:
         feed = Feed(Source("sbs", "127.0.0.1", port), sender, batch_s=batch_s)
         done = asyncio.Event()
@@ -226,7 +232,7 @@ async def latency(
     print(f"  feed: {feed.counters.line(feed.link, sender)}")
     if sender.sent.last_error:
         print(f"  last sender error: {sender.sent.last_error}")
-    stop.set()
+    sender_proc.join(10)
     period = feed.period_s
     return [
         (f"post of {size} records alone (baseline)", float(np.median(base)), max(base)),
