@@ -7,8 +7,9 @@
    each) in this process, and with ``--decoders`` worker processes (:class:`DecoderPool`),
    against rs1090's ``decode`` of the same frames in one call (the baseline, run in the same
    process). Target (issue 16): >= 100,000 messages/s.
-2. Latency: a TCP peer (a process of its own) sends ``--aircraft`` SBS positions (MSG,3) and velocities (MSG,4) every
-   second for ``--seconds``, in 20 parts 50 ms apart (each line with its part's time);
+2. Latency: a TCP peer (a process of its own) sends ``--aircraft`` SBS positions (MSG,3) and
+   velocities (MSG,4) every second for ``--seconds``, in 20 parts 50 ms apart (each line with
+   its part's time);
    ``wellclear feed``'s pipeline (in this process) reads and merges them line by line
    (:class:`SbsStream`), batches them (1 s, then the SBS default 0.1 s) and posts them to a
    real ``wellclear serve`` (SQLite). Per batch: from its cut to its acknowledgement (take,
