@@ -145,7 +145,7 @@ def test_aircraft_json_of_a_real_dump1090(
     assert feed.counters.states == 0 and _stored(url, "jsonfile").empty
 
 
-def _aircraft(now: float, moved: float) -> bytes:
+def _aircraft(now: float, moved: float, parked_s: float) -> bytes:
     """An ``aircraft.json`` in readsb's form (its README-json.md fields)."""
     return json.dumps(
         {
@@ -156,26 +156,24 @@ def _aircraft(now: float, moved: float) -> bytes:
                  "gs": 450.0, "track": 270.0, "baro_rate": -64, "lat": 50.0 + moved,
                  "lon": 8.0, "seen_pos": 0.5},
                 {"hex": "3c6587", "alt_baro": "ground", "gs": 10.0, "track": 0.0,
-                 "lat": 50.03, "lon": 8.57, "seen_pos": now - START},
+                 "lat": 50.03, "lon": 8.57, "seen_pos": now - parked_s},
                 {"hex": "3c6588", "alt_baro": 12000},
             ],
         }
     ).encode()  # fmt: skip
 
 
-START = time.time()
-
-
 def test_aircraft_json_from_a_web_server(service: tuple[str, str, dict[str, str]]) -> None:
     url, server, tokens = service
     polls = {"n": 0}
+    parked_s = time.time()  # the position time of an aircraft that does not move
 
     def answer(path: str, query: dict[str, list[str]]) -> tuple[int, bytes]:
         if path != "/data/aircraft.json":
             return 404, b"{}"
         polls["n"] += 1
         now = time.time()
-        return 200, _aircraft(now, 0.001 * polls["n"])
+        return 200, _aircraft(now, 0.001 * polls["n"], parked_s)
 
     base, _, web_server = _http(answer)
     feed = _feed(f"aircraft-json:{base}/data/aircraft.json", server, tokens["jsonhttp"])
@@ -213,7 +211,7 @@ def test_opensky_answers_that_change_and_a_box_across_the_antimeridian(
         moved = 0.01 * polls["n"]
         if lomin > 0:  # the box east of the antimeridian: one aircraft that moves, one still
             states = [
-                _vector("aa0001", t0 + polls["n"], 0.5 + moved, 179.5),
+                _vector("aa0001", time.time(), 0.5 + moved, 179.5),
                 _vector("aa0002", t0, 1.0, 179.9),
             ]
         else:
