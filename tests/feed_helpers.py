@@ -75,15 +75,18 @@ def dump1090_program() -> str:
     pytest.skip(why)
 
 
-def start_dump1090() -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+def start_dump1090(json_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
     """dump1090 with no receiver, networking on free loopback ports: Beast input ``bi``,
-    Beast output ``bo``, SBS output ``sbs``, raw output ``ro``."""
+    Beast output ``bo``, SBS output ``sbs``, raw output ``ro``; with ``json_dir``, writing
+    ``aircraft.json`` there every second."""
     program = dump1090_program()
     ports = {name: free_port() for name in ("bi", "bo", "sbs", "ro", "ri")}
     argv = [program, "--net-only", "--net-bind-address", "127.0.0.1", "--quiet"]
     argv += ["--net-bi-port", str(ports["bi"]), "--net-bo-port", str(ports["bo"])]
     argv += ["--net-sbs-port", str(ports["sbs"]), "--net-ro-port", str(ports["ro"])]
     argv += ["--net-ri-port", str(ports["ri"]), "--net-heartbeat", "0"]
+    if json_dir is not None:
+        argv += ["--write-json", str(json_dir), "--write-json-every", "1"]
     if Path(program).name == "readsb":
         argv = [a for a in argv if a != "--net-only"] + ["--net", "--device-type", "none"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,7 +1,9 @@
 """A real peer, not a mock: Debian's dump1090 on loopback ports with no receiver, fed the bundled
-Beast capture on its Beast input; ``wellclear feed`` reads its SBS output and its Beast output
-into a real ``wellclear serve``, and the stored states are those of decoding the capture
-offline (same aircraft, positions within the decoders' resolution)."""
+Beast capture on its Beast input; ``wellclear feed`` reads its SBS output, its Beast output and
+its raw output (``*HEX;`` lines, port 30002 style) into a real ``wellclear serve``, and the
+stored states are those of decoding the capture offline (same aircraft, positions within the
+decoders' resolution; the raw output has no receiver times, so its frames take their arrival
+and a burst gives one state per aircraft)."""
 
 from __future__ import annotations
 
@@ -25,14 +27,14 @@ CAPTURE = Path(__file__).parent / "data" / "sample_dump1090.beast.bin"
 def test_dump1090_sbs_and_beast_outputs_give_the_offline_states(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     store = open_store(url)
-    tokens = {k: add_party(store, k) for k in ("sbsfeed", "beastfeed")}
+    tokens = {k: add_party(store, k) for k in ("sbsfeed", "beastfeed", "rawfeed")}
     store.close()
     port = free_port()
     server = serve(url, port, "--clock", "data")
     peer, ports = start_dump1090()
     feeds: dict[str, Proc] = {}
     try:
-        for kind, out in (("sbs", "sbs"), ("beast", "bo")):
+        for kind, out in (("sbs", "sbs"), ("beast", "bo"), ("raw", "ro")):
             feeds[kind] = Proc(
                 wellclear(
                     "feed", f"{kind}://127.0.0.1:{ports[out]}", "--server",
@@ -61,7 +63,7 @@ def test_dump1090_sbs_and_beast_outputs_give_the_offline_states(tmp_path: Path) 
     offline = read_feed(CAPTURE, t0=0.0).states
     store = open_store(url)
     try:
-        got: dict[str, list[pd.DataFrame]] = {k: [] for k in ("sbsfeed", "beastfeed")}
+        got: dict[str, list[pd.DataFrame]] = {k: [] for k in ("sbsfeed", "beastfeed", "rawfeed")}
         for _, frame in batches_after(store, 0):
             got[str(frame["party"].iloc[0])].append(frame)
     finally:

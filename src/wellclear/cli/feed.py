@@ -17,7 +17,12 @@ from wellclear.cli.detect import fail
 @app.command("feed")
 def feed_command(
     source: Annotated[
-        str, typer.Argument(help="sbs://HOST:PORT, beast://HOST:PORT or raw://HOST:PORT.")
+        str,
+        typer.Argument(
+            help="sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, aircraft-json:PATH_OR_URL, "
+            "opensky:LAMIN,LOMIN,LAMAX,LOMAX (both polled every --batch seconds), asterix:FILE "
+            "or asterix-udp://HOST:PORT."
+        ),
     ],
     server: Annotated[str, typer.Option("--server", help="The service, http://HOST:PORT.")],
     token: Annotated[str, typer.Option("--token", help="The feed's party (or cell) token.")],
@@ -29,7 +34,23 @@ def feed_command(
             "aircraft belong to which party; others go to 'unknown'. Needs the cell's token.",
         ),
     ] = None,
-    batch: Annotated[float, typer.Option("--batch", help="Seconds per batch.")] = 1.0,
+    batch: Annotated[
+        float | None,
+        typer.Option(
+            "--batch",
+            help="Seconds per batch or poll (default: SBS 0.1, Mode S 1, aircraft-json 1, "
+            "opensky 10, ASTERIX file 1, UDP 0.1).",
+        ),
+    ] = None,
+    decoders: Annotated[int, typer.Option("--decoders", help="Mode S decoding processes.")] = 1,
+    radar: Annotated[
+        list[str] | None,
+        typer.Option("--radar", help="ASTERIX CAT048: a radar, SAC/SIC=LAT,LON,HEIGHT_M."),
+    ] = None,
+    opensky_url: Annotated[
+        str | None,
+        typer.Option("--opensky-url", help="The states/all endpoint (default: OpenSky's)."),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
     ] = None,
@@ -53,6 +74,7 @@ def feed_command(
 ) -> None:
     """Read a receiver's feed, merge its messages per aircraft into states and post them in
     batches, each retried until acknowledged; counters on stderr periodically and at exit."""
+    from wellclear.feeds.asterixfeed import parse_radar
     from wellclear.feeds.partymap import load_party_map
     from wellclear.feeds.pipeline import parse_source
     from wellclear.formats.errors import DecodeError
@@ -64,13 +86,19 @@ def feed_command(
         if reference is not None:
             lat, _, lon = reference.partition(",")
             ref = (float(lat), float(lon))
-        if batch <= 0 or report <= 0 or retry_cap <= 0:
+        if (batch is not None and batch <= 0) or report <= 0 or retry_cap <= 0:
             raise ValueError("--batch, --report and --retry-cap must be positive")
+        radars = dict(parse_radar(text) for text in radar or [])
+        if decoders < 1:
+            raise ValueError(f"--decoders {decoders}: expected at least 1")
     except (DecodeError, ValueError, OSError) as err:
         raise fail(str(err)) from None
     options = {
         "party_map": rules,
         "batch_s": batch,
+        "decoders": decoders,
+        "radars": radars,
+        **({} if opensky_url is None else {"opensky_url": opensky_url}),
         "max_future_s": max_future,
         "max_past_s": max_past,
         "reference": ref,

@@ -6,6 +6,10 @@ Sources (``wellclear feed SOURCE``):
 ``sbs://HOST:PORT``        SBS-1/BaseStation text (dump1090/readsb port 30003)
 ``beast://HOST:PORT``      Beast binary (port 30005)
 ``raw://HOST:PORT``        raw ``*HEX;`` frames, one a line (port 30002)
+``aircraft-json:PATH|URL``  readsb/dump1090 ``aircraft.json``, polled (:mod:`.poll`)
+``opensky:BBOX``           OpenSky REST ``states/all`` in ``LAMIN,LOMIN,LAMAX,LOMAX``, polled
+``asterix:FILE``           ASTERIX CAT021/CAT062 recording, followed as it grows
+``asterix-udp://HOST:PORT``  ASTERIX datagrams received on that address (:mod:`.asterixfeed`)
 =========================  ===================================================================
 
 Times: SBS lines carry their own; raw frames are stamped with the time they arrived; Beast
@@ -21,51 +25,83 @@ counted, not sent. Every message is counted: read, decoded into a state, or reje
 (bytes outside a Beast message, unknown types, frames cut by the next one or by a disconnect,
 lines that are not SBS, frames rs1090 does not accept ...).
 
-The reading task and the batching task share :class:`Counters` and the pending buffer; both run
-on one event loop (no locks), decoding in a worker thread one batch at a time.
+SBS lines are parsed and merged as they arrive (:class:`~wellclear.feeds.sbsstream.
+SbsStream`), and a batch, every 0.1 s by default, is what they made since the last; Mode S
+frames are decoded a batch (1 s by default) at a time, in a worker thread, by one merger or by
+``decoders`` processes (:class:`~wellclear.feeds.pool.DecoderPool`).
+
+The reading task and the batching task share :class:`Counters`, the pending buffer and the SBS
+stream; both run on one event loop (no locks); only Mode S decoding leaves it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import numpy as np
 import pandas as pd
 
+from wellclear.feeds.asterixfeed import ASTERIX, AsterixSource
 from wellclear.feeds.framing import BeastFramer, LineFramer
-from wellclear.feeds.merge import ModeSMerger, SbsMerger
+from wellclear.feeds.merge import ModeSMerger
 from wellclear.feeds.partymap import Rule, assign_parties
+from wellclear.feeds.poll import OPENSKY_URL, PERIOD_S, POLLED, Poller, PollError
+from wellclear.feeds.pool import DecoderPool
+from wellclear.feeds.sbsstream import SbsStream
 from wellclear.feeds.sender import Sender
 from wellclear.feeds.tcp import Backoff, Link, connect_chunks
+from wellclear.formats.asterix import Radars
 from wellclear.formats.beast import CLOCK_HZ, MLAT_MAGIC
 from wellclear.formats.feeds import FeedResult
 
-KINDS = ("sbs", "beast", "raw")
+KINDS = ("sbs", "beast", "raw", "asterix-udp")
+_RAW_FRAME = re.compile(r"\s*\*?([0-9a-fA-F]{28}|[0-9a-fA-F]{14});?\s*")
+"""A raw output line: ``*HEX;`` (or the bare hex) of a 56- or 112-bit frame."""
+BATCH_S = {"sbs": 0.1, "beast": 1.0, "raw": 1.0, "asterix-udp": 0.1, "asterix": 1.0}
+"""Default seconds between batches: SBS lines are merged as they arrive, so a batch costs
+little and a short period keeps the latency low; Mode S batches are decoded by rs1090 with
+each aircraft's carried messages in front, which a longer period amortises."""
 SENT_COLUMNS = ("id", "callsign", "t", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")
 
 
 @dataclass(frozen=True)
 class Source:
     kind: str
-    host: str
-    port: int
+    host: str = ""
+    port: int = 0
+    target: str = ""
+    """A polled source's path, URL or box."""
 
     def __str__(self) -> str:
+        if self.kind in (*POLLED, "asterix"):
+            return f"{self.kind}:{self.target}"
         return f"{self.kind}://{self.host}:{self.port}"
 
 
 def parse_source(text: str) -> Source:
     """The source of ``wellclear feed SOURCE``; ``ValueError`` naming the forms it accepts."""
+    kind, colon, rest = text.partition(":")
+    if colon and kind in POLLED:
+        Poller(kind, rest)  # checks the path or box
+        return Source(kind, target=rest)
+    if colon and kind == "asterix":
+        if not rest:
+            raise ValueError("asterix: expected a FILE after the colon")
+        return Source(kind, target=rest)
     parts = urlsplit(text)
     if parts.scheme not in KINDS or not parts.hostname or parts.port is None:
         raise ValueError(
-            f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT or raw://HOST:PORT"
+            f"source {text!r}: expected sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, "
+            "aircraft-json:PATH_OR_URL, opensky:LAMIN,LOMIN,LAMAX,LOMAX, asterix:FILE or "
+            "asterix-udp://HOST:PORT"
         )
     return Source(parts.scheme, parts.hostname, parts.port)
 
@@ -106,6 +142,10 @@ class Counters:
     max_lag_s: float = 0.0
     added_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     """The last batches': from cutting the batch to its acknowledgement (decode, send, store)."""
+    unchanged: int = 0
+    """Polled sources: reports not sent again (their position time had been sent)."""
+    lags_s: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    """The last batches': from the arrival of their oldest message to their acknowledgement."""
 
     def line(self, link: Link, sender: Sender) -> str:
         why = ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items()) if v) or "none"
@@ -117,6 +157,7 @@ class Counters:
             f"reports rejected by the server {sent.rejected_by_server}: "
             f"{sent.last_rejected or 'none'}), lag {self.lag_s:.3f} s "
             f"(max {self.max_lag_s:.3f}), connections {link.connected}, drops {link.drops}"
+            + (f", unchanged {self.unchanged}" if self.unchanged else "")
         )
 
 
@@ -128,7 +169,13 @@ class Feed:
     source: Source
     sender: Sender
     party_map: list[Rule] | None = None
-    batch_s: float = 1.0
+    batch_s: float | None = None
+    """Seconds between batches (polls); None: :data:`BATCH_S` (:data:`PERIOD_S`) of its kind."""
+    decoders: int = 1
+    """Mode S decoding processes (:class:`DecoderPool` when more than 1)."""
+    opensky_url: str = OPENSKY_URL
+    radars: Radars = field(default_factory=dict)
+    """ASTERIX CAT048: (SAC, SIC) -> the radar's (lat, lon, height m)."""
     max_future_s: float = 5.0
     max_past_s: float = 120.0
     reference: tuple[float, float] | None = None
@@ -138,13 +185,38 @@ class Feed:
     clock: BeastClock = field(default_factory=BeastClock)
     _pending: list[tuple[float, Any]] = field(default_factory=list)
     _oldest: float = 0.0  # arrival of the oldest pending message
+    _stream: SbsStream | None = None  # SBS: lines merged as they arrive
+    _unsent: bool = False  # SBS: lines fed to the stream since the last take
+    _poller: Poller | AsterixSource | None = None  # polled: a poll each period, no reader
 
-    def _merger(self) -> ModeSMerger | SbsMerger:
+    def __post_init__(self) -> None:
+        if self.source.kind == "sbs":
+            self._stream = SbsStream(str(self.source))
+        if self.source.kind in POLLED:
+            self._poller = Poller(self.source.kind, self.source.target, self.opensky_url)
+        if self.source.kind in ASTERIX:
+            src = self.source
+            self._poller = AsterixSource(src.kind, src.target, src.host, src.port, self.radars)
+
+    @property
+    def period_s(self) -> float:
+        if self.batch_s is not None:
+            return self.batch_s
+        return PERIOD_S.get(self.source.kind) or BATCH_S[self.source.kind]
+
+    def _merger(self) -> ModeSMerger | DecoderPool:
         name = str(self.source)
-        return SbsMerger(name) if self.source.kind == "sbs" else ModeSMerger(name, self.reference)
+        if self.decoders > 1:
+            return DecoderPool(name, self.decoders, self.reference)
+        return ModeSMerger(name, self.reference)
 
     async def read(self) -> None:
-        """Read the source for ever, framing what arrives into :attr:`_pending`."""
+        """Read the source for ever, framing what arrives into :attr:`_pending` (a polled
+        source has nothing to read between polls: :meth:`batches` polls it)."""
+        if isinstance(self._poller, AsterixSource):
+            await self._poller.read()
+        if self._poller is not None:
+            return
         framer: LineFramer | BeastFramer = (
             BeastFramer() if self.source.kind == "beast" else LineFramer()
         )
@@ -153,7 +225,7 @@ class Feed:
             self.source.host, self.source.port, self.backoff, self.link
         ):
             now = time.time()
-            if not self._pending:
+            if not (self._pending or self._unsent):
                 self._oldest = now
             if chunk is None:
                 if framer.cut():
@@ -177,31 +249,46 @@ class Feed:
                     self.counters.messages += framer.overlong
                     framer.overlong = 0
                 self.counters.messages += len(lines)
-                self._pending.extend((now, line) for line in lines)
+                if self._stream is not None:
+                    self._stream.feed(lines)
+                    self._unsent = self._unsent or bool(lines)
+                else:
+                    self._pending.extend((now, line) for line in lines)
 
-    def decode(self, merger: ModeSMerger | SbsMerger, batch: list[tuple[float, Any]]) -> FeedResult:
-        """The states of a batch of framed messages (counting the rejected ones)."""
+    def take_sbs(self) -> FeedResult:
+        """The states of the SBS lines read since the last take (counting the rejected)."""
+        assert self._stream is not None, "not an SBS feed"
+        self._unsent = False
+        return self._count_rejects(self._stream.take())
+
+    def decode(
+        self, merger: ModeSMerger | DecoderPool, batch: list[tuple[float, Any]]
+    ) -> FeedResult:
+        """The states of a batch of framed Mode S messages (counting the rejected ones)."""
         rejected = self.counters.rejected
-        if isinstance(merger, SbsMerger):
-            result = merger.decode([m for _, m in batch])
+        if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
+            arrival = max(a for a, _ in batch)
+            times = self.clock.times([item[0] for _, item in batch], arrival)
+            batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
+        if self.source.kind == "beast":  # the framer's Mode S messages: 7 or 14 bytes, hex
+            t, hexes = [when for when, _ in batch], [item for _, item in batch]
         else:
-            if self.source.kind == "beast":  # (arrival, (counter, hex)): times from the counter
-                arrival = max(a for a, _ in batch)
-                times = self.clock.times([item[0] for _, item in batch], arrival)
-                batch = [(when, item[1]) for when, (_, item) in zip(times, batch, strict=True)]
             t, hexes = [], []
             for when, item in batch:
-                text = item.strip().lstrip("*").rstrip(";").lower()
-                if len(text) in (14, 28) and all(c in "0123456789abcdef" for c in text):
+                found = _RAW_FRAME.fullmatch(item)
+                if found:
                     t.append(when)
-                    hexes.append(text)
+                    hexes.append(found.group(1).lower())
                 elif item.strip():
                     rejected["not a Mode S frame"] += 1
-            line = np.arange(1, len(hexes) + 1, dtype=np.int64)
-            result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
-            rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
+        line = np.arange(1, len(hexes) + 1, dtype=np.int64)
+        result = merger.decode(np.array(t, dtype=np.float64), hexes, line)
+        rejected["not decoded by rs1090"] += len(hexes) - _decoded(result)
+        return self._count_rejects(result)
+
+    def _count_rejects(self, result: FeedResult) -> FeedResult:
         for column in result.rejects["column"] if len(result.rejects) else []:
-            rejected[f"bad {column}"] += 1  # the reader's field: message_type, fields, lat...
+            self.counters.rejected[f"bad {column}"] += 1  # the reader's field: fields, lat...
         return result
 
     def records(self, states: pd.DataFrame) -> list[dict[str, Any]]:
@@ -216,35 +303,104 @@ class Feed:
         same = keep.duplicated(["id", "t"], keep="last").to_numpy()
         self.counters.rejected["same aircraft and time as a later state"] += int(same.sum())
         keep = keep[~same]
-        out = keep[list(SENT_COLUMNS)].astype(object)
-        out = out.where(pd.notna(out), None)
+        names = list(SENT_COLUMNS)
+        columns = [_cells(keep[c]) for c in names]
         if self.party_map is not None:
-            out["party"] = assign_parties(self.party_map, keep["id"], keep["callsign"])
-        records: list[dict[str, Any]] = out.to_dict(orient="records")  # type: ignore[assignment]
-        return records
+            names.append("party")
+            columns.append(assign_parties(self.party_map, keep["id"], keep["callsign"]).tolist())
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
     async def batches(self, stop: asyncio.Event) -> None:
-        """Every ``batch_s``: decode what was read, send it, until ``stop`` (then once more)."""
-        merger = self._merger()
-        while True:
-            stopping = stop.is_set()
-            if not stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.batch_s)
-            batch, self._pending, oldest = self._pending, [], self._oldest
-            cut = time.time()
-            if batch:
-                result = await asyncio.to_thread(self.decode, merger, batch)
-                records = self.records(result.frame)
+        """Every :attr:`period_s` (a fixed timer; at once when behind it): take or decode what
+        was read and send it, until ``stop`` (then once more). A batch is made while the one
+        before it is still being acknowledged, and sent once that one is (in order)."""
+        polled = self._poller is not None
+        merger = None if self._stream is not None or polled else self._merger()
+        client = httpx.AsyncClient(timeout=self.sender.timeout_s) if polled else None
+        inflight: asyncio.Task[None] | None = None
+        due = time.monotonic()
+        try:
+            while True:
+                stopping = stop.is_set()
+                if not stopping:
+                    due = max(due + self.period_s, time.monotonic())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), due - time.monotonic())
+                oldest, cut = self._oldest, time.time()
+                result = None
+                if client is not None:
+                    oldest = cut
+                    result = await self._poll(client)
+                    if result is None:  # failed: the next poll after a backoff wait
+                        due += self.backoff.next()
+                elif merger is None:
+                    result = self.take_sbs() if self._unsent else None
+                else:
+                    batch, self._pending = self._pending, []
+                    if batch:
+                        result = await asyncio.to_thread(self.decode, merger, batch)
+                records = [] if result is None else self.records(result.frame)
                 self.counters.states += len(records)
                 if records:
-                    await self.sender.send(records)
-                    self.counters.batches += 1
-                    self.counters.added_s.append(time.time() - cut)
-                    self.counters.lag_s = time.time() - oldest
-                    self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
-            if stopping:
-                return
+                    if inflight is not None:
+                        await inflight
+                    inflight = asyncio.create_task(self._post(records, oldest, cut))
+                if stopping:
+                    if inflight is not None:
+                        await inflight
+                    return
+        finally:
+            if inflight is not None and not inflight.done():
+                inflight.cancel()
+            if isinstance(merger, DecoderPool):
+                merger.close()
+            if client is not None:
+                await client.aclose()
+
+    async def _poll(self, client: httpx.AsyncClient) -> FeedResult | None:
+        """One poll of a polled source: its changed reports as states (None: it failed)."""
+        assert self._poller is not None
+        link = self.link
+        link.attempts += 1
+        try:
+            reports, rejects, read = await self._poller.poll(client)
+        except PollError as err:
+            if not link.last_error:
+                link.say(f"poll failed: {err}")
+            link.drops += 1
+            link.last_error = str(err)
+            return None
+        if link.last_error or not link.connected:
+            link.say(f"polled {self.source}")
+        link.connected += 1
+        link.last_error = ""
+        self.backoff.reset()
+        self.counters.messages += read
+        self.counters.unchanged = self._poller.unchanged
+        self.counters.rejected["no position"] = self._poller.no_position
+        self._count_rejects(FeedResult(reports, rejects, [], {}))
+        if reports.empty:
+            return None
+        baro = reports["alt_baro_m"].to_numpy(np.float64)
+        geo = reports["alt_geo_m"].to_numpy(np.float64)
+        return FeedResult(reports.assign(alt_m=np.where(np.isnan(baro), geo, baro)), rejects)
+
+    async def _post(self, records: list[dict[str, Any]], oldest: float, cut: float) -> None:
+        await self.sender.send(records)
+        self.counters.batches += 1
+        self.counters.added_s.append(time.time() - cut)
+        self.counters.lag_s = time.time() - oldest
+        self.counters.max_lag_s = max(self.counters.max_lag_s, self.counters.lag_s)
+        self.counters.lags_s.append(self.counters.lag_s)
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A column's values as JSON takes them: Python numbers and strings, None for missing
+    (pandas' ``to_dict`` of a frame cast to objects did the same, several times slower)."""
+    if column.dtype.kind == "f":
+        return [None if v != v else v for v in column.tolist()]  # NaN: not equal to itself
+    values: list[Any] = column.astype(object).where(column.notna(), None).tolist()
+    return values
 
 
 def _decoded(result: FeedResult) -> int:

@@ -1,15 +1,16 @@
-"""Recorded surveillance feeds: one entry point, :func:`read_feed`, for SBS and Mode S inputs.
+"""Recorded surveillance feeds: one entry point, :func:`read_feed`, for SBS, Mode S and ASTERIX.
 
 Readers, by name, in :data:`READERS` (module and function, imported when first used so that
 rs1090 loads only for Mode S inputs):
 
-========== ============================================================================
-name       input
-========== ============================================================================
-``sbs``    SBS-1/BaseStation text, ``MSG,...`` lines (:mod:`wellclear.formats.sbs`)
-``frames`` raw Mode S hex frames with timestamps, CSV or text (:mod:`.modes`)
-``beast``  Beast binary captures (:mod:`wellclear.formats.beast`)
-========== ============================================================================
+=========== ============================================================================
+name        input
+=========== ============================================================================
+``sbs``     SBS-1/BaseStation text, ``MSG,...`` lines (:mod:`wellclear.formats.sbs`)
+``frames``  raw Mode S hex frames with timestamps, CSV or text (:mod:`.modes`)
+``beast``   Beast binary captures (:mod:`wellclear.formats.beast`)
+``asterix`` ASTERIX CAT021/CAT062/CAT048 recordings, ``.ast`` (:mod:`.asterix`)
+=========== ============================================================================
 
 Every reader returns a :class:`FeedResult`: the states (the contract of
 :mod:`wellclear.states`, plus ``source``, ``line`` and quality columns), the rejected rows (with
@@ -50,6 +51,7 @@ READERS: dict[str, str] = {
     "sbs": "wellclear.formats.sbs:read_sbs",
     "frames": "wellclear.formats.modes:read_frames",
     "beast": "wellclear.formats.beast:read_beast",
+    "asterix": "wellclear.formats.asterix:read_asterix",
 }
 
 
@@ -65,13 +67,15 @@ def get_reader(kind: str) -> Reader:
 def detect_kind(path: str | Path) -> str:
     """The reader for a file, from its extension and, where that does not say, its first line.
 
-    ``.bin``/``.beast`` are Beast; a first line starting ``MSG,`` (or another SBS message type)
-    is SBS; a CSV header with a ``frame`` or ``rawmsg`` column, or a first line of a number and
-    a hex string, is raw frames.
+    ``.bin``/``.beast`` are Beast, ``.ast``/``.asterix`` ASTERIX; a first line starting ``MSG,``
+    (or another SBS message type) is SBS; a CSV header with a ``frame`` or ``rawmsg`` column, or
+    a first line of a number and a hex string, is raw frames.
     """
     name = str(path).lower()
     if name.endswith((".bin", ".beast")):
         return "beast"
+    if name.endswith((".ast", ".asterix")):
+        return "asterix"
     with open(path, "rb") as handle:
         head = handle.read(4096)
     if b"\x1a" in head[:1] and head[1:2] in b"1234":
@@ -107,7 +111,8 @@ def read_feed(
 ) -> FeedResult:
     """Read a recorded surveillance feed into states, detecting its format unless ``kind``.
 
-    ``tz`` is the time zone of SBS times; ``t0`` the unix time of the first Beast message;
+    ``tz`` is the time zone of SBS times; ``t0`` the unix time of the first Beast message, or
+    for ASTERIX a time on the recording's UTC day (by default the file's modification time);
     ``reference`` a (lat, lon) near the receiver for Mode S position decoding.
     """
     kind = kind or detect_kind(path)
@@ -116,6 +121,8 @@ def read_feed(
         return reader(path, tz=tz, invalid=invalid)
     if kind == "beast":
         return reader(path, t0=t0, reference=reference, invalid=invalid)
+    if kind == "asterix":
+        return reader(path, t0=t0, invalid=invalid)
     return reader(path, reference=reference, invalid=invalid)
 
 

@@ -364,15 +364,22 @@ def load(path: str, stdin: io.TextIOBase | None = None) -> Loaded:
         check_names(list(table.column_names), path)
         loaded = Loaded(arrow_to_frame(table), _record_lines(table.num_rows))
     elif name.endswith(JSON_SUFFIXES):
-        frame = _json_frame(read_bytes(path), path, ".jsonl" in name or ".ndjson" in name)
-        check_names(list(frame.columns), path)
-        frame = frame.reset_index(drop=True)
-        loaded = Loaded(frame, _record_lines(len(frame)))
+        loaded = read_json_bytes(read_bytes(path), path, ".jsonl" in name or ".ndjson" in name)
     else:
         loaded = read_csv_bytes(read_bytes(path), path)
     loaded.frame.columns = [str(c).strip().lower() for c in loaded.frame.columns]
     loaded.counts.setdefault("lines", len(loaded.frame))
     return loaded
+
+
+def read_json_bytes(raw: bytes, name: str, lines: bool = False) -> Loaded:
+    """JSON bytes (records, OpenSky ``states/all``, readsb ``aircraft.json``; one record a line
+    with ``lines``) as a frame of raw values, ``name`` in the errors (a file or a URL)."""
+    frame = _json_frame(raw, name, lines)
+    check_names(list(frame.columns), name)
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return Loaded(frame, _record_lines(len(frame)), counts={"lines": len(frame)})
 
 
 def _record_lines(n: int) -> pd.Series:

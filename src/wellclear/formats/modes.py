@@ -55,6 +55,11 @@ TIME_COLUMNS = ("timestamp", "mintime", "time", "t")
 FRAME_COLUMNS = ("frame", "rawmsg")
 FRAME_HEX_LENGTHS = (14, 28)
 _HEX = re.compile(r"[0-9a-f]*")
+MESSAGE_FIELDS = (
+    "df", "bds", "icao24", "altitude", "latitude", "longitude", "groundspeed", "track",
+    "vertical_rate", "geo_minus_baro", "callsign", "NACp", "NUCp", "source", "tisb",
+)  # fmt: skip
+"""The fields of rs1090's messages that the states take something from."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -184,13 +189,9 @@ def _messages(frames: Frames, reference: tuple[float, float] | None) -> pd.DataF
             i += 1
         rows.append(i)
         i += 1
-    table = pd.DataFrame.from_records(decoded)
-    for c in (
-        "df", "bds", "icao24", "altitude", "latitude", "longitude", "groundspeed", "track",
-        "vertical_rate", "geo_minus_baro", "callsign", "NACp", "NUCp", "source", "tisb",
-    ):  # fmt: skip
-        if c not in table:
-            table[c] = None
+    # only the fields used below (a frame of all of rs1090's ~70 fields cost as much as the
+    # decoding itself); a field no message has is all missing
+    table = pd.DataFrame.from_records(decoded, columns=list(MESSAGE_FIELDS))
     picked = order[np.asarray(rows, dtype=np.int64)]
     table["t"] = frames.t[picked]
     table["line"] = frames.line[picked]
