@@ -206,11 +206,16 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def public_incident_id(key: bytes, incident_id: str) -> str:
+    """The id a party knows an incident by (opaque, as its alerts)."""
+    return "i" + hmac.new(key, f"incident:{incident_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def incident_id_for(principal: Principal, incident_id: str, key: bytes) -> str:
     """The id ``principal`` knows an incident by (opaque for a party, as its alerts)."""
     if principal.role in FULL_ROLES:
         return incident_id
-    return "i" + hmac.new(key, f"incident:{incident_id}".encode(), hashlib.sha256).hexdigest()[:24]
+    return public_incident_id(key, incident_id)
 
 
 # what a party gets of its own aircraft's samples (not the encounter id: it names the other)

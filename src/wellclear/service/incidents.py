@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wellclear.agreement import Agreement
 from wellclear.encounters.scan import encounters_table, scan
-from wellclear.service.disclosure import json_value
+from wellclear.service.disclosure import json_value, public_incident_id
 from wellclear.store.db import Store
 from wellclear.store.records import IncidentRecord, add_incident, events_after
 from wellclear.store.reports import track
@@ -140,14 +140,15 @@ def pending(store: Store, after_seq: int) -> list[Episode]:
     return out
 
 
-def record(store: Store, agreement: Agreement, episodes: list[Episode]) -> int:
-    """Classify and store the incidents of ``episodes``; returns how many were stored."""
+def record(store: Store, agreement: Agreement, episodes: list[Episode], key: bytes) -> int:
+    """Classify and store the incidents of ``episodes`` (each with the id a party knows it
+    by, under the service's ``key``); returns how many were stored."""
     stored = 0
     for ep in episodes:
         incident = classify(store, agreement, ep)
         if incident is not None:
             try:
-                add_incident(store, incident)
+                add_incident(store, incident, public_incident_id(key, incident.id))
                 stored += 1
             except IntegrityError:
                 pass  # stored already: classified again after a restart

@@ -33,7 +33,7 @@ from wellclear.agreement import Agreement
 from wellclear.engine.engine import Engine
 from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
-from wellclear.service.disclosure import view_picture
+from wellclear.service.disclosure import public_alert_id, public_incident_id, view_picture
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
 from wellclear.store.records import (
@@ -41,6 +41,7 @@ from wellclear.store.records import (
     TickState,
     append_audit,
     commit_tick,
+    fill_public_ids,
     get_setting,
     last_events,
     latest_checkpoint,
@@ -104,6 +105,11 @@ class Live:
         self.version = str(self.config.agreement.version)
         self.frequencies = list(self.config.agreement.frequencies_mhz())
         self.key = secret(self.store, "alert_ids")
+        fill_public_ids(
+            self.store,
+            self._public_alert_id,
+            lambda i: public_incident_id(self.key, i),
+        )
         self._audit: list[AuditRecord] = []
         self.data_time = -np.inf  # the latest report time accepted (the data clock)
         self._checkpointed_batch = 0  # the last batch a stored checkpoint holds
@@ -302,7 +308,7 @@ class Live:
                 checkpoint = TickState(now, self.last_batch, self.engine.save())
                 self._since_checkpoint = 0
                 self._checkpointed_batch = self.last_batch
-            seqs = commit_tick(self.store, events, checkpoint)
+            seqs = commit_tick(self.store, events, checkpoint, self._public_alert_id)
             self.flush_audit()
             if self.info.ticks % 60 == 0:  # reports older than --retain leave the store
                 prune_batches(self.store, now - self.config.retain_s, self._checkpointed_batch)
@@ -333,6 +339,9 @@ class Live:
                     self.config.tick_s,
                 )
             return events
+
+    def _public_alert_id(self, alert_id: str) -> str:
+        return public_alert_id(self.key, alert_id)
 
     def _event(self, row: dict[str, Any]) -> dict[str, Any]:
         e = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
@@ -382,7 +391,7 @@ class Live:
             episodes = incidents.pending(self.store, after)
             if not episodes:
                 return 0
-            stored = incidents.record(self.store, self.config.agreement, episodes)
+            stored = incidents.record(self.store, self.config.agreement, episodes, self.key)
             put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
             return stored
 
