@@ -146,3 +146,15 @@ def replay_headon(base: str, tokens: dict[str, str], seconds: range) -> None:
 def pd_timestamp(text: str) -> float:
     """Unix seconds of an ISO 8601 time."""
     return float(pd.Timestamp(text).timestamp())
+
+
+def with_parties(url: str, parties: tuple[str, ...]) -> dict[str, str]:
+    """A store at ``url`` with ``parties`` (role party) and ``cell`` (role cell); their tokens."""
+    from wellclear.store import open_store
+    from wellclear.store.parties import add_party
+
+    store = open_store(url)
+    tokens = {p: add_party(store, p) for p in parties}
+    tokens["cell"] = add_party(store, "cell", "cell")
+    store.close()
+    return tokens

@@ -31,10 +31,11 @@ def _client(url: str) -> TestClient:
     return TestClient(create_app(config))
 
 
-@pytest.fixture
-def flown(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A SQLite store after the head-on pair's 130 s: alert episodes and one incident."""
-    url = f"sqlite:///{tmp_path / 'w.db'}"
+@pytest.fixture(scope="module")
+def flown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """A SQLite store after the head-on pair's 130 s: alert episodes and one incident (the
+    first test only reads it; the second, last, rewrites the public ids and reads them back)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('flown') / 'w.db'}"
     store = open_store(url)
     tokens = {p: add_party(store, p, "cell" if p == "cell" else "party") for p in PARTIES}
     tokens["turkey"] = add_party(store, "turkey")

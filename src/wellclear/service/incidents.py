@@ -29,7 +29,7 @@ from wellclear.encounters.scan import encounters_table, scan
 from wellclear.service.disclosure import json_value, public_incident_id
 from wellclear.store.db import Store
 from wellclear.store.records import IncidentRecord, add_incident, events_after
-from wellclear.store.reports import track
+from wellclear.store.reports import tracks
 
 MARGIN_S = 120.0
 """Reports read before the episode's start and after its end."""
@@ -71,9 +71,10 @@ def ended(event: dict[str, Any]) -> Episode | None:
 
 def _states(store: Store, ep: Episode) -> pd.DataFrame:
     lo, hi = ep.t_start - MARGIN_S, ep.t_end + MARGIN_S
-    frames = [track(store, a, lo) for a in (ep.id_1, ep.id_2)]
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame[frame["t"] <= hi].drop(columns=["batch_id", "t_row"], errors="ignore")
+    frame = tracks(store, [ep.id_1, ep.id_2], lo, hi)
+    # by aircraft, then time and arrival, as one track after the other was
+    frame = frame.sort_values(["id", "t", "batch_id"], kind="stable")
+    frame = frame.drop(columns=["batch_id", "t_row"], errors="ignore").reset_index(drop=True)
     baro = frame["alt_baro_m"]
     frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
     frame["alt_src"] = np.where(baro.notna(), "baro", "geo")
