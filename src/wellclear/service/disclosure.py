@@ -233,6 +233,8 @@ _OWN_EVIDENCE = (
     "flag",
 )
 _SEPARATION = ("t_min", "h_min_m", "dz_min_m", "slant_min_m", "los_s", "nmac_s", "airprox")
+# what every role gets of an airspace incident: the scan's infringement row, less the aircraft
+_AIRSPACE = ("volume", "kind", "event", "entry_time", "exit_time", "dwell_s", "max_depth_m")
 
 
 def view_incident(
@@ -254,6 +256,9 @@ def view_incident(
         "agreement_version": incident.agreement_version,
         "separation": {k: encounter.get(k) for k in _SEPARATION if k in encounter},
     }
+    infringement = incident.details.get("infringement")
+    if infringement is not None:  # an airspace incident: the volume is the agreement's, public
+        out["airspace"] = {k: infringement.get(k) for k in _AIRSPACE if k in infringement}
     if principal.role in FULL_ROLES:
         out.update(
             id_1=incident.id_1,
@@ -277,6 +282,8 @@ def view_incident(
     out["own"] = {"id": own_id, "callsign": callsign}
     other: dict[str, Any] = {}
     level = agreement.sharing.level
+    if infringement is not None:
+        level = "conflicts-only"  # no other aircraft: nothing of another party to tell
     if level in ("coarse", "full"):
         other["party"] = other_party
     if level == "full":

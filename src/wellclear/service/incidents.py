@@ -17,6 +17,7 @@ delays it to the next start.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,8 +71,13 @@ def ended(event: dict[str, Any]) -> Episode | None:
 
 
 def _states(store: Store, ep: Episode) -> pd.DataFrame:
-    lo, hi = ep.t_start - MARGIN_S, ep.t_end + MARGIN_S
-    frame = tracks(store, [ep.id_1, ep.id_2], lo, hi)
+    return states_around(store, [ep.id_1, ep.id_2], ep.t_start - MARGIN_S, ep.t_end + MARGIN_S)
+
+
+def states_around(store: Store, ids: list[str], lo: float, hi: float) -> pd.DataFrame:
+    """The stored reports of ``ids`` from ``lo`` to ``hi`` as ``scan`` reads states (one
+    altitude ``alt_m`` with its source), by aircraft then time."""
+    frame = tracks(store, sorted(ids), lo, hi)
     # by aircraft, then time and arrival, as one track after the other was
     frame = frame.sort_values(["id", "t", "batch_id"], kind="stable")
     frame = frame.drop(columns=["batch_id", "t_row"], errors="ignore").reset_index(drop=True)
@@ -144,13 +150,20 @@ def pending(store: Store, after_seq: int) -> list[Episode]:
 def record(store: Store, agreement: Agreement, episodes: list[Episode], key: bytes) -> int:
     """Classify and store the incidents of ``episodes`` (each with the id a party knows it
     by, under the service's ``key``); returns how many were stored."""
+    return store_incidents(store, (classify(store, agreement, ep) for ep in episodes), key)
+
+
+def store_incidents(store: Store, found: Iterable[IncidentRecord | None], key: bytes) -> int:
+    """Store the incidents of ``found`` (None: an episode with none), each with the id a party
+    knows it by under ``key``; one stored already (classified again after a restart) is left
+    as it is. Returns how many were stored."""
     stored = 0
-    for ep in episodes:
-        incident = classify(store, agreement, ep)
-        if incident is not None:
-            try:
-                add_incident(store, incident, public_incident_id(key, incident.id))
-                stored += 1
-            except IntegrityError:
-                pass  # stored already: classified again after a restart
+    for incident in found:
+        if incident is None:
+            continue
+        try:
+            add_incident(store, incident, public_incident_id(key, incident.id))
+            stored += 1
+        except IntegrityError:
+            pass  # stored already: classified again after a restart
     return stored

@@ -33,7 +33,12 @@ from wellclear.agreement import Agreement
 from wellclear.engine.engine import Engine
 from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
-from wellclear.service.disclosure import public_alert_id, public_incident_id, view_picture
+from wellclear.service.disclosure import (
+    json_value,
+    public_alert_id,
+    public_incident_id,
+    view_picture,
+)
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
 from wellclear.store.records import (
@@ -302,13 +307,14 @@ class Live:
             if self.config.agreement.conflicts.between_parties:
                 # the agreement is between the parties: a party's own formations are its own
                 events = [e for e in events if e["party_1"] != e["party_2"]]
+            air = [self._air_event(e) for e in result.airspace_events.to_dict(orient="records")]
             self._since_checkpoint += 1
             checkpoint = None
-            if events or self._since_checkpoint >= self.config.checkpoint_every:
+            if events or air or self._since_checkpoint >= self.config.checkpoint_every:
                 checkpoint = TickState(now, self.last_batch, self.engine.save())
                 self._since_checkpoint = 0
                 self._checkpointed_batch = self.last_batch
-            seqs = commit_tick(self.store, events, checkpoint, self._public_alert_id)
+            seqs = commit_tick(self.store, events, checkpoint, self._public_alert_id, air)
             self.flush_audit()
             if self.info.ticks % 60 == 0:  # reports older than --retain leave the store
                 prune_batches(self.store, now - self.config.retain_s, self._checkpointed_batch)
@@ -354,6 +360,12 @@ class Live:
                 e[k] = None
         return e
 
+    def _air_event(self, row: dict[Any, Any]) -> dict[str, Any]:
+        """An airspace event as stored: JSON values, the agreement version that judged it."""
+        e = {str(k): json_value(v) for k, v in row.items()}
+        e["agreement_version"] = self.version
+        return e
+
     def _keep_history(self, now: float) -> None:
         delay = self.config.agreement.sharing.delay
         keep_s = 0.0 if delay is None else delay.s
@@ -383,16 +395,25 @@ class Live:
     def record_incidents(self) -> int:
         """Classify the episodes ended since the last call (or since the last one classified
         before a restart) and store their incidents (:mod:`wellclear.service.incidents`)."""
-        from wellclear.service import incidents
+        from wellclear.service import airspace_incidents, incidents
 
+        stored = 0
         with self._incident_lock:
             done = get_setting(self.store, "incidents_seq")
             after = int(done.decode()) if done else 0
             episodes = incidents.pending(self.store, after)
-            if not episodes:
-                return 0
-            stored = incidents.record(self.store, self.config.agreement, episodes, self.key)
-            put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
+            if episodes:
+                stored += incidents.record(self.store, self.config.agreement, episodes, self.key)
+                put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
+            done = get_setting(self.store, "airspace_incidents_seq")
+            after = int(done.decode()) if done else 0
+            ended, last = airspace_incidents.pending(self.store, after)
+            if ended:
+                stored += airspace_incidents.record(
+                    self.store, self.config.agreement, ended, self.key
+                )
+            if last > after:
+                put_setting(self.store, "airspace_incidents_seq", str(last).encode())
             return stored
 
     async def run_incidents(self, period_s: float = 1.0) -> None:

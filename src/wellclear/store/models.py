@@ -107,6 +107,24 @@ class AlertEvent(_PairRecord, Base):
     level_name: Mapped[str] = mapped_column(String(32))
 
 
+class AirspaceEvent(Base):
+    """One airspace episode event (an aircraft and a volume: proximity, entry, inside), with
+    the agreement version that judged it. ``seq`` increases in the order events are stored."""
+
+    __tablename__ = "airspace_events"
+    __table_args__ = (Index("ix_airspace_events_episode", "episode_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(16))
+    t: Mapped[float] = mapped_column(Float)
+    aircraft_id: Mapped[str] = mapped_column(String(64))
+    party: Mapped[str] = mapped_column(String(64))
+    volume: Mapped[str] = mapped_column(String(128))
+    agreement_version: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+
+
 class Acknowledgement(Base):
     """A party's acknowledgement of an alert (``POST /v1/alerts/{alert_id}/ack``)."""
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from wellclear.store.db import Store, StoreError, now
 from wellclear.store.models import (
     Acknowledgement,
+    AirspaceEvent,
     AlertEvent,
     AuditEntry,
     Checkpoint,
@@ -76,17 +77,22 @@ def commit_tick(
     events: Iterable[Mapping[str, Any]],
     checkpoint: TickState | None,
     public: Callable[[str], str] | None = None,
+    airspace: Iterable[Mapping[str, Any]] = (),
 ) -> list[int]:
-    """A tick's events and, if given, the engine's checkpoint after it, in one transaction:
-    a restart from the checkpoint never raises again what was stored (the newest two
-    checkpoints are kept). ``public`` gives the opaque id a party knows an episode by, kept
-    with each event for :func:`has_event`. Returns the events' ``seq``, in order."""
+    """A tick's alert events, its airspace events and, if given, the engine's checkpoint
+    after it, in one transaction: a restart from the checkpoint never raises again what was
+    stored (the newest two checkpoints are kept). ``public`` gives the opaque id a party knows
+    an episode by, kept with each event for :func:`has_event`. Returns the alert events'
+    ``seq``, in order."""
     rows = _event_rows(events, public)
+    air = [_airspace_row(e) for e in airspace]
     with store.engine.begin() as conn:
         seqs: list[int] = []
         if rows:
             result = conn.execute(insert(AlertEvent).returning(AlertEvent.seq), rows)
             seqs = sorted(int(s) for s in result.scalars())
+        if air:
+            conn.execute(insert(AirspaceEvent), air)
         if checkpoint is not None:
             conn.execute(
                 insert(Checkpoint),
@@ -101,6 +107,39 @@ def commit_tick(
             keep = select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(2).subquery()
             conn.execute(delete(Checkpoint).where(Checkpoint.id.not_in(select(keep.c.id))))
         return seqs
+
+
+_AIRSPACE_FIELDS = {
+    "episode_id": "episode_id",
+    "event": "event",
+    "t": "t",
+    "aircraft_id": "id",
+    "party": "party",
+    "volume": "volume",
+    "agreement_version": "agreement_version",
+}
+
+
+def _airspace_row(e: Mapping[str, Any]) -> dict[str, Any]:
+    missing = [f for f in _AIRSPACE_FIELDS.values() if f not in e]
+    if missing:
+        raise StoreError(f"airspace event lacks {', '.join(missing)}: {dict(e)!r}")
+    row = {column: e[f] for column, f in _AIRSPACE_FIELDS.items()}
+    kept = set(_AIRSPACE_FIELDS.values())
+    row["payload"] = json.dumps({k: v for k, v in e.items() if k not in kept})
+    return row
+
+
+def airspace_events_after(store: Store, seq: int = 0, limit: int = 10_000) -> list[dict[str, Any]]:
+    """Airspace events stored after ``seq``, oldest first (as the engine gave them, with
+    ``seq``)."""
+    query = select(AirspaceEvent).where(AirspaceEvent.seq > seq).order_by(AirspaceEvent.seq)
+    with store.sessions() as session:
+        out = []
+        for r in session.scalars(query.limit(limit)):
+            e = {f: getattr(r, column) for column, f in _AIRSPACE_FIELDS.items()}
+            out.append({"seq": r.seq, **e, **json.loads(r.payload)})
+        return out
 
 
 def _event(row: AlertEvent) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 so that ``POST /v1/alerts/{id}/ack`` and ``GET /v1/incidents/{id}`` find one row instead of
 reading every event or incident of the caller. Rows stored before this revision get their
 ``public_id`` from the service when it starts (the key is the service's, not the schema's).
+``airspace_events``: the live engine's airspace episode events, with the agreement version
+that judged them (incidents of airspace infringements are classified from them).
 
 Revision ID: 0004_service_indexes
 Revises: 0003_batch_ids
@@ -20,6 +22,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "airspace_events",
+        sa.Column("seq", sa.Integer(), primary_key=True),
+        sa.Column("episode_id", sa.String(128), nullable=False),
+        sa.Column("event", sa.String(16), nullable=False),
+        sa.Column("t", sa.Float(), nullable=False),
+        sa.Column("aircraft_id", sa.String(64), nullable=False),
+        sa.Column("party", sa.String(64), nullable=False),
+        sa.Column("volume", sa.String(128), nullable=False),
+        sa.Column("agreement_version", sa.String(64), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+    )
+    op.create_index("ix_airspace_events_episode", "airspace_events", ["episode_id"])
     for table, index in (
         ("alert_events", "ix_alert_events_public"),
         ("incidents", "ix_incidents_public"),
@@ -30,6 +45,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_airspace_events_episode", "airspace_events")
+    op.drop_table("airspace_events")
     for table, index in (
         ("alert_events", "ix_alert_events_public"),
         ("incidents", "ix_incidents_public"),
