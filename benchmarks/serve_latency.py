@@ -7,8 +7,12 @@ second ``--pairs`` new pairs of two parties' aircraft appear head-on 4 km apart,
 tick after both are received raises their alerts. ``--subscribers`` Server-Sent Events streams
 (default 50: 12 per party, 2 of the cell) listen. A pair's raise time is the moment the later of
 its two first reports was sent (the service received it at or after that: the latency measured
-is an upper bound); each subscriber that receives the pair's ``raised`` event gives one latency.
-``/healthz`` is read every second: the ticks, their durations and the late ones.
+is an upper bound); each subscriber that receives the pair's first ``raised`` event (of each
+side) gives one latency; a later episode of the pair (its alert cleared and raised again, by
+later reports or none) is counted apart, as ``raised again``.
+``/healthz`` is read every second: the ticks, their durations and the late ones. The latency is
+split at the time of the tick that raised the alert (the event's ``t``): the wait for that
+tick, then its step, commit and delivery.
 
 The baseline, run first in the same process against a fresh service: the pairs alone (no
 other traffic) with one subscriber per party, whose latency is the tick's own (up to one period
@@ -49,10 +53,14 @@ class Run:
     """What one load run measured."""
 
     latencies_s: list[float] = field(default_factory=list)
+    # the latency's two parts: to the tick that raised it (the event's ``t``), then delivery
+    to_tick_s: list[float] = field(default_factory=list)
+    delivery_s: list[float] = field(default_factory=list)
     raised_at: dict[str, float] = field(default_factory=dict)  # pair -> raise time
     first_post: dict[str, float] = field(default_factory=dict)  # aircraft -> first post sent
     pair_of: dict[str, str] = field(default_factory=dict)  # aircraft -> pair
     ticks: list[dict[str, object]] = field(default_factory=list)
+    raised_again: int = 0  # episodes of a pair after its first, per subscriber and side
     posted: int = 0
     post_errors: int = 0
 
@@ -100,6 +108,7 @@ def pairs(born: list[tuple[int, float]], t: float) -> pd.DataFrame:
 
 async def subscriber(base: str, token: str, run: Run, stop: asyncio.Event) -> None:
     headers = {"Authorization": f"Bearer {token}"}
+    mine: set[tuple[str, str | None]] = set()
     async with (
         httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as client,
         client.stream("GET", "/v1/alerts/stream") as r,
@@ -115,8 +124,14 @@ async def subscriber(base: str, token: str, run: Run, stop: asyncio.Event) -> No
                 continue
             own = e["own"]["id"] if "own" in e else e["id_1"]
             pair = run.pair_of.get(own)
+            if (own, pair) in mine:  # a later episode of the pair: not raised by its report
+                run.raised_again += 1
+                continue
+            mine.add((own, pair))
             if pair is not None and pair in run.raised_at:
                 run.latencies_s.append(got - run.raised_at[pair])
+                run.to_tick_s.append(float(e["t_unix"]) - run.raised_at[pair])
+                run.delivery_s.append(got - float(e["t_unix"]))
 
 
 async def poster(base: str, tokens: dict[str, str], run: Run, args: argparse.Namespace) -> None:
@@ -220,16 +235,23 @@ def row(name: str, run: Run, aircraft: int, subs: int, seconds: float) -> list[s
     late = int(ticks[-1]["late"]) if ticks else 0  # type: ignore[call-overload]
     worst = max((float(t["duration_s"]) for t in ticks), default=float("nan"))  # type: ignore[arg-type]
     n_ticks = int(ticks[-1]["ticks"]) - int(ticks[0]["ticks"]) if len(ticks) > 1 else 0  # type: ignore[call-overload]
+
+    def p95(values: list[float]) -> str:
+        return f"{np.percentile(values, 95):.2f}" if values else "-"
+
     return [
         name,
         f"{aircraft:,}",
         str(subs),
         f"{run.posted / seconds:,.0f}",
         str(len(lat)),
+        str(run.raised_again),
         q(50),
         q(95),
         q(99),
         f"{lat.max():.2f}" if len(lat) else "-",
+        p95(run.to_tick_s),
+        p95(run.delivery_s),
         f"{n_ticks}",
         f"{late}",
         f"{worst:.2f}",
@@ -257,10 +279,13 @@ def main() -> None:
         "subscribers",
         "reports/s",
         "alerts",
+        "raised again",
         "p50 s",
         "p95 s",
         "p99 s",
         "max s",
+        "p95 to tick s",
+        "p95 tick to delivery s",
         "ticks",
         "late ticks",
         "slowest tick s",
