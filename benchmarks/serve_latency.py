@@ -61,6 +61,7 @@ class Run:
     pair_of: dict[str, str] = field(default_factory=dict)  # aircraft -> pair
     ticks: list[dict[str, object]] = field(default_factory=list)
     raised_again: int = 0  # episodes of a pair after its first, per subscriber and side
+    grid_alerts: int = 0  # raised events of an aircraft of the grid
     posted: int = 0
     post_errors: int = 0
 
@@ -108,7 +109,7 @@ def pairs(born: list[tuple[int, float]], t: float) -> pd.DataFrame:
 
 async def subscriber(base: str, token: str, run: Run, stop: asyncio.Event) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    mine: set[tuple[str, str | None]] = set()
+    mine: set[tuple[str, str]] = set()
     async with (
         httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as client,
         client.stream("GET", "/v1/alerts/stream") as r,
@@ -124,11 +125,14 @@ async def subscriber(base: str, token: str, run: Run, stop: asyncio.Event) -> No
                 continue
             own = e["own"]["id"] if "own" in e else e["id_1"]
             pair = run.pair_of.get(own)
+            if pair is None:  # an alert of the grid's aircraft: they should have none
+                run.grid_alerts += 1
+                continue
             if (own, pair) in mine:  # a later episode of the pair: not raised by its report
                 run.raised_again += 1
                 continue
             mine.add((own, pair))
-            if pair is not None and pair in run.raised_at:
+            if pair in run.raised_at:
                 run.latencies_s.append(got - run.raised_at[pair])
                 run.to_tick_s.append(float(e["t_unix"]) - run.raised_at[pair])
                 run.delivery_s.append(got - float(e["t_unix"]))
@@ -246,6 +250,7 @@ def row(name: str, run: Run, aircraft: int, subs: int, seconds: float) -> list[s
         f"{run.posted / seconds:,.0f}",
         str(len(lat)),
         str(run.raised_again),
+        str(run.grid_alerts),
         q(50),
         q(95),
         q(99),
@@ -280,6 +285,7 @@ def main() -> None:
         "reports/s",
         "alerts",
         "raised again",
+        "grid alerts",
         "p50 s",
         "p95 s",
         "p99 s",
