@@ -128,13 +128,6 @@ def view_event(
     return party_event(event, agreement, key)
 
 
-def alert_id_for(principal: Principal, event: Mapping[str, Any], key: bytes) -> str:
-    """The id ``principal`` knows the episode of ``event`` by."""
-    if principal.role in FULL_ROLES:
-        return str(event["alert_id"])
-    return public_alert_id(key, str(event["alert_id"]))
-
-
 _PICTURE_FULL = [
     "id",
     "party",

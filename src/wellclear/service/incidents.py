@@ -10,8 +10,8 @@ agreement reports (``reporting.level`` and above). The incident keeps the encoun
 and the agreement version.
 
 Durability: episodes to classify are found from the stored ``cleared`` events after the last
-one classified (kept in the store), so a crash between an episode's end and its incident only
-delays it to the next start.
+event read (kept in the store), so a crash between an episode's end and its incident only
+delays it to the next start; each call reads only the events stored since the last.
 """
 
 from __future__ import annotations
@@ -137,14 +137,16 @@ def classify(store: Store, agreement: Agreement, ep: Episode) -> IncidentRecord 
     )
 
 
-def pending(store: Store, after_seq: int) -> list[Episode]:
-    """Ended episodes stored after ``after_seq`` (oldest first)."""
+def pending(store: Store, after_seq: int) -> tuple[list[Episode], int]:
+    """Ended episodes stored after ``after_seq`` (oldest first), and the ``seq`` of the last
+    event read (the next call starts there, whether or not an episode ended)."""
     out = []
-    for e in events_after(store, after_seq, limit=10**9):
+    events = events_after(store, after_seq, limit=10**9)
+    for e in events:
         ep = ended(e)
         if ep is not None:
             out.append(ep)
-    return out
+    return out, int(events[-1]["seq"]) if events else after_seq
 
 
 def record(store: Store, agreement: Agreement, episodes: list[Episode], key: bytes) -> int:

@@ -393,27 +393,25 @@ class Live:
     # -- incidents ------------------------------------------------------------------------
 
     def record_incidents(self) -> int:
-        """Classify the episodes ended since the last call (or since the last one classified
-        before a restart) and store their incidents (:mod:`wellclear.service.incidents`)."""
+        """Classify the episodes ended since the last call (or since the last events read
+        before a restart) and store their incidents: alert episodes between parties
+        (:mod:`~wellclear.service.incidents`) and airspace episodes with a time inside
+        (:mod:`~wellclear.service.airspace_incidents`)."""
         from wellclear.service import airspace_incidents, incidents
 
         stored = 0
         with self._incident_lock:
-            done = get_setting(self.store, "incidents_seq")
-            after = int(done.decode()) if done else 0
-            episodes = incidents.pending(self.store, after)
-            if episodes:
-                stored += incidents.record(self.store, self.config.agreement, episodes, self.key)
-                put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
-            done = get_setting(self.store, "airspace_incidents_seq")
-            after = int(done.decode()) if done else 0
-            ended, last = airspace_incidents.pending(self.store, after)
-            if ended:
-                stored += airspace_incidents.record(
-                    self.store, self.config.agreement, ended, self.key
-                )
-            if last > after:
-                put_setting(self.store, "airspace_incidents_seq", str(last).encode())
+            for name, kind in (
+                ("incidents_seq", incidents),
+                ("airspace_incidents_seq", airspace_incidents),
+            ):
+                done = get_setting(self.store, name)
+                after = int(done.decode()) if done else 0
+                ended, last = kind.pending(self.store, after)
+                if ended:
+                    stored += kind.record(self.store, self.config.agreement, ended, self.key)
+                if last > after:  # the next call reads only what is stored after
+                    put_setting(self.store, name, str(last).encode())
             return stored
 
     async def run_incidents(self, period_s: float = 1.0) -> None:
