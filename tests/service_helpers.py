@@ -112,3 +112,49 @@ def numbers_in(value: Any) -> Iterator[float]:
             yield from numbers_in(v)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         yield float(value)
+
+
+def serve_data(url: str, port: int) -> subprocess.Popen[bytes]:
+    """:func:`serve` on the data clock with the built-in Syria 2015 agreement."""
+    return serve(url, port, "--clock", "data", "--agreement", "syria2015")
+
+
+def replay_headon(base: str, tokens: dict[str, str], seconds: range) -> None:
+    """Post the head-on traffic's ``seconds`` (from T0) to a real service at ``base``, each
+    party with its own token, and wait until its engine has ticked through them."""
+    traffic = headon(T0, 130)
+    for t, now in traffic.groupby("time"):
+        if int(t - T0) not in seconds:
+            continue
+        for party, part in now.groupby("party"):
+            r = httpx.post(
+                f"{base}/v1/states",
+                content=part.drop(columns=["party"]).to_json(orient="records"),
+                headers={"Authorization": f"Bearer {tokens[str(party)]}"},
+            )
+            assert r.status_code == 200, r.text
+    last = T0 + seconds[-1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        tick = httpx.get(f"{base}/healthz").json()["tick"]["t"]
+        if tick is not None and pd_timestamp(tick) >= last - 1.0:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the engine did not catch up")
+
+
+def pd_timestamp(text: str) -> float:
+    """Unix seconds of an ISO 8601 time."""
+    return float(pd.Timestamp(text).timestamp())
+
+
+def with_parties(url: str, parties: tuple[str, ...]) -> dict[str, str]:
+    """A store at ``url`` with ``parties`` (role party) and ``cell`` (role cell); their tokens."""
+    from wellclear.store import open_store
+    from wellclear.store.parties import add_party
+
+    store = open_store(url)
+    tokens = {p: add_party(store, p) for p in parties}
+    tokens["cell"] = add_party(store, "cell", "cell")
+    store.close()
+    return tokens

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import time
 
 import httpx
 import pytest
 
-from service_helpers import T0, free_port, headon, serve
+from service_helpers import free_port, replay_headon, serve, serve_data
 from wellclear.store import open_store
 from wellclear.store.parties import add_party
 
@@ -71,38 +70,6 @@ def test_acknowledged_batches_survive_kill_9(store_url: str, seed: int) -> None:
         proc.wait(timeout=30)
 
 
-def _serve_data(url: str, port: int) -> subprocess.Popen[bytes]:
-    return serve(url, port, "--clock", "data", "--agreement", "syria2015")
-
-
-def _replay(base: str, tokens: dict[str, str], seconds: range) -> None:
-    traffic = headon(T0, 130)
-    for t, now in traffic.groupby("time"):
-        if int(t - T0) not in seconds:
-            continue
-        for party, part in now.groupby("party"):
-            r = httpx.post(
-                f"{base}/v1/states",
-                content=part.drop(columns=["party"]).to_json(orient="records"),
-                headers={"Authorization": f"Bearer {tokens[str(party)]}"},
-            )
-            assert r.status_code == 200, r.text
-    last = T0 + seconds[-1]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        tick = httpx.get(f"{base}/healthz").json()["tick"]["t"]
-        if tick is not None and pd_timestamp(tick) >= last - 1.0:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the engine did not catch up")
-
-
-def pd_timestamp(text: str) -> float:
-    import pandas as pd
-
-    return float(pd.Timestamp(text).timestamp())
-
-
 def _stream(base: str, token: str, after: int) -> list[tuple[int, dict]]:
     import json
 
@@ -128,16 +95,16 @@ def test_alerts_continue_across_kill_9_and_last_event_id_replays(store_url: str)
     store.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve_data(store_url, port)
-    _replay(base, tokens, range(0, 60))
+    proc = serve_data(store_url, port)
+    replay_headon(base, tokens, range(0, 60))
     before = _stream(base, tokens["russia"], 0)
     kinds = [e["event"] for _, e in before]
     assert kinds[0] == "raised" and "cleared" not in kinds  # alerting at the kill
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    proc = _serve_data(store_url, port)
+    proc = serve_data(store_url, port)
     try:
-        _replay(base, tokens, range(60, 130))
+        replay_headon(base, tokens, range(60, 130))
         last = before[-1][0]
         after = _stream(base, tokens["russia"], last)
         alert_id = before[0][1]["alert_id"]

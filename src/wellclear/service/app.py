@@ -28,20 +28,20 @@ from wellclear.report.incident import incident_page
 from wellclear.service.bodies import BodyError, parse_states
 from wellclear.service.config import ServiceConfig
 from wellclear.service.deps import Caller, LiveDep, may_post
-from wellclear.service.disclosure import (
-    alert_id_for,
-    incident_id_for,
-    records,
-    view_event,
-    view_incident,
-)
+from wellclear.service.disclosure import records, view_event, view_incident
 from wellclear.service.live import Live
 from wellclear.service.plan_desk import open_desk
 from wellclear.service.routers import agreements, plans, web
 from wellclear.service.sockets import add_sockets
 from wellclear.service.streams import caller_events
 from wellclear.store import open_store
-from wellclear.store.records import AuditRecord, acknowledge, events_after, incidents
+from wellclear.store.records import (
+    AuditRecord,
+    acknowledge,
+    find_incident,
+    has_event,
+    incidents,
+)
 from wellclear.store.reports import track
 from wellclear.timeutil import iso
 
@@ -168,13 +168,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
     def ack(alert_id: str, who: Caller, live: LiveDep) -> dict[str, Any]:
         """Record the caller's acknowledgement of one of its alerts (its ``alert_id``)."""
-        party = who.name if who.role == "party" else None
-        candidates = [*live.open_alerts.values(), *events_after(live.store, 0, party, 10**9)]
-        found = any(
-            view_event(who, e, live.config.agreement, live.key) is not None
-            and alert_id_for(who, e, live.key) == alert_id
-            for e in candidates
-        )
+        if who.role == "party":  # its alerts are those whose aircraft 1 is its own
+            found = has_event(live.store, public_id=alert_id, party_1=who.name)
+        else:
+            found = has_event(live.store, alert_id=alert_id)
         if not found:
             raise HTTPException(404, "no such alert among yours")
         acknowledge(live.store, alert_id, who.id)
@@ -236,13 +233,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return {"incidents": [v for v in views if v is not None]}
 
     def _incident(who: Any, live: Live, incident_id: str) -> dict[str, Any]:
-        party = who.name if who.role == "party" else None
-        for i in incidents(live.store, party):
-            if incident_id_for(who, i.id, live.key) == incident_id:
-                view = view_incident(who, i, live.config.agreement, live.key)
-                if view is not None:
-                    return view
-        raise HTTPException(404, "no such incident among yours")
+        if who.role == "party":
+            found = find_incident(live.store, public_id=incident_id, party=who.name)
+        else:
+            found = find_incident(live.store, incident_id=incident_id)
+        view = None if found is None else view_incident(who, found, live.config.agreement, live.key)
+        if view is None:
+            raise HTTPException(404, "no such incident among yours")
+        return view
 
     @app.get("/v1/incidents/{incident_id}", tags=["incidents"])
     def get_incident(incident_id: str, who: Caller, live: LiveDep) -> dict[str, Any]:

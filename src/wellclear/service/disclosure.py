@@ -128,13 +128,6 @@ def view_event(
     return party_event(event, agreement, key)
 
 
-def alert_id_for(principal: Principal, event: Mapping[str, Any], key: bytes) -> str:
-    """The id ``principal`` knows the episode of ``event`` by."""
-    if principal.role in FULL_ROLES:
-        return str(event["alert_id"])
-    return public_alert_id(key, str(event["alert_id"]))
-
-
 _PICTURE_FULL = [
     "id",
     "party",
@@ -206,11 +199,16 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def public_incident_id(key: bytes, incident_id: str) -> str:
+    """The id a party knows an incident by (opaque, as its alerts)."""
+    return "i" + hmac.new(key, f"incident:{incident_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def incident_id_for(principal: Principal, incident_id: str, key: bytes) -> str:
     """The id ``principal`` knows an incident by (opaque for a party, as its alerts)."""
     if principal.role in FULL_ROLES:
         return incident_id
-    return "i" + hmac.new(key, f"incident:{incident_id}".encode(), hashlib.sha256).hexdigest()[:24]
+    return public_incident_id(key, incident_id)
 
 
 # what a party gets of its own aircraft's samples (not the encounter id: it names the other)
@@ -228,6 +226,8 @@ _OWN_EVIDENCE = (
     "flag",
 )
 _SEPARATION = ("t_min", "h_min_m", "dz_min_m", "slant_min_m", "los_s", "nmac_s", "airprox")
+# what every role gets of an airspace incident: the scan's infringement row, less the aircraft
+_AIRSPACE = ("volume", "kind", "event", "entry_time", "exit_time", "dwell_s", "max_depth_m")
 
 
 def view_incident(
@@ -249,6 +249,9 @@ def view_incident(
         "agreement_version": incident.agreement_version,
         "separation": {k: encounter.get(k) for k in _SEPARATION if k in encounter},
     }
+    infringement = incident.details.get("infringement")
+    if infringement is not None:  # an airspace incident: the volume is the agreement's, public
+        out["airspace"] = {k: infringement.get(k) for k in _AIRSPACE if k in infringement}
     if principal.role in FULL_ROLES:
         out.update(
             id_1=incident.id_1,
@@ -272,6 +275,8 @@ def view_incident(
     out["own"] = {"id": own_id, "callsign": callsign}
     other: dict[str, Any] = {}
     level = agreement.sharing.level
+    if infringement is not None:
+        level = "conflicts-only"  # no other aircraft: nothing of another party to tell
     if level in ("coarse", "full"):
         other["party"] = other_party
     if level == "full":

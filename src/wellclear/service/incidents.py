@@ -10,13 +10,14 @@ agreement reports (``reporting.level`` and above). The incident keeps the encoun
 and the agreement version.
 
 Durability: episodes to classify are found from the stored ``cleared`` events after the last
-one classified (kept in the store), so a crash between an episode's end and its incident only
-delays it to the next start.
+event read (kept in the store), so a crash between an episode's end and its incident only
+delays it to the next start; each call reads only the events stored since the last.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,10 @@ from sqlalchemy.exc import IntegrityError
 
 from wellclear.agreement import Agreement
 from wellclear.encounters.scan import encounters_table, scan
-from wellclear.service.disclosure import json_value
+from wellclear.service.disclosure import json_value, public_incident_id
 from wellclear.store.db import Store
 from wellclear.store.records import IncidentRecord, add_incident, events_after
-from wellclear.store.reports import track
+from wellclear.store.reports import tracks
 
 MARGIN_S = 120.0
 """Reports read before the episode's start and after its end."""
@@ -70,10 +71,16 @@ def ended(event: dict[str, Any]) -> Episode | None:
 
 
 def _states(store: Store, ep: Episode) -> pd.DataFrame:
-    lo, hi = ep.t_start - MARGIN_S, ep.t_end + MARGIN_S
-    frames = [track(store, a, lo) for a in (ep.id_1, ep.id_2)]
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame[frame["t"] <= hi].drop(columns=["batch_id", "t_row"], errors="ignore")
+    return states_around(store, [ep.id_1, ep.id_2], ep.t_start - MARGIN_S, ep.t_end + MARGIN_S)
+
+
+def states_around(store: Store, ids: list[str], lo: float, hi: float) -> pd.DataFrame:
+    """The stored reports of ``ids`` from ``lo`` to ``hi`` as ``scan`` reads states (one
+    altitude ``alt_m`` with its source), by aircraft then time."""
+    frame = tracks(store, sorted(ids), lo, hi)
+    # by aircraft, then time and arrival, as one track after the other was
+    frame = frame.sort_values(["id", "t", "batch_id"], kind="stable")
+    frame = frame.drop(columns=["batch_id", "t_row"], errors="ignore").reset_index(drop=True)
     baro = frame["alt_baro_m"]
     frame["alt_m"] = baro.where(baro.notna(), frame["alt_geo_m"])
     frame["alt_src"] = np.where(baro.notna(), "baro", "geo")
@@ -130,25 +137,35 @@ def classify(store: Store, agreement: Agreement, ep: Episode) -> IncidentRecord 
     )
 
 
-def pending(store: Store, after_seq: int) -> list[Episode]:
-    """Ended episodes stored after ``after_seq`` (oldest first)."""
+def pending(store: Store, after_seq: int) -> tuple[list[Episode], int]:
+    """Ended episodes stored after ``after_seq`` (oldest first), and the ``seq`` of the last
+    event read (the next call starts there, whether or not an episode ended)."""
     out = []
-    for e in events_after(store, after_seq, limit=10**9):
+    events = events_after(store, after_seq, limit=10**9)
+    for e in events:
         ep = ended(e)
         if ep is not None:
             out.append(ep)
-    return out
+    return out, int(events[-1]["seq"]) if events else after_seq
 
 
-def record(store: Store, agreement: Agreement, episodes: list[Episode]) -> int:
-    """Classify and store the incidents of ``episodes``; returns how many were stored."""
+def record(store: Store, agreement: Agreement, episodes: list[Episode], key: bytes) -> int:
+    """Classify and store the incidents of ``episodes`` (each with the id a party knows it
+    by, under the service's ``key``); returns how many were stored."""
+    return store_incidents(store, (classify(store, agreement, ep) for ep in episodes), key)
+
+
+def store_incidents(store: Store, found: Iterable[IncidentRecord | None], key: bytes) -> int:
+    """Store the incidents of ``found`` (None: an episode with none), each with the id a party
+    knows it by under ``key``; one stored already (classified again after a restart) is left
+    as it is. Returns how many were stored."""
     stored = 0
-    for ep in episodes:
-        incident = classify(store, agreement, ep)
-        if incident is not None:
-            try:
-                add_incident(store, incident)
-                stored += 1
-            except IntegrityError:
-                pass  # stored already: classified again after a restart
+    for incident in found:
+        if incident is None:
+            continue
+        try:
+            add_incident(store, incident, public_incident_id(key, incident.id))
+            stored += 1
+        except IntegrityError:
+            pass  # stored already: classified again after a restart
     return stored

@@ -33,7 +33,12 @@ from wellclear.agreement import Agreement
 from wellclear.engine.engine import Engine
 from wellclear.service.bodies import Parsed
 from wellclear.service.config import ServiceConfig
-from wellclear.service.disclosure import view_picture
+from wellclear.service.disclosure import (
+    json_value,
+    public_alert_id,
+    public_incident_id,
+    view_picture,
+)
 from wellclear.store.db import Store
 from wellclear.store.parties import Principal
 from wellclear.store.records import (
@@ -41,6 +46,7 @@ from wellclear.store.records import (
     TickState,
     append_audit,
     commit_tick,
+    fill_public_ids,
     get_setting,
     last_events,
     latest_checkpoint,
@@ -105,6 +111,11 @@ class Live:
         self.version = str(self.config.agreement.version)
         self.frequencies = list(self.config.agreement.frequencies_mhz())
         self.key = secret(self.store, "alert_ids")
+        fill_public_ids(
+            self.store,
+            self._public_alert_id,
+            lambda i: public_incident_id(self.key, i),
+        )
         self._audit: list[AuditRecord] = []
         self.data_time = -np.inf  # the latest report time accepted (the data clock)
         self._checkpointed_batch = 0  # the last batch a stored checkpoint holds
@@ -121,12 +132,12 @@ class Live:
             self.info.t = cp.tick_t
         else:
             self.engine = Engine(self.settings)
-        replayed = 0
+        replayed: list[tuple[int, pd.DataFrame]] = []
         for batch_id, frame in batches_after(self.store, self.last_batch):
-            self._ingest(batch_id, _as_reader_frame(batch_id, frame))
+            replayed.append((batch_id, _as_reader_frame(batch_id, frame)))
             if len(frame):
                 self.data_time = max(self.data_time, float(frame["t_row"].max()))
-            replayed += 1
+        self._ingest_all(replayed)
         # the open alerts: the engine's open episodes, each with its newest stored event
         # (episodes between aircraft of one party have none where the agreement leaves them out)
         open_ids = self.engine.alerts.open["alert_id"].astype(str).tolist()
@@ -137,7 +148,7 @@ class Live:
             log.info(
                 "wellclear serve: restored the engine at %s, %d batches ingested again",
                 cp.tick_t if cp is not None else "start",
-                replayed,
+                len(replayed),
             )
 
     def _stored_agreement(self) -> str:
@@ -237,13 +248,29 @@ class Live:
         due = self.info.t + self.config.tick_s
         return due if due <= self.data_time else None
 
-    def _ingest(self, batch_id: int, frame: pd.DataFrame) -> None:
+    def _ingest_all(self, batches: list[tuple[int, pd.DataFrame]]) -> None:
+        """Batches (in id order) into the engine: in one ingest, whose merge and sort of the
+        reports held is paid once a tick, not once a batch, where no two of them report one
+        aircraft at one time at two positions (exact repeats, which the picture leaves out,
+        are left out here); otherwise one by one, so that a clash between two batches is
+        found as it is against the reports held."""
+        named = [(b, f.assign(source=f"batch {b}")) for b, f in batches]
+        if len(named) > 1:
+            merged = pd.concat([f for _, f in named], ignore_index=True)
+            merged = merged[~merged.duplicated(["id", "t", "lat", "lon", "alt_baro_m"])]
+            if not merged.duplicated(["id", "t"]).any():
+                self._ingest(named[-1][0], merged, f"batches {named[0][0]}-{named[-1][0]}")
+                return
+        for batch_id, frame in named:
+            self._ingest(batch_id, frame, f"batch {batch_id}")
+
+    def _ingest(self, batch_id: int, frame: pd.DataFrame, name: str) -> None:
         got = self.engine.ingest(frame, invalid="skip")
         if len(got.rejects):
             log.warning(
-                "wellclear serve: batch %d: %d reports clash with reports held (same aircraft "
+                "wellclear serve: %s: %d reports clash with reports held (same aircraft "
                 "and time, another position): left out",
-                batch_id,
+                name,
                 len(got.rejects),
             )
         self.last_batch = max(self.last_batch, batch_id)
@@ -270,8 +297,7 @@ class Live:
             now = self.clock() if now is None else float(now)
             with self._lock:
                 pending, self._pending = self._pending, []
-            for batch_id, frame in pending:
-                self._ingest(batch_id, frame)
+            self._ingest_all(pending)
             self._switch()
             if self.info.t is not None and now <= self.info.t:
                 self.flush_audit()
@@ -282,13 +308,14 @@ class Live:
             if self.config.agreement.conflicts.between_parties:
                 # the agreement is between the parties: a party's own formations are its own
                 events = [e for e in events if e["party_1"] != e["party_2"]]
+            air = [self._air_event(e) for e in result.airspace_events.to_dict(orient="records")]
             self._since_checkpoint += 1
             checkpoint = None
-            if events or self._since_checkpoint >= self.config.checkpoint_every:
+            if events or air or self._since_checkpoint >= self.config.checkpoint_every:
                 checkpoint = TickState(now, self.last_batch, self.engine.save())
                 self._since_checkpoint = 0
                 self._checkpointed_batch = self.last_batch
-            seqs = commit_tick(self.store, events, checkpoint)
+            seqs = commit_tick(self.store, events, checkpoint, self._public_alert_id, air)
             self.flush_audit()
             if self.info.ticks % 60 == 0:  # reports older than --retain leave the store
                 prune_batches(self.store, now - self.config.retain_s, self._checkpointed_batch)
@@ -320,6 +347,9 @@ class Live:
                 )
             return events
 
+    def _public_alert_id(self, alert_id: str) -> str:
+        return public_alert_id(self.key, alert_id)
+
     def _event(self, row: dict[str, Any]) -> dict[str, Any]:
         e = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
         e["level"] = int(e.get("to_level", 0))
@@ -329,6 +359,12 @@ class Live:
         for k, v in list(e.items()):
             if isinstance(v, float) and not np.isfinite(v):
                 e[k] = None
+        return e
+
+    def _air_event(self, row: dict[Any, Any]) -> dict[str, Any]:
+        """An airspace event as stored: JSON values, the agreement version that judged it."""
+        e = {str(k): json_value(v) for k, v in row.items()}
+        e["agreement_version"] = self.version
         return e
 
     def _keep_history(self, now: float) -> None:
@@ -358,18 +394,25 @@ class Live:
     # -- incidents ------------------------------------------------------------------------
 
     def record_incidents(self) -> int:
-        """Classify the episodes ended since the last call (or since the last one classified
-        before a restart) and store their incidents (:mod:`wellclear.service.incidents`)."""
-        from wellclear.service import incidents
+        """Classify the episodes ended since the last call (or since the last events read
+        before a restart) and store their incidents: alert episodes between parties
+        (:mod:`~wellclear.service.incidents`) and airspace episodes with a time inside
+        (:mod:`~wellclear.service.airspace_incidents`)."""
+        from wellclear.service import airspace_incidents, incidents
 
+        stored = 0
         with self._incident_lock:
-            done = get_setting(self.store, "incidents_seq")
-            after = int(done.decode()) if done else 0
-            episodes = incidents.pending(self.store, after)
-            if not episodes:
-                return 0
-            stored = incidents.record(self.store, self.config.agreement, episodes)
-            put_setting(self.store, "incidents_seq", str(episodes[-1].seq).encode())
+            for name, kind in (
+                ("incidents_seq", incidents),
+                ("airspace_incidents_seq", airspace_incidents),
+            ):
+                done = get_setting(self.store, name)
+                after = int(done.decode()) if done else 0
+                ended, last = kind.pending(self.store, after)
+                if ended:
+                    stored += kind.record(self.store, self.config.agreement, ended, self.key)
+                if last > after:  # the next call reads only what is stored after
+                    put_setting(self.store, name, str(last).encode())
             return stored
 
     async def run_incidents(self, period_s: float = 1.0) -> None:

@@ -6,7 +6,10 @@ sent once the batch is durable; a bad message is answered ``{"error": reason}`` 
 stays open. A message ``{"idempotency_key": KEY, "reports": [...]}`` carries a client batch id,
 as the ``Idempotency-Key`` header does for ``POST /v1/states``. ``/v1/ws``: every alert event
 the caller receives, one JSON message each, with its ``seq``; the query ``after=SEQ`` replays
-what came after it, as ``Last-Event-ID`` does.
+what came after it, as ``Last-Event-ID`` does: a subscriber that lost its connection (the
+service restarted, even after kill -9) reconnects with ``?after=`` the last ``seq`` it received
+and gets exactly what it missed, then the live events. It sends nothing; its close ends the
+stream at once.
 
 Both take ``Authorization: Bearer TOKEN`` in the handshake; a missing or bad token closes the
 socket with code 1008 (policy violation) before anything is read or sent.
@@ -99,10 +102,27 @@ def add_sockets(app: FastAPI) -> None:
         if who is None:
             return
         await ws.accept()
-        with contextlib.suppress(WebSocketDisconnect):
+
+        async def send() -> None:
             async for item in caller_events(live, who, after):
                 if item.kind == "event":
                     await ws.send_text(json.dumps({"seq": item.seq, **(item.data or {})}))
                 elif item.kind == "dropped":
                     reason = str((item.data or {}).get("error", ""))
                     await ws.close(code=1013, reason=reason[:120])
+
+        async def closed() -> None:  # the subscriber sends nothing but its close
+            while (await ws.receive())["type"] != "websocket.disconnect":
+                pass
+
+        # whichever ends first ends the other: a subscriber gone away leaves at once, not at
+        # the next event it would be sent (which a quiet sky may never bring)
+        tasks = {asyncio.create_task(send()), asyncio.create_task(closed())}
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                    await task

@@ -92,14 +92,37 @@ class AlertEvent(_PairRecord, Base):
     decided when it is read. ``seq`` increases in the order events are stored."""
 
     __tablename__ = "alert_events"
-    __table_args__ = (Index("ix_alert_events_alert", "alert_id"),)
+    __table_args__ = (
+        Index("ix_alert_events_alert", "alert_id"),
+        Index("ix_alert_events_public", "public_id"),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     alert_id: Mapped[str] = mapped_column(String(128))
+    # the opaque id a party knows the episode by (the service's; None until it fills it in)
+    public_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     event: Mapped[str] = mapped_column(String(16))
     t: Mapped[float] = mapped_column(Float)
     level: Mapped[int] = mapped_column(Integer)
     level_name: Mapped[str] = mapped_column(String(32))
+
+
+class AirspaceEvent(Base):
+    """One airspace episode event (an aircraft and a volume: proximity, entry, inside), with
+    the agreement version that judged it. ``seq`` increases in the order events are stored."""
+
+    __tablename__ = "airspace_events"
+    __table_args__ = (Index("ix_airspace_events_episode", "episode_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(16))
+    t: Mapped[float] = mapped_column(Float)
+    aircraft_id: Mapped[str] = mapped_column(String(64))
+    party: Mapped[str] = mapped_column(String(64))
+    volume: Mapped[str] = mapped_column(String(128))
+    agreement_version: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
 
 
 class Acknowledgement(Base):
@@ -117,8 +140,10 @@ class Incident(_PairRecord, Base):
     """An episode at or above the agreement's reporting level, recorded when it ended."""
 
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_public", "public_id"),)
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    public_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     kind: Mapped[str] = mapped_column(String(32))
     t_start: Mapped[float] = mapped_column(Float)
     t_end: Mapped[float] = mapped_column(Float)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wellclear.store.db import Store, StoreError, now
 from wellclear.store.models import (
     Acknowledgement,
+    AirspaceEvent,
     AlertEvent,
     AuditEntry,
     Checkpoint,
@@ -41,13 +42,16 @@ _EVENT_FIELDS = (
 )
 
 
-def _event_rows(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _event_rows(
+    events: Iterable[Mapping[str, Any]], public: Callable[[str], str] | None
+) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         missing = [f for f in _EVENT_FIELDS if f not in e]
         if missing:
             raise StoreError(f"alert event lacks {', '.join(missing)}: {dict(e)!r}")
         row = {f: e[f] for f in _EVENT_FIELDS}
+        row["public_id"] = None if public is None else public(str(e["alert_id"]))
         row["payload"] = json.dumps({k: v for k, v in e.items() if k not in _EVENT_FIELDS})
         rows.append(row)
     return rows
@@ -69,17 +73,26 @@ class TickState:
 
 
 def commit_tick(
-    store: Store, events: Iterable[Mapping[str, Any]], checkpoint: TickState | None
+    store: Store,
+    events: Iterable[Mapping[str, Any]],
+    checkpoint: TickState | None,
+    public: Callable[[str], str] | None = None,
+    airspace: Iterable[Mapping[str, Any]] = (),
 ) -> list[int]:
-    """A tick's events and, if given, the engine's checkpoint after it, in one transaction:
-    a restart from the checkpoint never raises again what was stored (the newest two
-    checkpoints are kept). Returns the events' ``seq``, in order."""
-    rows = _event_rows(events)
+    """A tick's alert events, its airspace events and, if given, the engine's checkpoint
+    after it, in one transaction: a restart from the checkpoint never raises again what was
+    stored (the newest two checkpoints are kept). ``public`` gives the opaque id a party knows
+    an episode by, kept with each event for :func:`has_event`. Returns the alert events'
+    ``seq``, in order."""
+    rows = _event_rows(events, public)
+    air = [_airspace_row(e) for e in airspace]
     with store.engine.begin() as conn:
         seqs: list[int] = []
         if rows:
             result = conn.execute(insert(AlertEvent).returning(AlertEvent.seq), rows)
             seqs = sorted(int(s) for s in result.scalars())
+        if air:
+            conn.execute(insert(AirspaceEvent), air)
         if checkpoint is not None:
             conn.execute(
                 insert(Checkpoint),
@@ -94,6 +107,39 @@ def commit_tick(
             keep = select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(2).subquery()
             conn.execute(delete(Checkpoint).where(Checkpoint.id.not_in(select(keep.c.id))))
         return seqs
+
+
+_AIRSPACE_FIELDS = {
+    "episode_id": "episode_id",
+    "event": "event",
+    "t": "t",
+    "aircraft_id": "id",
+    "party": "party",
+    "volume": "volume",
+    "agreement_version": "agreement_version",
+}
+
+
+def _airspace_row(e: Mapping[str, Any]) -> dict[str, Any]:
+    missing = [f for f in _AIRSPACE_FIELDS.values() if f not in e]
+    if missing:
+        raise StoreError(f"airspace event lacks {', '.join(missing)}: {dict(e)!r}")
+    row = {column: e[f] for column, f in _AIRSPACE_FIELDS.items()}
+    kept = set(_AIRSPACE_FIELDS.values())
+    row["payload"] = json.dumps({k: v for k, v in e.items() if k not in kept})
+    return row
+
+
+def airspace_events_after(store: Store, seq: int = 0, limit: int = 10_000) -> list[dict[str, Any]]:
+    """Airspace events stored after ``seq``, oldest first (as the engine gave them, with
+    ``seq``)."""
+    query = select(AirspaceEvent).where(AirspaceEvent.seq > seq).order_by(AirspaceEvent.seq)
+    with store.sessions() as session:
+        out = []
+        for r in session.scalars(query.limit(limit)):
+            e = {f: getattr(r, column) for column, f in _AIRSPACE_FIELDS.items()}
+            out.append({"seq": r.seq, **e, **json.loads(r.payload)})
+        return out
 
 
 def _event(row: AlertEvent) -> dict[str, Any]:
@@ -131,6 +177,38 @@ def last_events(store: Store, alert_ids: Iterable[str]) -> dict[str, dict[str, A
     return out
 
 
+def has_event(
+    store: Store, *, alert_id: str | None = None, public_id: str | None = None, party_1: str = ""
+) -> bool:
+    """Whether an event of the episode ``alert_id``, or of the episode a party knows as
+    ``public_id`` whose aircraft 1 is ``party_1``'s, is stored (one indexed look-up)."""
+    query = select(AlertEvent.seq)
+    if public_id is not None:
+        query = query.where(AlertEvent.public_id == public_id, AlertEvent.party_1 == party_1)
+    else:
+        query = query.where(AlertEvent.alert_id == alert_id)
+    with store.engine.connect() as conn:
+        return conn.execute(query.limit(1)).first() is not None
+
+
+def fill_public_ids(
+    store: Store, alert_public: Callable[[str], str], incident_public: Callable[[str], str]
+) -> int:
+    """Give the events and incidents stored without a ``public_id`` (before the schema had
+    one) theirs, from the service's functions of their ids; returns how many rows."""
+    filled = 0
+    for model, column, public in (
+        (AlertEvent, AlertEvent.alert_id, alert_public),
+        (Incident, Incident.id, incident_public),
+    ):
+        with store.engine.begin() as conn:
+            missing = select(column).where(model.public_id.is_(None)).distinct()
+            for k in sorted(str(r[0]) for r in conn.execute(missing)):
+                result = conn.execute(update(model).where(column == k).values(public_id=public(k)))
+                filled += int(result.rowcount or 0)
+    return filled
+
+
 def last_seq(store: Store) -> int:
     """The newest event's ``seq`` (0 when none)."""
     with store.sessions() as session:
@@ -159,12 +237,14 @@ class IncidentRecord:
     details: dict[str, Any]
 
 
-def add_incident(store: Store, incident: IncidentRecord) -> None:
-    """Store an incident (its id is the episode's: storing it again is an error)."""
+def add_incident(store: Store, incident: IncidentRecord, public_id: str | None = None) -> None:
+    """Store an incident (its id is the episode's: storing it again is an error), with the
+    opaque id a party knows it by."""
     with store.sessions.begin() as session:
         session.add(
             Incident(
                 id=incident.id,
+                public_id=public_id,
                 kind=incident.kind,
                 t_start=incident.t_start,
                 t_end=incident.t_end,
@@ -185,21 +265,40 @@ def incidents(store: Store, party: str | None = None) -> list[IncidentRecord]:
         query = query.where(or_(Incident.party_1 == party, Incident.party_2 == party))
     with store.sessions() as session:
         rows = list(session.scalars(query.order_by(Incident.t_start, Incident.id)))
-    return [
-        IncidentRecord(
-            r.id,
-            r.kind,
-            r.t_start,
-            r.t_end,
-            r.id_1,
-            r.party_1,
-            r.id_2,
-            r.party_2,
-            r.agreement_version,
-            json.loads(r.payload),
+    return [_incident(r) for r in rows]
+
+
+def find_incident(
+    store: Store, *, incident_id: str | None = None, public_id: str | None = None, party: str = ""
+) -> IncidentRecord | None:
+    """The incident ``incident_id``, or the one ``party``'s aircraft were in that it knows as
+    ``public_id`` (one indexed look-up); None: no such incident."""
+    query = select(Incident)
+    if public_id is not None:
+        query = query.where(
+            Incident.public_id == public_id,
+            or_(Incident.party_1 == party, Incident.party_2 == party),
         )
-        for r in rows
-    ]
+    else:
+        query = query.where(Incident.id == incident_id)
+    with store.sessions() as session:
+        row = session.scalars(query.limit(1)).first()
+        return None if row is None else _incident(row)
+
+
+def _incident(r: Incident) -> IncidentRecord:
+    return IncidentRecord(
+        r.id,
+        r.kind,
+        r.t_start,
+        r.t_end,
+        r.id_1,
+        r.party_1,
+        r.id_2,
+        r.party_2,
+        r.agreement_version,
+        json.loads(r.payload),
+    )
 
 
 @dataclass(frozen=True)

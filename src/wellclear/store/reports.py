@@ -151,14 +151,31 @@ def track(
 ) -> pd.DataFrame:
     """The stored reports of one aircraft at or after ``since``, by time then arrival; with
     ``party_id``, from that party's batches only."""
+    return tracks(store, [aircraft_id], since, np.inf, party_id)
+
+
+def tracks(
+    store: Store,
+    aircraft_ids: Sequence[str],
+    since: float = -np.inf,
+    until: float = np.inf,
+    party_id: int | None = None,
+) -> pd.DataFrame:
+    """The stored reports of ``aircraft_ids`` from ``since`` to ``until`` (inclusive), by time
+    then arrival, each batch whose times reach into the span read once for all of them; with
+    ``party_id``, from that party's batches only."""
     query = select(Batch.id, Batch.data).where(Batch.t_max >= since)
+    if np.isfinite(until):
+        query = query.where(Batch.t_min <= until)
     if party_id is not None:
         query = query.where(Batch.party_id == party_id)
+    wanted = list(aircraft_ids)
     frames = []
     with store.engine.connect() as conn:
         for batch_id, data in conn.execute(query.order_by(Batch.id)):
             frame = decode(data)
-            frame = frame[(frame["id"] == aircraft_id) & (frame["t"] >= since)]
+            t = frame["t"]
+            frame = frame[frame["id"].isin(wanted) & (t >= since) & (t <= until)]
             if len(frame):
                 frames.append(frame.assign(batch_id=batch_id))
     out = _concat(frames)
