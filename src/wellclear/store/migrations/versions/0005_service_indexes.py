@@ -6,8 +6,8 @@ reading every event or incident of the caller. Rows stored before this revision 
 ``airspace_events``: the live engine's airspace episode events, with the agreement version
 that judged them (incidents of airspace infringements are classified from them).
 
-Revision ID: 0004_service_indexes
-Revises: 0003_batch_ids
+Revision ID: 0005_service_indexes
+Revises: 0004_plan_notices
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_service_indexes"
-down_revision = "0003_batch_ids"
+revision = "0005_service_indexes"
+down_revision = "0004_plan_notices"
 branch_labels = None
 depends_on = None
 
