@@ -401,7 +401,7 @@ def load_parquet_files(paths: list[str]) -> Loaded:
 
 def _record_lines(n: int) -> pd.Series:
     """Lines of Parquet and JSON records: their numbers, counted from 1."""
-    return pd.Series(np.arange(n, dtype=np.int64) + 1)
+    return pd.Series(np.arange(1, n + 1, dtype=np.int64), copy=False)
 
 
 EXPLICIT_NAN = "__explicit_nan__"

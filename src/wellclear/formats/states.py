@@ -214,7 +214,7 @@ def _parts(
             if isinstance(src, pd.DataFrame):
                 name = f"<dataframe {number}>" if len(sources) > 1 else "<dataframe>"
                 raw = src.reset_index(drop=True)
-                lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 1)
+                lines = pd.Series(np.arange(1, len(raw) + 1, dtype=np.int64), copy=False)
                 reports, rej = convert(raw, lines, name)
                 yield reports, rej, {"rows": len(raw), "repeats": reports.attrs["repeats"]}, []
             elif (kind := input_kind(str(src))) == "table":
