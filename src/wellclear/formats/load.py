@@ -408,11 +408,11 @@ EXPLICIT_NAN = "__explicit_nan__"
 
 
 def _floats(col: pa.ChunkedArray) -> np.ndarray:
-    """A float column as float64, null as NaN: one chunk without nulls as it is (no copy),
-    else chunk by chunk into one array (no concatenation of per-chunk copies: an archive's
-    partitions are hundreds of chunks)."""
-    if col.num_chunks == 1 and not col.null_count and col.type == pa.float64():
-        return np.asarray(col.chunk(0).to_numpy(zero_copy_only=False))
+    """A float column as float64, null as NaN: one chunk as Arrow gives it (without nulls, no
+    copy), several chunk by chunk into one array (no concatenation of per-chunk copies: an
+    archive's partitions are hundreds of chunks)."""
+    if col.num_chunks == 1:
+        return np.asarray(col.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float64)
     out = np.empty(len(col), dtype=np.float64)
     at = 0
     for chunk in col.chunks:
