@@ -25,7 +25,9 @@ Before the timed runs, one untimed scan of a small file fills numba's caches.
    contract in time order and in flight order, as the ``traffic`` library's canonical columns
    in flight order, and as OpenSky historical state vectors in ``hour=`` partitions; each
    ``wellclear scan`` against ``read_table`` of the same file or directory, runs alternating,
-   median of ``--repeat``; target: scan at most 5x the read.
+   median of ``--repeat``; target: scan at most 5x the read. Also the range of the ratios of
+   each (read, scan) pair and the CPU seconds (user + system, from ``wait4``) of both, which
+   move less than wall times when other work shares the machine.
 
     python benchmarks/scan.py --rows 10000000
     python benchmarks/scan.py --rows 0 --archive-rows 100000000
@@ -81,6 +83,7 @@ class Run:
     stdout: str
     stderr: str
     stopped: str = ""
+    cpu_s: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 def _session_rss_mib(session: int) -> float:
@@ -150,6 +153,7 @@ def run(
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
             stopped[0] if stopped else "",
+            usage.ru_utime + usage.ru_stime,
         )
     if check and (result.rc != 0 or result.stopped):
         raise RuntimeError(f"{shlex.join(cmd)} failed ({result.stopped}): {result.stderr[-2000:]}")
@@ -167,16 +171,22 @@ def paired_medians(
 ) -> tuple[tuple[float, float, Run], tuple[float, float, Run]]:
     """:func:`median_of` for two commands whose runs alternate (a, b, a, b, ...), so that both
     see the same load on a shared machine and their ratio does not drift with it."""
-    runs_a: list[Run] = []
-    runs_b: list[Run] = []
-    for _ in range(n):
-        runs_a.append(run(a))
-        runs_b.append(run(b))
+    runs_a, runs_b = paired_runs(a, b, n)
 
     def summary(runs: list[Run]) -> tuple[float, float, Run]:
         return statistics.median(r.wall_s for r in runs), max(r.peak_mib for r in runs), runs[-1]
 
     return summary(runs_a), summary(runs_b)
+
+
+def paired_runs(a: list[str], b: list[str], n: int = 3) -> tuple[list[Run], list[Run]]:
+    """``n`` runs of each of two commands, alternating (a, b, a, b, ...)."""
+    runs_a: list[Run] = []
+    runs_b: list[Run] = []
+    for _ in range(n):
+        runs_a.append(run(a))
+        runs_b.append(run(b))
+    return runs_a, runs_b
 
 
 def failure(r: Run) -> str:
@@ -593,20 +603,30 @@ def users_section(args: argparse.Namespace, tmp: Path, emit: Callable[[str], Non
     read with ``read_table`` (a directory read as one hive dataset), each in a process, the
     reads and scans alternating."""
     emit(f"### Archives as users have them, {args.users_rows:,} rows (median of {args.repeat})\n")
-    emit("| layout | rows | read_table s | scan s | rows/s | scan/read (target <= 5) | peak MiB |")
-    emit("|---|---|---|---|---|---|---|")
+    emit(
+        "| layout | rows | read_table s | scan s | rows/s | scan/read (target <= 5) "
+        "| each pair | read CPU s | scan CPU s | CPU ratio | peak MiB |"
+    )
+    emit("|---|---|---|---|---|---|---|---|---|---|---|")
     notes = []
+    median = statistics.median
     for name, key, file in USER_SETS:
         path = tmp / file
         n, _ = make(key, args.users_rows, path)
-        # alternating, so that the ratio of a run does not drift with the machine's load
-        (read_s, _, _), (scan_s, peak, last) = paired_medians(
+        # alternating, so that the ratio of a run does not drift with the machine's load; the
+        # ratio of each (read, scan) pair and the CPU seconds say how much the load moved it
+        reads, scans = paired_runs(
             read_cmd(path), wellclear_cmd(path, tmp / f"out-{key}"), args.repeat
         )
+        read_s, scan_s = median(r.wall_s for r in reads), median(r.wall_s for r in scans)
+        pairs = sorted(b.wall_s / a.wall_s for a, b in zip(reads, scans, strict=True))
+        read_cpu, scan_cpu = median(r.cpu_s for r in reads), median(r.cpu_s for r in scans)
         emit(
             f"| {name} | {n:,} | {read_s:.2f} | {scan_s:.2f} | {n / scan_s:,.0f} | "
-            f"{scan_s / read_s:.1f} | {peak:.0f} |"
+            f"{scan_s / read_s:.1f} | {pairs[0]:.1f}-{pairs[-1]:.1f} | {read_cpu:.2f} | "
+            f"{scan_cpu:.2f} | {scan_cpu / read_cpu:.1f} | {max(r.peak_mib for r in scans):.0f} |"
         )
+        last = scans[-1]
         notes.append(f"- {name}: `wellclear scan` said: {summary_of(last)}")
     end_table(emit, notes)
 

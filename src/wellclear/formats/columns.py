@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from wellclear.formats.errors import StatesInputError
 from wellclear.formats.load import EXPLICIT_NAN
+from wellclear.formats.repeats import duplicates
 from wellclear.formats.result import (
     empty_rejects,
     make_rejects,
@@ -37,7 +38,6 @@ from wellclear.formats.result import (
 )
 from wellclear.formats.validate import (
     RowChecker,
-    check_duplicates,
     check_states,
     normalise_ids,
 )
@@ -242,8 +242,10 @@ def _times(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         ts = series.array  # ticks since 1970 UTC; a naive time is UTC
         ticks = ts.asi8.astype(np.float64)  # in the array's unit
-        ticks[np.asarray(ts.isna())] = np.nan
-        return ticks / float(pd.Timedelta(1, unit="s") // pd.Timedelta(1, unit=ts.unit))
+        if series.hasnans:
+            ticks[np.asarray(ts.isna())] = np.nan
+        ticks /= float(pd.Timedelta(1, unit="s") // pd.Timedelta(1, unit=ts.unit))
+        return ticks
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = _numeric(series, column, check)
     else:
@@ -258,7 +260,11 @@ def _times(series: pd.Series, column: str, check: RowChecker) -> FloatArray:
             bad_iso = np.zeros(len(values), dtype=bool)
             bad_iso[idx] = np.isnan(secs)
             check.flag(bad_iso, column, _reasons("not a time", text, bad_iso))
-    return np.asarray(np.where(np.abs(values) > 1e11, values / 1000.0, values), dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    ms = (values > 1e11) | (values < -1e11)
+    if ms.any():  # a copy: ``values`` may be the frame's own column
+        values = np.where(ms, values / 1000.0, values)
+    return values
 
 
 def _booleans(series: pd.Series, column: str, check: RowChecker) -> BoolArray:
@@ -328,13 +334,19 @@ def _text(frame: pd.DataFrame, column: str, default: str = "") -> Text:
 
 
 def convert(
-    frame: pd.DataFrame, lines: pd.Series, source: str
+    frame: pd.DataFrame,
+    lines: pd.Series,
+    source: str,
+    files: tuple[npt.NDArray[np.integer], list[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Convert a raw frame to SI reports; returns ``(reports, rejects)``.
 
     Every row is checked by :mod:`wellclear.formats.validate` (physical limits, one position
     per aircraft and time) after the conversion to SI units; the time rule, which needs every
-    input's times, is applied by :func:`read_reports`.
+    input's times, is applied by :func:`read_reports`. ``files`` (codes, names), for several
+    files of one schema loaded as one frame (:func:`~wellclear.formats.load.load_parquet_files`),
+    says which file each row is from: its rejects and ``source`` name that file, and repeats
+    are looked for within each file, as when each file is converted alone.
     """
     frame = frame.set_axis([str(c).strip().lower() for c in frame.columns], axis=1)
     schema = detect_schema(list(frame.columns), source)
@@ -346,10 +358,11 @@ def convert(
     time_col = next(c for c in schema.time if c in frame.columns)
     t_row = _times(frame[time_col], time_col, check)
     check.flag(np.isnan(t_row) & ~check.bad, time_col, "missing time")
-    t_pos = t_row.copy()
     if schema.pos_time and schema.pos_time in frame.columns and schema.pos_time != time_col:
         pos = _times(frame[schema.pos_time], schema.pos_time, check)
         t_pos = np.where(np.isnan(pos), t_row, pos)
+    else:
+        t_pos = t_row.copy()
 
     def num(column: str, factor: float = 1.0) -> FloatArray:
         if column not in frame.columns:
@@ -388,9 +401,15 @@ def convert(
         names,
     )
     line_no = lines.to_numpy(np.int64)
-    repeats = _duplicates(
-        check, ids, t_pos, {"lat": lat, "lon": lon, "alt": baro}, line_no, schema.ident
+    file_codes = None if files is None else np.asarray(files[0])
+    repeats = duplicates(
+        check, ids, t_pos, {"lat": lat, "lon": lon, "alt": baro}, line_no, schema.ident, file_codes
     )
+    if files is None:
+        sources = coded(np.zeros(n, np.int8), [source])
+    else:
+        file_codes_of, file_names = pd.factorize(pd.Series(files[1], dtype=object))
+        sources = coded(file_codes_of[files[0]], file_names)  # a file given twice: one name
 
     reports = pd.DataFrame(
         {
@@ -407,7 +426,7 @@ def convert(
             "trk_deg": np.mod(trk, 360.0),
             "vs_mps": vs,
             "onground": onground,
-            "source": coded(np.zeros(n, np.int8), [source]),
+            "source": sources,
             "line": line_no,
         },
         copy=False,
@@ -419,8 +438,14 @@ def convert(
         reports["source_type"] = _text(frame, "source_type")
     bad = check.bad
     if bad.any():
+        # in the frame's order: by file (in their order), then by line within each
         rejects = make_rejects(
-            source, line_no[bad], check.column[bad], check.reason[bad], _raw_rows(frame, bad)
+            source if files is None else np.asarray(sources[bad], dtype=object),
+            line_no[bad],
+            check.column[bad],
+            check.reason[bad],
+            _raw_rows(frame, bad),
+            by_line=files is None,
         )
     else:
         rejects = empty_rejects()
@@ -430,56 +455,6 @@ def convert(
     if left_out.any():
         reports = reports.loc[~left_out].reset_index(drop=True)
     return reports, rejects
-
-
-def _duplicates(
-    check: RowChecker,
-    ids: Text,
-    t: FloatArray,
-    position: dict[str, FloatArray],
-    lines: npt.NDArray[np.int64],
-    name: str,
-) -> BoolArray:
-    """:func:`~wellclear.formats.validate.check_duplicates` on the rows that can be duplicates
-    only: those whose (aircraft, time) hash is shared by another row (one pass of hashing on
-    integer keys; a hash collision is a candidate, checked exactly, never a duplicate)."""
-    n = len(t)
-    codes = ids.codes if isinstance(ids, pd.Categorical) else pd.factorize(ids)[0]
-    t = np.asarray(t, dtype=np.float64)
-    if n < 2 or _one_run_each(codes, t):
-        return np.zeros(n, dtype=bool)
-    bits = (t + 0.0).view(np.uint64)  # -0.0 as 0.0
-    key = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ bits
-    maybe = pd.Index(key).duplicated(keep=False)
-    if not maybe.any():
-        return np.zeros(n, dtype=bool)
-    at = np.flatnonzero(maybe)
-    sub = RowChecker(len(at))
-    sub.bad[:] = check.bad[at]
-    some = {k: np.asarray(v)[at] for k, v in position.items()}
-    repeats = np.zeros(n, dtype=bool)
-    repeats[at] = check_duplicates(sub, np.asarray(ids)[at], t[at], some, lines[at], name)
-    new = sub.bad & ~check.bad[at]
-    if new.any():
-        mask = np.zeros(n, dtype=bool)
-        mask[at[new]] = True
-        reasons = np.full(n, "", dtype=object)
-        reasons[at[new]] = sub.reason[new]
-        check.flag(mask, name, reasons)
-    return repeats
-
-
-def _one_run_each(codes: npt.NDArray[np.integer], t: FloatArray) -> bool:
-    """Whether each aircraft's rows are one run of strictly increasing times (a file written
-    by flight, as ``traffic`` and OpenSky extracts are): then no two rows share an aircraft
-    and a time, and the hashing is not needed."""
-    c = np.asarray(codes)
-    if c.size == 0 or c.min() < 0:
-        return False
-    same = c[1:] == c[:-1]
-    with np.errstate(invalid="ignore"):
-        runs = 1 + int(np.count_nonzero(~(same & (t[1:] > t[:-1]))))
-    return runs == int(np.count_nonzero(np.bincount(c)))
 
 
 def _raw_rows(frame: pd.DataFrame, mask: BoolArray) -> list[str]:

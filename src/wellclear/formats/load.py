@@ -72,12 +72,14 @@ OPENSKY_REST_FIELDS = (
 @dataclass
 class Loaded:
     """A file's raw table: ``frame`` of raw values, ``lines`` (physical line of each row),
-    ``rejects`` (lines that could not be split into fields) and ``counts``."""
+    ``rejects`` (lines that could not be split into fields), ``counts`` and, for several
+    files loaded as one table, the file of each row (codes into the file names)."""
 
     frame: pd.DataFrame
     lines: pd.Series
     rejects: pd.DataFrame = field(default_factory=empty_rejects)
     counts: dict[str, int] = field(default_factory=dict)
+    files: tuple[np.ndarray, list[str]] | None = None
 
 
 def read_bytes(path: str) -> bytes:
@@ -351,16 +353,7 @@ def load(path: str, stdin: io.TextIOBase | None = None) -> Loaded:
         text = (stdin or sys.stdin).read()
         loaded = read_csv_bytes(text.encode() if isinstance(text, str) else text, "<stdin>")
     elif name.endswith(PARQUET_SUFFIXES):
-        try:  # text as dictionaries: a few distinct names, no string built per row
-            schema = pq.read_schema(path)
-            text = [
-                f.name
-                for f in schema
-                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-            ]
-            table = pq.read_table(path, read_dictionary=text)
-        except (pa.ArrowException, OSError) as exc:
-            raise StatesInputError(f"cannot read Parquet: {exc}", file=path) from None
+        table = read_parquet(path)
         check_names(list(table.column_names), path)
         loaded = Loaded(arrow_to_frame(table), _record_lines(table.num_rows))
     elif name.endswith(JSON_SUFFIXES):
@@ -382,12 +375,57 @@ def read_json_bytes(raw: bytes, name: str, lines: bool = False) -> Loaded:
     return Loaded(frame, _record_lines(len(frame)), counts={"lines": len(frame)})
 
 
+def read_parquet(path: str) -> pa.Table:
+    """A Parquet file as an Arrow table, its text columns as dictionaries (a few distinct names,
+    no string built per row); a typed error naming the file."""
+    try:
+        schema = pq.read_schema(path)
+        text = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        return pq.read_table(path, read_dictionary=text)
+    except (pa.ArrowException, OSError) as exc:
+        raise StatesInputError(f"cannot read Parquet: {exc}", file=path) from None
+
+
+def load_parquet_files(paths: list[str]) -> Loaded:
+    """Parquet files of one schema (an archive's ``hour=`` partitions) loaded as one table:
+    one conversion instead of one per file. ``files`` says which file each row is from (codes
+    into ``paths``, in their order) and ``lines`` its record number in that file, counted
+    from 1, as :func:`load` numbers the records of each file."""
+    tables = [read_parquet(p) for p in paths]
+    check_names(list(tables[0].column_names), paths[0])
+    sizes = np.array([t.num_rows for t in tables], dtype=np.int64)
+    n = int(sizes.sum())
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    lines = np.arange(1, n + 1, dtype=np.int64)
+    lines -= starts
+    frame = arrow_to_frame(pa.concat_tables(tables))
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    codes = np.repeat(np.arange(len(paths), dtype=np.int32), sizes)
+    return Loaded(frame, pd.Series(lines, copy=False), files=(codes, list(paths)))
+
+
 def _record_lines(n: int) -> pd.Series:
     """Lines of Parquet and JSON records: their numbers, counted from 1."""
-    return pd.Series(np.arange(n, dtype=np.int64) + 1)
+    return pd.Series(np.arange(1, n + 1, dtype=np.int64), copy=False)
 
 
 EXPLICIT_NAN = "__explicit_nan__"
+
+
+def _floats(col: pa.ChunkedArray) -> np.ndarray:
+    """A float column as float64, null as NaN: one chunk as Arrow gives it (without nulls, no
+    copy), several chunk by chunk into one array (no concatenation of per-chunk copies: an
+    archive's partitions are hundreds of chunks)."""
+    if col.num_chunks == 1:
+        return np.asarray(col.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    out = np.empty(len(col), dtype=np.float64)
+    at = 0
+    for chunk in col.chunks:
+        out[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        at += len(chunk)
+    return out
 
 
 def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
@@ -395,7 +433,7 @@ def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     columns: dict[str, object] = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_floating(col.type):
-            values = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+            values = _floats(col)
             nan = np.isnan(values)
             if col.null_count and nan.any():  # nulls are NaN too: only the others are explicit
                 explicit = nan & col.is_valid().to_numpy(zero_copy_only=False)

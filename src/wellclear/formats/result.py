@@ -60,13 +60,17 @@ def short(text: object) -> str:
 
 
 def make_rejects(
-    source: str,
+    source: str | npt.NDArray[np.object_],
     lines: npt.ArrayLike,
     columns: npt.ArrayLike,
     reasons: npt.ArrayLike,
     raws: npt.ArrayLike,
+    *,
+    by_line: bool = True,
 ) -> pd.DataFrame:
-    """A rejects table from parallel arrays, sorted by line."""
+    """A rejects table from parallel arrays, sorted by line; ``source`` is one name, or each
+    row's (rows of several files, given in their order: file by file, each by line, and kept
+    in that order with ``by_line=False``)."""
     raw = np.asarray(raws, dtype=object)
     frame = pd.DataFrame(
         {
@@ -77,6 +81,8 @@ def make_rejects(
             "raw": np.array([short(r) for r in raw], dtype=object),
         }
     )
+    if not by_line:
+        return frame
     return frame.sort_values("line", kind="stable").reset_index(drop=True)
 
 

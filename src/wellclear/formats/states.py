@@ -34,17 +34,26 @@ newlines, ragged rows, OpenSky ``states/all`` and readsb ``aircraft.json``).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from wellclear.formats.columns import convert
 from wellclear.formats.errors import DecodeError, StatesInputError
-from wellclear.formats.load import JSON_SUFFIXES, load
+from wellclear.formats.load import (
+    JSON_SUFFIXES,
+    PARQUET_SUFFIXES,
+    Loaded,
+    load,
+    load_parquet_files,
+)
 from wellclear.formats.result import (
     REJECT_COLUMNS,
     ReadResult,
@@ -148,43 +157,15 @@ def read_reports(
     ``rejected`` and, by reason, the rows that gave no state and are not errors. With
     ``categorical`` the text columns of Parquet inputs (read as dictionaries) stay categorical.
     """
-    from wellclear.formats.feeds import read_feed
-
     if isinstance(sources, (str, Path, pd.DataFrame)):
         sources = [sources]
     frames, rejects, notes = [], [], []
     counts: dict[str, int] = {"rows": 0}
-    for number, src in enumerate(sources):
-        if isinstance(src, pd.DataFrame):
-            name = f"<dataframe {number}>" if len(sources) > 1 else "<dataframe>"
-            raw = src.reset_index(drop=True)
-            lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 1)
-            reports, rej = convert(raw, lines, name)
-            _add(counts, {"rows": len(raw), "repeats": reports.attrs.get("repeats", 0)})
-        elif (kind := input_kind(str(src))) == "table":
-            name = "<stdin>" if str(src) == "-" else str(src)
-            loaded = load(str(src), stdin)
-            reports, rej = convert(loaded.frame, loaded.lines, name)
-            rej = concat_rejects([loaded.rejects, rej])
-            rows = len(loaded.frame) + len(loaded.rejects) + loaded.counts.get("blank", 0)
-            _add(
-                counts,
-                {
-                    "rows": rows,
-                    "blank": loaded.counts.get("blank", 0),
-                    "repeats": reports.attrs.get("repeats", 0),
-                },
-            )
-        else:
-            name = str(src)
-            feed = read_feed(src, kind=kind, tz=tz, t0=t0, reference=reference, invalid=invalid)
-            states, bad = _check_feed(feed.states, name)
-            reports = _feed_reports(states)
-            rej = concat_rejects([feed.rejects, bad])
-            notes.extend(feed.notes)
-            _add(counts, _feed_counts(feed.counts, len(feed.states), len(feed.rejects)))
+    for reports, rej, more, said in _parts(sources, invalid, stdin, tz, t0, reference):
         if invalid == "error":
             raise_first(rej, StatesInputError)
+        _add(counts, more)
+        notes.extend(said)
         frames.append(reports)
         rejects.append(rej)
     frames, late = _check_times(frames)
@@ -196,6 +177,85 @@ def read_reports(
     counts["states"] = len(frame)
     counts["rejected"] = len(rejected)
     return ReadResult(frame, rejected, notes + _party_warnings(frame), counts)
+
+
+Part = tuple[pd.DataFrame, pd.DataFrame, dict[str, int], list[str]]
+"""One input's (or one group of Parquet files') reports, rejects, counts and notes."""
+
+
+def _parts(
+    sources: list[str | Path | pd.DataFrame],
+    invalid: InvalidPolicy,
+    stdin: io.TextIOBase | None,
+    tz: str,
+    t0: float | None,
+    reference: tuple[float, float] | None,
+) -> Iterator[Part]:
+    """Each input read and converted, one at a time (an error is raised in the inputs' order),
+    except that consecutive Parquet files of one schema (an archive's partitions) are
+    converted as one table (:func:`~wellclear.formats.load.load_parquet_files`), with the
+    rejects, lines and counts each file alone gives; when one of them cannot be read they are
+    read one by one, so that the first error in their order is the one raised."""
+    from wellclear.formats.feeds import read_feed
+
+    for group in _parquet_groups(sources):
+        if len(group) > 1:
+            names = [str(sources[k]) for k in group]
+            try:
+                loaded = load_parquet_files(names)
+            except StatesInputError:
+                pass
+            else:
+                reports, rej = convert(loaded.frame, loaded.lines, names[0], loaded.files)
+                yield reports, rej, _table_counts(loaded, reports), []
+                continue
+        for number in group:
+            src = sources[number]
+            if isinstance(src, pd.DataFrame):
+                name = f"<dataframe {number}>" if len(sources) > 1 else "<dataframe>"
+                raw = src.reset_index(drop=True)
+                lines = pd.Series(np.arange(1, len(raw) + 1, dtype=np.int64), copy=False)
+                reports, rej = convert(raw, lines, name)
+                yield reports, rej, {"rows": len(raw), "repeats": reports.attrs["repeats"]}, []
+            elif (kind := input_kind(str(src))) == "table":
+                name = "<stdin>" if str(src) == "-" else str(src)
+                loaded = load(str(src), stdin)
+                reports, rej = convert(loaded.frame, loaded.lines, name)
+                rej = concat_rejects([loaded.rejects, rej])
+                yield reports, rej, _table_counts(loaded, reports), []
+            else:
+                feed = read_feed(src, kind=kind, tz=tz, t0=t0, reference=reference, invalid=invalid)
+                states, bad = _check_feed(feed.states, str(src))
+                counts = _feed_counts(feed.counts, len(feed.states), len(feed.rejects))
+                rej = concat_rejects([feed.rejects, bad])
+                yield _feed_reports(states), rej, counts, list(feed.notes)
+
+
+def _table_counts(loaded: Loaded, reports: pd.DataFrame) -> dict[str, int]:
+    """A loaded table's rows (data rows, the rows it could not split, blank lines)."""
+    blank = loaded.counts.get("blank", 0)
+    rows = len(loaded.frame) + len(loaded.rejects) + blank
+    return {"rows": rows, "blank": blank, "repeats": reports.attrs.get("repeats", 0)}
+
+
+def _parquet_groups(sources: list[str | Path | pd.DataFrame]) -> list[list[int]]:
+    """The inputs' positions in order, consecutive Parquet files of one Arrow schema together
+    (a file whose schema cannot be read stands alone: its reading says why)."""
+    groups: list[list[int]] = []
+    last: pa.Schema | None = None
+    for k, src in enumerate(sources):
+        schema = None
+        if isinstance(src, (str, Path)) and str(src).lower().endswith(PARQUET_SUFFIXES):
+            try:
+                schema = pq.read_schema(str(src)).remove_metadata()
+            except (pa.ArrowException, OSError):
+                schema = None
+        if schema is not None and last is not None and schema.equals(last):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+        last = schema
+    return groups
 
 
 def _concat(frames: list[pd.DataFrame], categorical: bool) -> pd.DataFrame:
@@ -264,10 +324,18 @@ def _check_times(frames: list[pd.DataFrame]) -> tuple[list[pd.DataFrame], list[p
         if check.bad.any():
             bad = check.bad
             raws = [f"time {t!r}" for t in f["t_row"].to_numpy()[bad]]
-            source = str(f["source"].iloc[0])
+            # one input, or several files of one schema, file by file (each by line)
+            files = f["source"].array
+            one = not isinstance(files, pd.Categorical) or len(files.categories) == 1
+            source = str(f["source"].iloc[0]) if one else np.asarray(files[bad], dtype=object)
             late.append(
                 make_rejects(
-                    source, f["line"].to_numpy()[bad], check.column[bad], check.reason[bad], raws
+                    source,
+                    f["line"].to_numpy()[bad],
+                    check.column[bad],
+                    check.reason[bad],
+                    raws,
+                    by_line=one,
                 )
             )
             f = f.loc[~bad].reset_index(drop=True)

@@ -129,9 +129,10 @@ def check_states(
             v = np.asarray(values[role], dtype=np.float64)
             name = names.get(role, role)
             check.flag(np.isinf(v), name, "infinite value")
+            # comparisons only (no float temporary of the column's size): NaN is never bad
             if role in ("lat", "lon"):
                 edge = 90.0 if role == "lat" else 180.0
-                bad = np.abs(v) > edge
+                bad = (v > edge) | (v < -edge)
                 what = f"{'latitude' if role == 'lat' else 'longitude'} outside +-{edge:g}"
                 check.flag(bad, name, _values(what, v, bad, "deg"))
             elif role.startswith("alt"):
@@ -144,7 +145,7 @@ def check_states(
                 what = f"ground speed above {limits.gs_max_mps:g} m/s"
                 check.flag(bad, name, _values(what, v, bad, "m/s"))
             elif role == "vs_mps":
-                bad = np.abs(v) > limits.vs_max_mps
+                bad = (v > limits.vs_max_mps) | (v < -limits.vs_max_mps)
                 what = f"vertical rate beyond +-{limits.vs_max_mps:g} m/s"
                 check.flag(bad, name, _values(what, v, bad, "m/s"))
 
@@ -155,6 +156,9 @@ def time_reference(t: FloatArray, limits: Limits = LIMITS) -> float | None:
     t = np.asarray(t, dtype=np.float64)
     ok = t[np.isfinite(t) & (np.abs(t) <= limits.t_abs_max_s)]
     return float(np.median(ok)) if ok.size else None
+
+
+_BLOCK = 1 << 20  # rows of a block of float temporaries (8 MiB: reused, not freshly mapped)
 
 
 def check_times(
@@ -169,12 +173,16 @@ def check_times(
     t = np.asarray(t, dtype=np.float64)
     check.flag(np.isinf(t), name, "infinite time")
     with np.errstate(invalid="ignore"):
-        absurd = np.abs(t) > limits.t_abs_max_s
+        absurd = (t > limits.t_abs_max_s) | (t < -limits.t_abs_max_s)
         what = f"time outside +-{limits.t_abs_max_s:g} s"
         check.flag(absurd, name, _values(what, t, absurd, "s"))
         if reference is None:
             return
-        far = np.abs(t - reference) > limits.t_spread_s
+        far = np.zeros(t.size, dtype=bool)
+        for a in range(0, t.size, _BLOCK):  # |t - reference| a block at a time: no temporary
+            np.greater(
+                np.abs(t[a : a + _BLOCK] - reference), limits.t_spread_s, out=far[a : a + _BLOCK]
+            )
     days = limits.t_spread_s / 86_400.0
     what = f"time more than {days:g} days from the data's median time ({reference:.0f} s)"
     check.flag(far, name, _values(what, t, far, "s"))
@@ -202,26 +210,31 @@ def check_duplicates(
     position: Mapping[str, FloatArray],
     lines: npt.NDArray[np.int64],
     name: str,
+    files: npt.NDArray[np.integer] | None = None,
 ) -> BoolArray:
     """Flag the reports of one aircraft at one time with different positions, every one of
     them, naming another's line (the file's order does not choose which is right).
 
     Returns the mask of exact repeats (same aircraft, time and position as an earlier row):
-    not errors, they are left out and counted by the caller.
+    not errors, they are left out and counted by the caller. ``files`` (the file of each row,
+    where several files are one frame) keeps the search within each file.
     """
     n = len(t)
     repeats = np.zeros(n, dtype=bool)
     ok = ~check.bad & ~np.isnan(np.asarray(t, dtype=np.float64))
     if n < 2 or ok.sum() < 2:
         return repeats
+    by = ["id", "t"] if files is None else ["file", "id", "t"]
     frame = pd.DataFrame({"id": ids, "t": t, **{k: np.asarray(v) for k, v in position.items()}})
+    if files is not None:
+        frame["file"] = np.asarray(files)
     keyed = frame[ok]
-    same = keyed.duplicated(["id", "t"], keep=False).to_numpy()
+    same = keyed.duplicated(by, keep=False).to_numpy()
     if not same.any():
         return repeats
     group = keyed[same]
     at = np.flatnonzero(ok)[same]
-    key = group.groupby(["id", "t"], sort=False).ngroup().to_numpy()
+    key = group.groupby(by, sort=False).ngroup().to_numpy()
     exact = group.duplicated(keep="first").to_numpy()
     distinct = np.bincount(key[~exact], minlength=key.max() + 1)
     clash = distinct[key] > 1
