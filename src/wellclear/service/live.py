@@ -102,6 +102,7 @@ class Live:
         self._tick_lock = threading.Lock()  # one tick at a time
         self._incident_lock = threading.Lock()
         self.agreement_lock = threading.Lock()  # one workflow step at a time (its router)
+        self.web_zones: tuple[str, dict[str, Any]] | None = None  # (digest, GeoJSON): web.py
         self._pending: list[tuple[int, pd.DataFrame]] = []
         self.subscribers: set[Subscriber] = set()
         self.open_alerts: dict[str, dict[str, Any]] = {}

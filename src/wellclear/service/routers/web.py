@@ -116,14 +116,12 @@ def zones_geojson(volumes: list[Volume], tolerance_deg: float = 0.0) -> dict[str
     return {"type": "FeatureCollection", "features": features}
 
 
-_ZONES: dict[tuple[str, str], dict[str, Any]] = {}
-
-
-def _agreement_zones(agreement: Agreement) -> dict[str, Any]:
-    key = (agreement.id, str(agreement.version))
-    if key not in _ZONES:
-        _ZONES[key] = zones_geojson(agreement.zones(), 0.001)
-    return _ZONES[key]
+def _agreement_zones(live: Live, agreement: Agreement) -> dict[str, Any]:
+    """The agreement's zones as GeoJSON, kept on the service for the version in force."""
+    digest = agreement.digest()
+    if live.web_zones is None or live.web_zones[0] != digest:
+        live.web_zones = (digest, zones_geojson(agreement.zones(), 0.001))
+    return live.web_zones[1]
 
 
 @router.get("/v1/web/session", tags=["web"])
@@ -140,7 +138,7 @@ def session(who: Caller, live: LiveDep) -> dict[str, Any]:
             "sharing": agreement.sharing.level,
             "frequencies_mhz": list(agreement.frequencies_mhz()),
         },
-        "zones": _agreement_zones(agreement),
+        "zones": _agreement_zones(live, agreement),
     }
 
 
