@@ -39,6 +39,10 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
+async def _quiet(err: Exception) -> None:
+    """Connection errors while the servers start: the retry loop reports the last one."""
+
+
 @dataclass
 class NatsCluster:
     root: Path
@@ -91,7 +95,13 @@ class NatsCluster:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                nc = await nats.connect(servers=self.urls, connect_timeout=1, **self.login(user))
+                nc = await nats.connect(
+                    servers=self.urls,
+                    connect_timeout=1,
+                    allow_reconnect=False,
+                    error_cb=_quiet,
+                    **self.login(user),
+                )
                 try:
                     await nc.jetstream().account_info()
                     return

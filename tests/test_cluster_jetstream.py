@@ -37,6 +37,7 @@ from cluster_scenario import (
 from natscluster import NatsCluster
 from wellclear.cluster.cells import owner_cells
 from wellclear.cluster.jslog import LogFront, open_log
+from wellclear.cluster.jsworker import JetStreamWorker
 from wellclear.cluster.log import (
     ALERTS,
     ALERTS_STREAM,
@@ -224,3 +225,118 @@ def test_three_workers_live_through_a_worker_and_a_broker_node_killed(
         f"p95 {p95:.3f} s, max {delay.max():.3f} s"
     )
     assert p95 <= 1.0
+
+
+class KilledError(Exception):
+    """A worker's process dying (in process: its connection closed, nothing more done)."""
+
+
+class Dying(JetStreamWorker):
+    """A worker that dies at or after tick ``at``: before its third event from there
+    (``when="publishing"``), or before the progress record of the first tick from there at
+    which it published an event (``when="progress"``)."""
+
+    at: float = 0.0
+    when: str = "publishing"
+    marks = (0, 0)  # events published from ``at`` on; events at the last progress record
+
+    async def _publish(self, event: dict[str, object]) -> None:
+        if self.when == "publishing" and float(event["t"]) >= self.at:  # type: ignore[arg-type]
+            self.marks = (self.marks[0] + 1, self.marks[1])
+            if self.marks[0] == 3:
+                raise KilledError
+        await super()._publish(event)
+
+    async def _write_progress(self) -> None:
+        late = self.last is not None and self.last[0] >= self.at
+        if self.when == "progress" and late and self.events > self.marks[1]:
+            raise KilledError
+        self.marks = (self.marks[0], self.events)
+        await super()._write_progress()
+
+
+async def run_in_process(
+    cluster: NatsCluster,
+    batches: list[pd.DataFrame],
+    names: list[str],
+    members: dict[int, list[str]],
+    dying: list[tuple[str, float, str]] = (),  # type: ignore[assignment]
+) -> tuple[pd.DataFrame, list[JetStreamWorker]]:
+    """Workers as tasks of this process (each on a connection of its own); ``members``: the
+    membership published before second k; ``dying``: (name, tick, when) of a worker that dies
+    there, each started again at once. The alerts stream and every worker that ran."""
+    admin = await nats.connect(servers=cluster.urls)
+    js = admin.jetstream()
+    await fresh_log(js)
+    front = LogFront(js, SETTINGS)
+    ran: list[JetStreamWorker] = []
+    stop = asyncio.Event()
+    deaths = list(dying)
+
+    async def worker(name: str) -> None:
+        while True:
+            nc = await nats.connect(servers=cluster.urls, max_reconnect_attempts=-1)
+            death = next((d for d in deaths if d[0] == name), None)
+            cls = Dying if death is not None else JetStreamWorker
+            w = await cls.create(nc.jetstream(), name, SETTINGS)
+            if death is not None:
+                deaths.remove(death)
+                w.at, w.when = death[1], death[2]  # type: ignore[attr-defined]
+            ran.append(w)
+            try:
+                await w.run(stop)
+                return
+            except KilledError:
+                pass  # started again at once, as a supervisor would
+            finally:
+                await nc.close()
+
+    tasks = [asyncio.create_task(worker(n)) for n in names]
+    try:
+        for k, batch in enumerate(batches):
+            if k in members:
+                await front.members(members[k])
+            await front.publish(batch)
+            last = await front.tick(T0 + k + 0.5)
+        deadline = time.monotonic() + 60.0
+        for n in names:
+            while (p := await progress(js, n)) is None or p["tick"] != T0 + k + 0.5:
+                for t in tasks:
+                    if t.done():
+                        t.result()
+                assert time.monotonic() < deadline, f"worker {n} stuck at {p} (tick {last})"
+                await asyncio.sleep(0.05)
+        alerts = await read_alerts(js)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        await admin.close()
+    return alerts, ran
+
+
+def test_a_worker_dying_mid_tick_gives_each_event_once(
+    cluster: NatsCluster, batches: list[pd.DataFrame], single: pd.DataFrame
+) -> None:
+    """w1 dies while publishing the events of a tick, and again after publishing those of a
+    later tick but before recording its progress: started again, it applies those ticks
+    again; the events it publishes twice are dropped by the stream (counted), the records it
+    wrote are kept, and the alerts stream is the single engine's events, each once."""
+    dying = [("w1", T0 + 9.5, "publishing"), ("w1", T0 + 17.5, "progress")]
+    alerts, ran = asyncio.run(
+        run_in_process(cluster, batches, ["w0", "w1"], {0: ["w0", "w1"]}, dying)
+    )
+    assert len([w for w in ran if w.name == "w1"]) == 3
+    assert sum(w.duplicates for w in ran) > 0
+    assert_same_events(as_events(alerts, single), single)
+
+
+def test_a_worker_joins_and_another_leaves(
+    cluster: NatsCluster, batches: list[pd.DataFrame], single: pd.DataFrame
+) -> None:
+    """w2 joins at 10 s, w1 leaves at 20 s: the shards move, each worker builds its engine
+    again by replaying its new shards and takes the open episodes over from the bucket; the
+    events are the single engine's."""
+    members = {0: ["w0", "w1"], 10: ["w0", "w1", "w2"], 20: ["w0", "w2"]}
+    alerts, ran = asyncio.run(run_in_process(cluster, batches, ["w0", "w1", "w2"], members))
+    assert sum(w.taken for w in ran) > 0
+    assert_same_events(as_events(alerts, single), single)

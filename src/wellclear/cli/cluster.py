@@ -133,6 +133,7 @@ def worker_command(
         raise fail(f"worker {name}: {err}") from None
     typer.echo(
         f"wellclear cluster worker {name}: stopped after {time.monotonic() - start:.0f} s: "
-        f"{worker.ticks} ticks, {worker.events} alert events",
+        f"{worker.ticks} ticks, {worker.events} alert events ({worker.duplicates} published "
+        "again after a restart, dropped as duplicates)",
         err=True,
     )

@@ -42,6 +42,7 @@ from wellclear.cluster.publish import Router
 T = TypeVar("T")
 #: Errors after which a call is tried again: the broker is electing a leader or reconnecting.
 TRANSIENT: tuple[type[BaseException], ...] = (
+    TimeoutError,  # nats.errors.TimeoutError and the fetches' own
     nats.errors.TimeoutError,
     nats.errors.NoRespondersError,
     nats.errors.ConnectionReconnectingError,
@@ -174,9 +175,13 @@ async def read_range(
     try:
         while True:
             try:
-                msgs = await sub.fetch(512, timeout=5.0)
-            except nats.errors.TimeoutError:
-                return  # nothing more: every message up to ``last`` was in the stream
+                msgs = await sub.fetch(512, timeout=2.0)
+            except TimeoutError:
+                now = await retry(sub.consumer_info, "the replay consumer")
+                delivered = 0 if now.delivered is None else now.delivered.stream_seq
+                if now.num_pending == 0 or delivered >= last:
+                    return  # nothing more up to ``last``
+                continue
             for m in msgs:
                 if m.metadata.sequence.stream > last:
                     return

@@ -92,6 +92,8 @@ class JetStreamWorker:
         self.seen = 0  # the last stream sequence applied or held
         self.ticks = 0
         self.events = 0
+        self.taken = 0  # episodes taken over from the bucket
+        self.duplicates = 0  # events published again after a restart, dropped by the stream
         self._held: list[pd.DataFrame] = []
         self._revisions: dict[str, int] = {}
         self._progress_rev = 0
@@ -235,6 +237,7 @@ class JetStreamWorker:
                 self._held = []
             before = cell.engine.last_step
             needed = cell.needs(t)
+            self.taken += len(needed)
             got = await asyncio.gather(*(self._record_at(k, before) for k in needed))
             out = cell.tick(t, seq, dict(zip(needed, got, strict=True)))
             await asyncio.gather(*(self._write(k, r) for k, r in out.writes.items()))
@@ -324,13 +327,14 @@ class JetStreamWorker:
 
     async def _publish(self, event: dict[str, object]) -> None:
         subject, payload, msg_id = event_message(event)
-        await retry(
+        ack = await retry(
             lambda: self.js.publish(
                 subject, payload, stream=ALERTS_STREAM, headers={"Nats-Msg-Id": msg_id}
             ),
             f"publishing to {subject}",
             self.patience_s,
         )
+        self.duplicates += bool(ack.duplicate)
 
 
 def _where(m: Msg) -> str:
