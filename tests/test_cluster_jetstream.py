@@ -4,7 +4,8 @@ at 1 Hz over several cells near the antimeridian, pairs conflicting across cell 
 drones crossing borders mid-conflict) give the single engine's alert events, each once in the
 alerts stream; also, in the 3-worker run, paced at 1 Hz, when a worker and then the broker node
 leading the reports stream are killed with SIGKILL mid-run (both started again). The
-ingest-to-alert delay (report batch published to alert event stored) is measured there."""
+ingest-to-alert delay (report batch published to alert event stored) is measured there. The
+servers enforce per-party subject permissions: a party's user reads its own alerts only."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from wellclear.cluster.log import (
 
 SETTINGS = ClusterSettings(max_age_s=MAX_AGE, top_speed_mps=TOP_SPEED, tick_s=1.0, shards=16)
 N_AIRCRAFT, SECONDS = 300, 30
+PARTIES = {"utm-a": "a-secret", "utm-b": "b-secret"}  # the scenario's parties
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def single(batches: list[pd.DataFrame]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
-    c = NatsCluster(tmp_path_factory.mktemp("nats"))
+    c = NatsCluster(tmp_path_factory.mktemp("nats"), parties=PARTIES)
     c.start()
     yield c
     c.stop()
@@ -340,3 +342,33 @@ def test_a_worker_joins_and_another_leaves(
     alerts, ran = asyncio.run(run_in_process(cluster, batches, ["w0", "w1", "w2"], members))
     assert sum(w.taken for w in ran) > 0
     assert_same_events(as_events(alerts, single), single)
+
+
+def test_a_party_cannot_subscribe_to_another_partys_alerts(cluster: NatsCluster) -> None:
+    """utm-a's user receives the alerts under wc.alerts.utm-a; its subscriptions to utm-b's,
+    to every party's and to the reports are refused by the broker, and get nothing."""
+
+    async def go() -> None:
+        errors: list[Exception] = []
+
+        async def on_error(err: Exception) -> None:
+            errors.append(err)
+
+        a = await nats.connect(servers=cluster.party_urls("utm-a"), error_cb=on_error)
+        service = await nats.connect(servers=cluster.urls)
+        own = await a.subscribe(f"{ALERTS}.utm-a.>")
+        refused = {s: await a.subscribe(s) for s in (f"{ALERTS}.utm-b.>", f"{ALERTS}.>", "wc.>")}
+        await a.flush()
+        for party in PARTIES:
+            await service.publish(f"{ALERTS}.{party}.p1", party.encode())
+        await service.flush()
+        assert (await own.next_msg(timeout=5)).data == b"utm-a"
+        for sub in refused.values():
+            with pytest.raises(TimeoutError):
+                await sub.next_msg(timeout=0.5)
+        said = " ".join(str(e) for e in errors).lower()
+        assert all(f'subscription to "{s}"' in said for s in refused), said
+        await a.close()
+        await service.close()
+
+    asyncio.run(go())
