@@ -32,12 +32,10 @@ from wellclear.alerting.config import preset
 from wellclear.cluster.cells import CellGrid
 from wellclear.cluster.reach import view_reach_m
 from wellclear.engine.assess import EngineSettings
-from wellclear.states import STATES_COLUMNS
 
-#: The fields every report of the log carries (the contract's others travel where present).
-REPORT_FIELDS = [
-    c for c in STATES_COLUMNS if c not in ("alt_baro_m", "alt_geo_m", "alt_src", "onground")
-]
+#: The fields every report of the log carries (what routing needs; the engine checks the rest:
+#: the states contract, or the reader's frame with ``t_row``, ``source`` and ``line``).
+REPORT_FIELDS = ["id", "party", "t", "lat", "lon", "gs_mps"]
 
 REPORTS_STREAM = "WC_REPORTS"
 ALERTS_STREAM = "WC_ALERTS"
@@ -104,9 +102,8 @@ def subject_shard(subject: str) -> int:
 
 
 def encode_reports(reports: pd.DataFrame) -> bytes:
-    """A batch of reports (the contract's columns it has) as an Arrow IPC stream."""
-    columns = [c for c in STATES_COLUMNS if c in reports.columns]
-    table = pa.Table.from_pandas(reports[columns], preserve_index=False)
+    """A batch of reports (every column) as an Arrow IPC stream."""
+    table = pa.Table.from_pandas(reports, preserve_index=False)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
