@@ -153,7 +153,11 @@ async def run(
     procs = {n: start_worker(cluster, n) for n in names}
     try:
         if pace_s:  # live: every worker started before the first report
+            deadline = time.monotonic() + 60.0
             while any([await progress(js, n) is None for n in names]):
+                for n, p in procs.items():
+                    assert p.poll() is None, f"worker {n} ended: see {cluster.root}/{n}.log"
+                assert time.monotonic() < deadline, "the workers did not start in 60 s"
                 await asyncio.sleep(0.1)
         wall: dict[float, float] = {}
         begin = time.monotonic()

@@ -9,6 +9,7 @@ repeated after a lost acknowledgement is dropped by the stream's duplicate windo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -169,7 +170,7 @@ async def read_range(
     )
     info = await retry(lambda: js.add_consumer(REPORTS_STREAM, config), "a replay consumer")
     if not info.num_pending:
-        await js.delete_consumer(REPORTS_STREAM, str(info.name))
+        await _drop(js, str(info.name))
         return
     sub = await js.pull_subscribe_bind(consumer=info.name, stream=REPORTS_STREAM)
     try:
@@ -190,10 +191,14 @@ async def read_range(
                     return
     finally:
         await sub.unsubscribe()
-        try:
-            await js.delete_consumer(REPORTS_STREAM, str(info.name))
-        except (nats.js.errors.NotFoundError, *TRANSIENT):  # type: ignore[misc]
-            pass  # it goes by itself after its inactive threshold
+        await _drop(js, str(info.name))
+
+
+async def _drop(js: JetStreamContext, consumer: str) -> None:
+    """Delete a replay consumer; one not found (or not answered) goes by itself after its
+    inactive threshold."""
+    with contextlib.suppress(nats.js.errors.NotFoundError, *TRANSIENT):
+        await js.delete_consumer(REPORTS_STREAM, consumer)
 
 
 async def last_tick(
