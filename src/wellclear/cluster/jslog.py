@@ -151,6 +151,20 @@ class LogFront:
         return await self._publish(MEMBERS, encode_members(workers), None)
 
 
+async def fetch_next(sub: JetStreamContext.PullSubscription, wait_s: float = 1.0) -> list[Msg]:
+    """The next messages of a pull consumer: waits up to ``wait_s`` for one, then takes those
+    that follow within 50 ms (a fetch of many waits for all of them or its expiry: the first
+    message would wait that long); empty when none came."""
+    try:
+        first = await sub.fetch(1, timeout=wait_s)
+    except TRANSIENT:
+        return []  # nothing new (or a broker node is changing hands)
+    try:
+        return first + await sub.fetch(511, timeout=0.05)
+    except TRANSIENT:
+        return first
+
+
 async def read_range(
     js: JetStreamContext, subjects: Sequence[str], first: int, last: int
 ) -> AsyncIterator[Msg]:

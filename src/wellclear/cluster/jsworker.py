@@ -13,9 +13,9 @@ before, waiting for their owner there if it has not written them yet (workers ru
 pace; a record already rewritten at ``s`` by an earlier run of this worker is taken from the
 key's history); the worker steps; each record it returns is written with compare-and-set on
 the revision read, unless the stored one was written at ``s`` or later (a tick applied again
-writes nothing); each alert event is published to ``WC_ALERTS`` with the message id of
-:func:`~wellclear.cluster.log.event_message`; last, the progress record ``worker.<name>``
-(``s``, the tick's time, the workers) is written, and the tick acknowledged.
+writes nothing) and, at the same time, each alert event is published to ``WC_ALERTS`` with
+the message id of :func:`~wellclear.cluster.log.event_message`; last, the progress record
+``worker.<name>`` (``s``, the tick's time, the workers) is written, and the tick acknowledged.
 
 **Exactly once.** A worker killed anywhere in that sequence restarts from its progress record:
 it builds its engine again by replaying its shards from ``replay_s`` before the last applied
@@ -52,7 +52,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js.kv import KeyValue
 
-from wellclear.cluster.jslog import TRANSIENT, last_tick, read_range, retry
+from wellclear.cluster.jslog import fetch_next, last_tick, read_range, retry
 from wellclear.cluster.log import (
     ALERTS_STREAM,
     MEMBERS,
@@ -202,11 +202,7 @@ class JetStreamWorker:
         await self.start()
         while not stop.is_set():
             assert self._sub is not None
-            try:
-                msgs = await self._sub.fetch(256, timeout=0.5)
-            except TRANSIENT:
-                continue  # nothing new (or a broker node is changing hands)
-            for m in msgs:
+            for m in await fetch_next(self._sub, 0.5):
                 if await self._apply(m):
                     break  # a new membership: the consumer was made again
 
@@ -240,12 +236,11 @@ class JetStreamWorker:
             self.taken += len(needed)
             got = await asyncio.gather(*(self._record_at(k, before) for k in needed))
             out = cell.tick(t, seq, dict(zip(needed, got, strict=True)))
-            await asyncio.gather(*(self._write(k, r) for k, r in out.writes.items()))
+            # records and events at once: a tick applied again writes neither twice
+            events = [{str(k): v for k, v in e.items()} for e in out.events.to_dict("records")]
             await asyncio.gather(
-                *(
-                    self._publish({str(k): v for k, v in e.items()})
-                    for e in out.events.to_dict("records")
-                )
+                *(self._write(k, r) for k, r in out.writes.items()),
+                *(self._publish(e) for e in events),
             )
             self.events += len(out.events)
         self.last, self.seen = (t, seq), seq

@@ -32,7 +32,7 @@ import nats
 import numpy as np
 from nats.js import JetStreamContext, api
 
-from wellclear.cluster.jslog import TRANSIENT, LogFront, read_settings, retry
+from wellclear.cluster.jslog import LogFront, fetch_next, read_settings, retry
 from wellclear.cluster.log import ALERTS, ALERTS_STREAM
 from wellclear.service.live import Live, _as_reader_frame
 from wellclear.store.records import commit_tick, get_setting, put_setting
@@ -94,10 +94,7 @@ class ClusterFront:
         await retry(lambda: js.add_consumer(ALERTS_STREAM, config), "the service's consumer")
         sub = await js.pull_subscribe_bind(durable="wc-service", stream=ALERTS_STREAM)
         while True:
-            try:
-                msgs = await sub.fetch(256, timeout=1.0)
-            except TRANSIENT:
-                continue
+            msgs = await fetch_next(sub)
             fresh = [m for m in msgs if m.metadata.sequence.stream > self.alerts_seq]
             if fresh:
                 events = await asyncio.to_thread(self._store, [json.loads(m.data) for m in fresh])
