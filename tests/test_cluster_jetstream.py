@@ -37,7 +37,7 @@ from cluster_scenario import (
 )
 from natscluster import NatsCluster
 from wellclear.cluster.cells import owner_cells
-from wellclear.cluster.jslog import LogFront, open_log
+from wellclear.cluster.jslog import LogFront, open_log, server_options
 from wellclear.cluster.jsworker import JetStreamWorker
 from wellclear.cluster.log import (
     ALERTS,
@@ -145,7 +145,7 @@ async def run(
 ) -> tuple[pd.DataFrame, dict[float, float]]:
     """The scenario through worker processes ``names`` over a fresh log; the alerts stream and
     the wall time each second's batch was published at (by tick)."""
-    nc = await nats.connect(servers=cluster.urls, max_reconnect_attempts=-1)
+    nc = await nats.connect(**server_options(cluster.url))
     js = nc.jetstream()
     await fresh_log(js)
     front = LogFront(js, SETTINGS)
@@ -213,7 +213,7 @@ def test_three_workers_live_through_a_worker_and_a_broker_node_killed(
             killed["worker"] = time.time()
             procs["w1"] = start_worker(cluster, "w1")
         elif k == 16:
-            nc = await nats.connect(servers=cluster.urls)
+            nc = await nats.connect(**server_options(cluster.url))
             info = await nc.jetstream().stream_info(REPORTS_STREAM)
             await nc.close()
             assert info.cluster is not None and info.cluster.leader is not None
@@ -271,7 +271,7 @@ async def run_in_process(
     """Workers as tasks of this process (each on a connection of its own); ``members``: the
     membership published before second k; ``dying``: (name, tick, when) of a worker that dies
     there, each started again at once. The alerts stream and every worker that ran."""
-    admin = await nats.connect(servers=cluster.urls)
+    admin = await nats.connect(**server_options(cluster.url))
     js = admin.jetstream()
     await fresh_log(js)
     front = LogFront(js, SETTINGS)
@@ -281,7 +281,7 @@ async def run_in_process(
 
     async def worker(name: str) -> None:
         while True:
-            nc = await nats.connect(servers=cluster.urls, max_reconnect_attempts=-1)
+            nc = await nats.connect(**server_options(cluster.url))
             death = next((d for d in deaths if d[0] == name), None)
             cls = Dying if death is not None else JetStreamWorker
             w = await cls.create(nc.jetstream(), name, SETTINGS)
@@ -358,8 +358,10 @@ def test_a_party_cannot_subscribe_to_another_partys_alerts(cluster: NatsCluster)
         async def on_error(err: Exception) -> None:
             errors.append(err)
 
-        a = await nats.connect(servers=cluster.party_urls("utm-a"), error_cb=on_error)
-        service = await nats.connect(servers=cluster.urls)
+        a = await nats.connect(
+            **server_options(",".join(cluster.party_urls("utm-a"))), error_cb=on_error
+        )
+        service = await nats.connect(**server_options(cluster.url))
         own = await a.subscribe(f"{ALERTS}.utm-a.>")
         refused = {s: await a.subscribe(s) for s in (f"{ALERTS}.utm-b.>", f"{ALERTS}.>", "wc.>")}
         await a.flush()

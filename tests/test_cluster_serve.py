@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from natscluster import NatsCluster
 from wellclear.agreement import Agreement
-from wellclear.cluster.jslog import LogFront, open_log
+from wellclear.cluster.jslog import LogFront, open_log, server_options
 from wellclear.cluster.log import ClusterSettings
 from wellclear.geo import extrapolate
 from wellclear.service.app import create_app
@@ -38,7 +38,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
     c.start()
 
     async def prepare() -> None:
-        nc = await nats.connect(servers=c.urls)
+        nc = await nats.connect(**server_options(c.url))
         js = nc.jetstream()
         await open_log(js, SETTINGS, replicas=3)
         await LogFront(js, SETTINGS).members(["w0"])

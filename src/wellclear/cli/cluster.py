@@ -28,12 +28,9 @@ async def connect(servers: str, name: str) -> Client:
     """A client of the servers that reconnects for ever (a broker node may go and come back)."""
     import nats
 
-    urls = [s.strip() for s in servers.split(",") if s.strip()]
-    if not urls:
-        raise ValueError(f"--nats {servers!r}: no server")
-    return await nats.connect(
-        servers=urls, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.2
-    )
+    from wellclear.cluster.jslog import server_options
+
+    return await nats.connect(name=name, **server_options(servers))
 
 
 @cluster_app.command("init")

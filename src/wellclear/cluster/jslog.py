@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import nats.errors
 import nats.js.errors
@@ -53,6 +54,24 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     nats.js.errors.NoStreamResponseError,
 )
 _names = itertools.count()
+
+
+def server_options(servers: str) -> dict[str, Any]:
+    """``nats.connect`` options for ``nats://[user:password@]host:port[,...]``: the login of
+    the first URL given for every server, also those the cluster tells of (without it they
+    refuse the reconnect), reconnecting for ever (a broker node may go and come back)."""
+    urls = [s.strip() for s in servers.split(",") if s.strip()]
+    if not urls:
+        raise ValueError(f"{servers!r}: no NATS server")
+    login = urlsplit(urls[0])
+    options: dict[str, Any] = {"servers": urls, "max_reconnect_attempts": -1}
+    options["reconnect_time_wait"] = 0.2
+    if login.username is not None:
+        options["user"], options["password"] = (
+            unquote(login.username),
+            unquote(login.password or ""),
+        )
+    return options
 
 
 async def retry(call: Callable[[], Awaitable[T]], what: str, patience_s: float = 60.0) -> T:
@@ -191,7 +210,7 @@ async def read_range(
         while True:
             try:
                 msgs = await sub.fetch(512, timeout=2.0)
-            except TimeoutError:
+            except TRANSIENT:  # nothing more, or the consumer not ready yet (503)
                 now = await retry(sub.consumer_info, "the replay consumer")
                 delivered = 0 if now.delivered is None else now.delivered.stream_seq
                 if now.num_pending == 0 or delivered >= last:

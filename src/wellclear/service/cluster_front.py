@@ -32,7 +32,7 @@ import nats
 import numpy as np
 from nats.js import JetStreamContext, api
 
-from wellclear.cluster.jslog import LogFront, fetch_next, read_settings, retry
+from wellclear.cluster.jslog import LogFront, fetch_next, read_settings, retry, server_options
 from wellclear.cluster.log import ALERTS, ALERTS_STREAM
 from wellclear.service.live import Live, _as_reader_frame
 from wellclear.store.records import commit_tick, get_setting, put_setting
@@ -48,14 +48,12 @@ class ClusterFront:
 
     def __init__(self, live: Live, servers: str) -> None:
         self.live = live
-        self.servers = [s.strip() for s in servers.split(",") if s.strip()]
+        self.servers = servers
         self.published = int(get_setting(live.store, _PUBLISHED) or b"0")
         self.alerts_seq = int(get_setting(live.store, _ALERTS_SEQ) or b"0")
 
     async def run(self) -> None:
-        nc = await nats.connect(
-            servers=self.servers, name="wellclear-serve", max_reconnect_attempts=-1
-        )
+        nc = await nats.connect(name="wellclear-serve", **server_options(self.servers))
         try:
             js = nc.jetstream()
             front = LogFront(js, await read_settings(js))
