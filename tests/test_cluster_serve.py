@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from natscluster import NatsCluster
 from wellclear.agreement import Agreement
-from wellclear.cluster.jslog import LogFront, open_log, server_options
+from wellclear.cluster.jslog import read_settings, server_options
 from wellclear.cluster.log import ClusterSettings
 from wellclear.geo import extrapolate
 from wellclear.service.app import create_app
@@ -37,14 +37,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
     c = NatsCluster(tmp_path_factory.mktemp("nats"))
     c.start()
 
-    async def prepare() -> None:
-        nc = await nats.connect(**server_options(c.url))
-        js = nc.jetstream()
-        await open_log(js, SETTINGS, replicas=3)
-        await LogFront(js, SETTINGS).members(["w0"])
-        await nc.close()
+    # the log opened and the workers named by the commands a user runs
+    cli = [sys.executable, "-c", "from wellclear.cli import main; main()", "cluster"]
+    init = ["init", "--nats", c.url, "--replicas", "3", "--shards", str(SETTINGS.shards)]
+    for args in (init, ["members", "--nats", c.url, "w0"]):
+        done = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
 
-    asyncio.run(prepare())
+    async def settings() -> ClusterSettings:
+        nc = await nats.connect(**server_options(c.url))
+        try:
+            return await read_settings(nc.jetstream())
+        finally:
+            await nc.close()
+
+    assert asyncio.run(settings()) == SETTINGS
     yield c
     c.stop()
 

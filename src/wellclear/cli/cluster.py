@@ -24,13 +24,26 @@ NatsOpt = Annotated[
 ]
 
 
-async def connect(servers: str, name: str) -> Client:
-    """A client of the servers that reconnects for ever (a broker node may go and come back)."""
+def need_nats() -> None:
+    """Refuse, with the remedy, where nats-py (the extra ``cluster``) is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("nats") is None:
+        raise fail("the cluster needs nats-py: pip install 'wellclear[cluster]'")
+
+
+async def connect(servers: str, name: str, forever: bool = False) -> Client:
+    """A client of the servers (``forever``: reconnecting for ever, a broker node may go and
+    come back; else each server tried once, naming them when none answers)."""
     import nats
+    import nats.errors
 
     from wellclear.cluster.jslog import server_options
 
-    return await nats.connect(name=name, **server_options(servers))
+    try:
+        return await nats.connect(name=name, **server_options(servers, forever))
+    except nats.errors.NoServersError:
+        raise ValueError(f"--nats {servers}: no server answered") from None
 
 
 @cluster_app.command("init")
@@ -47,6 +60,7 @@ def init_command(
     block: Annotated[int, typer.Option("--block", help="Cells a side per shard block.")] = 1,
 ) -> None:
     """Create the log (streams and buckets) with the settings every worker reads."""
+    need_nats()
     from wellclear.cluster.jslog import open_log
     from wellclear.cluster.log import ClusterSettings
 
@@ -71,6 +85,7 @@ def members_command(
     workers: Annotated[list[str], typer.Argument(help="The workers from now on.")],
 ) -> None:
     """Publish the workers that share the shards from here on (a worker joins or leaves)."""
+    need_nats()
     from wellclear.cluster.jslog import LogFront, read_settings
 
     async def go() -> int:
@@ -94,11 +109,12 @@ def worker_command(
     name: Annotated[str, typer.Option("--name", help="This worker's name (unique).")],
 ) -> None:
     """Run one worker until SIGTERM or SIGINT (progress every 10 s, a summary at the end)."""
+    need_nats()
     from wellclear.cluster.jslog import read_settings
     from wellclear.cluster.jsworker import JetStreamWorker
 
     async def go() -> JetStreamWorker:
-        nc = await connect(nats_url, f"wellclear-worker-{name}")
+        nc = await connect(nats_url, f"wellclear-worker-{name}", forever=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

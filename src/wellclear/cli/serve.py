@@ -86,6 +86,10 @@ def serve_command(
         open_store(db).close()  # migrate, or refuse, before listening
     except (AgreementError, UnitError, StoreError, OSError) as err:
         raise _fail(str(err)) from None
+    if cluster is not None:
+        from wellclear.cli.cluster import need_nats
+
+        need_nats()
     config = ServiceConfig(
         db=db,
         agreement=chosen,

@@ -56,22 +56,31 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 _names = itertools.count()
 
 
-def server_options(servers: str) -> dict[str, Any]:
+def server_options(servers: str, forever: bool = True) -> dict[str, Any]:
     """``nats.connect`` options for ``nats://[user:password@]host:port[,...]``: the login of
     the first URL given for every server, also those the cluster tells of (without it they
-    refuse the reconnect), reconnecting for ever (a broker node may go and come back)."""
+    refuse the reconnect), reconnecting for ever (a broker node may go and come back); not
+    ``forever``: each server tried once (a short command fails rather than waits)."""
     urls = [s.strip() for s in servers.split(",") if s.strip()]
     if not urls:
         raise ValueError(f"{servers!r}: no NATS server")
     login = urlsplit(urls[0])
-    options: dict[str, Any] = {"servers": urls, "max_reconnect_attempts": -1}
-    options["reconnect_time_wait"] = 0.2
+    options: dict[str, Any] = {"servers": urls, "reconnect_time_wait": 0.2}
+    if forever:
+        options["max_reconnect_attempts"] = -1
+    else:
+        options["allow_reconnect"], options["connect_timeout"] = False, 5
+        options["error_cb"] = _unheard  # the caller names the servers when none answers
     if login.username is not None:
         options["user"], options["password"] = (
             unquote(login.username),
             unquote(login.password or ""),
         )
     return options
+
+
+async def _unheard(err: Exception) -> None:
+    """The connection errors of a short command, told by the command itself."""
 
 
 async def retry(call: Callable[[], Awaitable[T]], what: str, patience_s: float = 60.0) -> T:
