@@ -129,3 +129,14 @@ def formation(
         reports = pd.concat(rows, ignore_index=True)
         return [reports[reports["t"] == T0 + k].reset_index(drop=True) for k in range(seconds)]
     raise AssertionError("no formation found that crosses into a blind worker's cell")
+
+
+def assert_same_events(got: pd.DataFrame, single: pd.DataFrame) -> None:
+    assert not got.duplicated(EVENT_KEY).any(), "an event reported twice"
+    pd.testing.assert_frame_equal(got[EVENT_KEY], single[EVENT_KEY])
+    np.testing.assert_allclose(
+        got[EVENT_VALUES].to_numpy(float), single[EVENT_VALUES].to_numpy(float), rtol=1e-9
+    )
+    # one episode keeps one id across its events, whichever worker reported them
+    ids = got.groupby(["id_1", "id_2", "t_start"])["alert_id"].nunique()
+    assert (ids == 1).all()

@@ -10,9 +10,9 @@ import pytest
 
 from cluster_scenario import (
     EVENT_KEY,
-    EVENT_VALUES,
     T0,
     TOP_SPEED,
+    assert_same_events,
     formation,
     grid,
     scenario,
@@ -81,17 +81,6 @@ def test_workers_give_the_single_engine_events(
 ) -> None:
     got, _ = run_cluster(batches, [f"w{k}" for k in range(n)])
     assert_same_events(got, single)
-
-
-def assert_same_events(got: pd.DataFrame, single: pd.DataFrame) -> None:
-    assert not got.duplicated(EVENT_KEY).any(), "an event reported twice"
-    pd.testing.assert_frame_equal(got[EVENT_KEY], single[EVENT_KEY])
-    np.testing.assert_allclose(
-        got[EVENT_VALUES].to_numpy(float), single[EVENT_VALUES].to_numpy(float), rtol=1e-9
-    )
-    # one episode keeps one id across its events, whichever worker reported them
-    ids = got.groupby(["id_1", "id_2", "t_start"])["alert_id"].nunique()
-    assert (ids == 1).all()
 
 
 class Forgetful(CellWorker):

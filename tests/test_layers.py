@@ -24,9 +24,20 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
     "store": set(),
     # the service also reads the sovereign polygons and zones for the web page's map (airspace),
-    # writes the incident report (report) and deconflicts planned operations (plans)
+    # writes the incident report (report), deconflicts planned operations (plans) and fronts
+    # the workers of a cluster (serve --cluster)
     "service": BASE
-    | {"engine", "store", "agreement", "formats", "encounters", "report", "plans", "airspace"},
+    | {
+        "engine",
+        "store",
+        "agreement",
+        "formats",
+        "encounters",
+        "report",
+        "plans",
+        "airspace",
+        "cluster",
+    },
     "report": BASE | {"encounters", "airspace", "formats", "agreement"},
     "plans": BASE | {"airspace", "agreement"},
     "feeds": BASE | {"formats"},

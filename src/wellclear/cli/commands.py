@@ -7,6 +7,7 @@ from wellclear.cli import (
     agreement_workflow,  # noqa: F401
     airspace,  # noqa: F401
     alert,  # noqa: F401
+    cluster,  # noqa: F401
     detect,  # noqa: F401
     feed,  # noqa: F401
     party,  # noqa: F401

@@ -52,6 +52,14 @@ def serve_command(
     max_body: Annotated[
         int, typer.Option("--max-body", help="Largest request body, bytes (413 beyond).")
     ] = 16 << 20,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="nats://HOST:PORT[,...]: front a cluster of workers (wellclear cluster "
+            "worker) on NATS JetStream instead of stepping an engine here.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the parties of an agreement: each posts its tracks and receives its alerts."""
     import uvicorn
@@ -71,13 +79,25 @@ def serve_command(
             raise UnitError(f"--port {port}: expected 1-65535")
         if clock not in ("wall", "data"):
             raise UnitError(f"--clock {clock!r}: expected wall or data")
+        if cluster is not None and clock != "wall":
+            raise UnitError("--cluster: the front ticks on the wall clock (--clock wall)")
         if max_body < 1024:
             raise UnitError(f"--max-body {max_body}: expected at least 1024 bytes")
         open_store(db).close()  # migrate, or refuse, before listening
     except (AgreementError, UnitError, StoreError, OSError) as err:
         raise _fail(str(err)) from None
+    if cluster is not None:
+        from wellclear.cli.cluster import need_nats
+
+        need_nats()
     config = ServiceConfig(
-        db=db, agreement=chosen, tick_s=tick_s, retain_s=retain_s, max_body=max_body, clock=clock
+        db=db,
+        agreement=chosen,
+        tick_s=tick_s,
+        retain_s=retain_s,
+        max_body=max_body,
+        clock=clock,
+        cluster=cluster,
     )
     typer.echo(
         f"wellclear serve: agreement {chosen.id} version {chosen.version}, store {db}, "

@@ -115,6 +115,11 @@ class CellGrid:
     def halo(self, pos: FloatArray) -> tuple[IntArray, IntArray]:
         """``(row, key)``: every cell whose cube is within ``reach_m`` of point ``row``, the
         home first for each point (rows ascending)."""
+        row, cells = self.halo_cells(pos)
+        return row, pack(cells)
+
+    def halo_cells(self, pos: FloatArray) -> tuple[IntArray, IntArray]:
+        """:meth:`halo` with each cell's integer coordinates ``(M, 3)`` instead of its key."""
         n = len(pos)
         base = np.floor(pos / self.cell_m)
         frac = pos / self.cell_m - base  # in [0, 1): where the point lies in its home cube
@@ -126,8 +131,7 @@ class CellGrid:
         near = d2 <= self.reach_m * self.reach_m
         near[:, 0] = True
         row, step = np.nonzero(near)
-        cells = base.astype(np.int64)[row] + _STEPS[step]
-        return row.astype(np.int64), pack(cells)
+        return row.astype(np.int64), base.astype(np.int64)[row] + _STEPS[step]
 
 
 def pack(cells: IntArray) -> IntArray:
@@ -218,13 +222,22 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 def shard_of(keys: npt.ArrayLike, shards: int, block: int = 1) -> IntArray:
     """The shard (0 .. shards - 1) of each cell key: a hash of the block of ``block`` cells
     a side that holds it (larger blocks keep neighbours on one worker: less halo)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    if block > 1:
+        return shard_of_cells(unpack(keys), shards, block)
+    return _shard(keys, shards, block)
+
+
+def shard_of_cells(cells: IntArray, shards: int, block: int = 1) -> IntArray:
+    """:func:`shard_of` from the cells' integer coordinates ``(N, 3)``."""
+    cells = np.asarray(cells, dtype=np.int64)
+    return _shard(pack(np.floor_divide(cells, block) if block > 1 else cells), shards, block)
+
+
+def _shard(keys: IntArray, shards: int, block: int) -> IntArray:
     if shards < 1 or block < 1:
         raise ValueError(f"shards and block must be >= 1, got {shards} and {block}")
-    cells = np.asarray(keys, dtype=np.int64)
-    if block > 1:
-        cells = pack(np.floor_divide(unpack(cells), block))
-    k = cells.astype(np.uint64)
-    return (_mix(k) % np.uint64(shards)).astype(np.int64)
+    return (_mix(keys.astype(np.uint64)) % np.uint64(shards)).astype(np.int64)
 
 
 def assign(keys: npt.ArrayLike, workers: Sequence[str]) -> npt.NDArray[np.int64]:

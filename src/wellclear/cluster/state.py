@@ -7,10 +7,10 @@ continues its episodes (id, start, highest level, smallest distances) and a work
 replays a tick it already applied writes nothing. Keys are a hash of the two ids (the key-value
 bucket allows few characters); the ids are in the record.
 
-:class:`MemoryStore` is the in-process store (tests, one machine); a JetStream key-value
-bucket is the store of a cluster (``docs/cluster.md``; not written yet). A store raises
-:class:`StoreConflictError` when the revision read is no longer the latest: two writers for one
-pair at one tick, which the owner rule excludes.
+:class:`MemoryStore` is the in-process store (tests, one machine); the JetStream key-value
+bucket ``wc-alert-state`` is the store of a cluster (:mod:`wellclear.cluster.jsworker`). A
+store raises :class:`StoreConflictError` when the revision read is no longer the latest: two
+writers for one pair at one tick, which the owner rule excludes.
 """
 
 from __future__ import annotations

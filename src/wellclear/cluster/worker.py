@@ -20,8 +20,8 @@ after it from the engine: exactly the single engine's.
 
 Sans I/O: the runner reads the records :meth:`needs` names, calls :meth:`tick` and writes
 what it returns (:func:`step_with` for an in-process
-:class:`~wellclear.cluster.state.MemoryStore`; a JetStream runner is to come, see
-``docs/cluster.md``). Not thread-safe: one runner owns a worker.
+:class:`~wellclear.cluster.state.MemoryStore`; :mod:`wellclear.cluster.jsworker` on NATS
+JetStream). Not thread-safe: one runner owns a worker.
 """
 
 from __future__ import annotations
@@ -79,6 +79,13 @@ class CellWorker:
     def assign(self, workers: Sequence[str]) -> None:
         """The workers sharing the cells from the next tick on (one joined or left)."""
         self.workers = self._check(workers)
+
+    def take_all_over(self) -> None:
+        """At the next tick, take every owned open episode over from the alert state store, as
+        if this worker had owned nothing at the tick before (after its engine was rebuilt by a
+        replay of the log, whose episodes began only where the replay began)."""
+        self._prev_homes = pd.Series(dtype=np.int64)
+        self._prev_workers = ()
 
     def shards_owned(self, workers: Sequence[str] | None = None) -> list[int]:
         """The shards this worker is fed (among ``workers``, default the current ones)."""

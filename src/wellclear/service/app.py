@@ -59,9 +59,13 @@ def create_app(config: ServiceConfig) -> FastAPI:
         app.state.plans = await asyncio.to_thread(open_desk, live)  # conformance from the start
         tasks = (
             [asyncio.create_task(live.run()), asyncio.create_task(live.run_incidents())]
-            if config.run_ticks
+            if config.run_ticks and config.cluster is None
             else []
         )
+        if config.cluster is not None:  # the workers of a cluster step, the service fronts them
+            from wellclear.service.cluster_front import ClusterFront  # nats-py: the extra
+
+            tasks.append(asyncio.create_task(ClusterFront(live, config.cluster).run()))
         try:
             yield
         finally:

@@ -15,7 +15,9 @@ class ServiceConfig:
     stay); ``max_body``:
     the largest request body (bytes; larger ones get 413); ``queue``: events a subscriber may
     fall behind before it is disconnected; ``checkpoint_every``: ticks between engine
-    checkpoints when nothing happens (a tick with events is always checkpointed with them)."""
+    checkpoints when nothing happens (a tick with events is always checkpointed with them);
+    ``cluster``: the NATS servers of a cluster whose workers compute the alerts (the service is
+    then their front, :mod:`wellclear.service.cluster_front`; None: its own engine does)."""
 
     db: str
     agreement: Agreement
@@ -26,3 +28,4 @@ class ServiceConfig:
     checkpoint_every: int = 10
     run_ticks: bool = True
     clock: str = "wall"
+    cluster: str | None = None
