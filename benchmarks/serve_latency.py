@@ -89,22 +89,26 @@ def background(n: int, t: float, t0: float) -> pd.DataFrame:
 
 
 def pairs(born: list[tuple[int, float]], t: float) -> pd.DataFrame:
-    """The conflict pairs born at (number, time): two parties' aircraft head-on at 5,000 m,
-    4 km apart when born, in the middle of a grid cell (9 km from any grid aircraft)."""
+    """The conflict pairs born at (number, time): two parties' aircraft head-on, 4 km apart when
+    born, in the middle of a grid cell (9 km from any grid aircraft). Pair ``n + 40`` is born on
+    pair ``n``'s row 20 s later and 19 km east, where pair ``n``'s aircraft, silent after 6 s,
+    are still extrapolated (for the agreement's 20 s of staleness): so the rows' pairs take turns
+    at 5,000 and 6,000 m, or the two would meet as a new conflict."""
     rows = []
     for n, t_born in born:
         lat = 20.09 + 0.18 * (n % 40)
         lon0 = 10.09 + 0.18 * ((n // 40) % 40)
+        alt = 5000.0 + 1000.0 * ((n // 40) % 2)
         m = M_PER_DEG * np.cos(np.radians(lat))
         dt = t - t_born
         a, b = PARTIES[n % 4], PARTIES[(n + 1) % 4]
-        rows.append((f"{0x800000 + 2 * n:06x}", a, lon0 + (SPEED_MPS * dt) / m, 90.0, lat))
+        rows.append((f"{0x800000 + 2 * n:06x}", a, lon0 + (SPEED_MPS * dt) / m, 90.0, lat, alt))
         rows.append(
-            (f"{0x800001 + 2 * n:06x}", b, lon0 + (4000.0 - SPEED_MPS * dt) / m, 270.0, lat)
+            (f"{0x800001 + 2 * n:06x}", b, lon0 + (4000.0 - SPEED_MPS * dt) / m, 270.0, lat, alt)
         )
-    frame = pd.DataFrame(rows, columns=["icao24", "party", "lon", "heading", "lat"])
+    frame = pd.DataFrame(rows, columns=["icao24", "party", "lon", "heading", "lat", "baroaltitude"])
     columns = list(background(0, t, t).columns)
-    return frame.assign(time=t, baroaltitude=5000.0, velocity=SPEED_MPS, vertrate=0.0)[columns]
+    return frame.assign(time=t, velocity=SPEED_MPS, vertrate=0.0)[columns]
 
 
 async def subscriber(base: str, token: str, run: Run, stop: asyncio.Event) -> None:
