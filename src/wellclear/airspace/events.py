@@ -132,7 +132,7 @@ def track_events(
     seg_start = brk
     seg_end = np.r_[brk[1:], True]
     vols = index.volumes
-    bound = bound_matrix(vols, df["party"], dict(cfg.party_state or {}), cfg.bind_unknown)
+    bound = bound_matrix(index, df["party"], dict(cfg.party_state or {}), cfg.bind_unknown)
     hp, hv = index.inside_pairs(lon, lat)
     cum = along_track(lon, lat)
     order = np.argsort(hv, kind="stable")

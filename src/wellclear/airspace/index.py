@@ -77,6 +77,15 @@ def contains_xy(geom: shapely.Geometry, x: FloatArray, y: FloatArray) -> npt.NDA
     return np.concatenate(list(parts))
 
 
+def ranges(start: npt.ArrayLike, counts: npt.ArrayLike) -> IntArray:
+    """The indices ``start[i], ..., start[i] + counts[i] - 1`` of every ``i``, one after the
+    other (the positions a CSR table's rows cover)."""
+    start = np.asarray(start, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    off = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return (np.repeat(start, counts) + off).astype(np.intp)
+
+
 @dataclass(frozen=True)
 class SegTree:
     """Boundary segments ``(N, 4)`` lon/lat and an STRtree over runs of connected segments.
@@ -116,10 +125,7 @@ class SegTree:
     def expand(self, hits: IntArray, chunks: IntArray) -> tuple[IntArray, IntArray]:
         """(hit, chunk) pairs to (hit, segment) pairs over the segments of each chunk."""
         counts = self.length[chunks]
-        rep = np.repeat(hits, counts)
-        total = int(counts.sum())
-        off = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        return rep.astype(np.intp), (np.repeat(self.start[chunks], counts) + off).astype(np.intp)
+        return np.repeat(hits, counts).astype(np.intp), ranges(self.start[chunks], counts)
 
 
 class VolumeIndex:
@@ -239,9 +245,8 @@ class VolumeIndex:
             slot = self._cell_slots.get(keys)
         ip = np.flatnonzero(interior)
         start, stop = self._cell_off[slot[ip]], self._cell_off[slot[ip] + 1]
-        counts = stop - start
-        pts = np.repeat(ip, counts)
-        at = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        pts = np.repeat(ip, stop - start)
+        at = ranges(start, stop - start)
         rest = np.flatnonzero(~interior)
         ep, ev = self._inside_exact(lon[rest], lat[rest])
         nv = len(self.volumes)

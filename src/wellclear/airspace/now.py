@@ -62,19 +62,15 @@ class NowConfig:
 
 
 def bound_matrix(
-    volumes: list[Volume],
+    index: VolumeIndex,
     parties: npt.ArrayLike | pd.Series,
     party_state: Mapping[str, str],
     bind_unknown: bool = False,
 ) -> npt.NDArray[np.bool_]:
-    """``(n_volumes, n_rows)``: whether each volume binds each row's party."""
-    codes, labels = pd.factorize(pd.Series(parties), use_na_sentinel=False)
-    inv = np.asarray(codes)
-    uniq = [str(u) for u in labels]
-    table = np.array(
-        [[v.binds_party(p, party_state, bind_unknown) for p in uniq] for v in volumes], dtype=bool
-    )
-    return table.reshape(len(volumes), len(uniq))[:, inv]
+    """``(n_volumes, n_rows)``: whether each volume of ``index`` binds each row's party
+    (:meth:`VolumeIndex.binding` spread over the rows)."""
+    table, party = index.binding(parties, party_state, bind_unknown)
+    return table[:, party]
 
 
 class _Bound:
@@ -321,8 +317,7 @@ def _predict(
     ex, ey, _ = GEOD.fwd(lon[fa], lat[fa], trk[fa], gs[fa] * ft)
     alt = states["alt_m"].to_numpy(np.float64)[fa] + vs[fa] * ft
     blocks = []
-    for v in np.unique(fv):
-        s = fv == v
+    for v, s in _by_volume(fv):
         blocks.append(
             _block(
                 fa[s],
@@ -366,7 +361,6 @@ def _proximity(
     near = closing > 0
     pi, vi, d, closing = pi[near], vi[near], d[near], closing[near]
     blocks = []
-    for v in np.unique(vi):
-        s = vi == v
-        blocks.append(_block(pi[s], int(v), "proximity", distance_m=d[s], closing_mps=closing[s]))
+    for v, s in _by_volume(vi):
+        blocks.append(_block(pi[s], v, "proximity", distance_m=d[s], closing_mps=closing[s]))
     return blocks
